@@ -1,0 +1,115 @@
+//! `vakt init`: a new, empty store with its own signing key.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{SubsecRound, Utc};
+use ed25519_dalek::SigningKey;
+use rand::RngCore;
+use rand::rngs::OsRng;
+use vakt_schemas::checkpoint::{Checkpoint, NoteSigner};
+use vakt_schemas::head::{FORMAT_VERSION, Head, StoreInfo};
+use vakt_schemas::merkle::empty_root;
+use vakt_schemas::{Stream, layout};
+
+use crate::writer::{append_checkpoint, write_head, write_private_file, write_synced};
+
+/// What `init` made.
+#[derive(Debug)]
+pub struct StoreCreated {
+    pub root: PathBuf,
+    pub info: StoreInfo,
+    /// SHA256 fingerprint of the verifying key.
+    pub fingerprint: String,
+}
+
+/// A store could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    #[error("{0} already holds a vakt store; use it, or choose another folder with --store")]
+    AlreadyAStore(PathBuf),
+    #[error("{0} exists and is not empty; vakt init needs a new or empty folder")]
+    NotEmpty(PathBuf),
+    #[error("cannot create the store at {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("signing key: {0}")]
+    Key(#[from] vakt_schemas::checkpoint::CheckpointError),
+}
+
+/// Creates a store in `root` (made if missing, else it must be empty): the
+/// signing key (mode 0600), `store.json`, one empty stream of each kind with
+/// a signed checkpoint of the empty tree, and `HEAD`.
+pub fn init_store(root: &Path) -> Result<StoreCreated, InitError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| InitError::Io { path, source }
+    };
+    if root.join(layout::STORE_INFO).exists() {
+        return Err(InitError::AlreadyAStore(root.to_path_buf()));
+    }
+    if root.exists() {
+        let mut entries = fs::read_dir(root).map_err(io(root))?;
+        if entries.next().is_some() {
+            return Err(InitError::NotEmpty(root.to_path_buf()));
+        }
+    }
+    fs::create_dir_all(root.join("keys")).map_err(io(root))?;
+
+    let mut seed = [0u8; 32];
+    OsRng.fill_bytes(&mut seed);
+    let signing_key = SigningKey::from_bytes(&seed);
+    let key_path = root.join(layout::SIGNING_KEY);
+    write_private_file(&key_path, format!("{}\n", hex::encode(seed)).as_bytes())
+        .map_err(io(&key_path))?;
+
+    let mut id = [0u8; 8];
+    OsRng.fill_bytes(&mut id);
+    let store_id = hex::encode(id);
+    let signer = NoteSigner::new(&format!("vakt-{store_id}"), signing_key)?;
+    let verifier = signer.verifier();
+    let now = Utc::now().trunc_subsecs(6);
+    let info = StoreInfo {
+        format: FORMAT_VERSION,
+        store_id: store_id.clone(),
+        created: now,
+        origin_prefix: format!("vakt/{store_id}"),
+        verifier_key: verifier.to_vkey(),
+    };
+    let mut info_text = serde_json::to_string_pretty(&info).unwrap_or_default();
+    info_text.push('\n');
+    let info_path = root.join(layout::STORE_INFO);
+    write_synced(&info_path, info_text.as_bytes()).map_err(io(&info_path))?;
+
+    let empty_hex = hex::encode(empty_root());
+    let mut head = Head::empty(now, &empty_hex);
+    for stream in Stream::ALL {
+        let dir = root.join(layout::stream_dir(stream));
+        fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let manifest = root.join(layout::manifest(stream));
+        fs::File::create(&manifest)
+            .and_then(|mut file| file.flush())
+            .map_err(io(&manifest))?;
+        let checkpoint = Checkpoint {
+            origin: info.origin(stream),
+            size: 0,
+            root: empty_root(),
+            extensions: Vec::new(),
+        };
+        let checkpoints = root.join(layout::checkpoints(stream));
+        let written = append_checkpoint(&checkpoints, 0, &signer.sign(&checkpoint))
+            .map_err(io(&checkpoints))?;
+        if let Some(stream_head) = head.streams.get_mut(&stream) {
+            stream_head.checkpoints_bytes = written;
+        }
+    }
+    write_head(root, &head).map_err(io(root))?;
+    Ok(StoreCreated {
+        root: root.to_path_buf(),
+        fingerprint: verifier.fingerprint(),
+        info,
+    })
+}

@@ -1,0 +1,21 @@
+//! Reads log sources, parses each line into one of vakt's tables, enriches
+//! it with zones and areas from the configuration, and appends it to the
+//! store: Parquet segments, the Merkle tree, the hash-chained manifest and a
+//! signed checkpoint per stream, committed atomically together with how far
+//! each source has been read. Lines no parser accepts go to the quarantine
+//! stream with the reason; nothing is dropped.
+//!
+//! This crate is the only writer of a store; `vakt-query` is its only reader.
+
+pub mod enrich;
+pub mod init;
+pub mod lines;
+pub mod parse;
+pub mod pipeline;
+pub mod segment;
+pub mod source;
+pub mod writer;
+
+pub use init::{InitError, StoreCreated, init_store};
+pub use pipeline::{IngestError, IngestOptions, IngestSummary, Progress, ingest};
+pub use writer::{StoreWriter, WriteError};

@@ -1,0 +1,97 @@
+//! Writing one Parquet segment: one stream, one UTC day, rows in sequence
+//! order, zstd, row groups of 128Ki rows, statistics on every column.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use sha2::{Digest, Sha256};
+use vakt_schemas::Record;
+use vakt_schemas::Stream;
+use vakt_schemas::arrow::records_to_batch;
+use vakt_schemas::merkle::Hash;
+use vakt_schemas::table::arrow_schema;
+
+/// Rows per Parquet row group.
+pub const ROW_GROUP_ROWS: usize = 128 * 1024;
+/// Rows converted to Arrow at a time.
+const BATCH_ROWS: usize = 16 * 1024;
+
+/// A segment could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum SegmentError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("parquet: {0}")]
+    Parquet(#[from] parquet::errors::ParquetError),
+    #[error("{0}")]
+    Batch(#[from] vakt_schemas::arrow::BatchError),
+}
+
+/// The file a segment became.
+#[derive(Debug, Clone)]
+pub struct WrittenSegment {
+    pub sha256: String,
+    pub size: u64,
+}
+
+fn writer_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_created_by(format!("vakt {}", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+/// Writes `records` (all of `stream`, in sequence order) with their leaf
+/// hashes to a new file at `path`, flushed to disk. Refuses to overwrite.
+pub fn write_segment(
+    path: &Path,
+    stream: Stream,
+    records: &[Record],
+    leaf_hashes: &[Hash],
+) -> Result<WrittenSegment, SegmentError> {
+    let file = OpenOptions::new().write(true).create_new(true).open(path)?;
+    let mut writer = ArrowWriter::try_new(
+        BufWriter::new(file),
+        arrow_schema(stream),
+        Some(writer_properties()),
+    )?;
+    for (chunk, hashes) in records.chunks(BATCH_ROWS).zip(leaf_hashes.chunks(BATCH_ROWS)) {
+        writer.write(&records_to_batch(stream, chunk, hashes)?)?;
+    }
+    let buffered = writer.into_inner()?;
+    let file = buffered.into_inner().map_err(|error| error.into_error())?;
+    file.sync_all()?;
+    drop(file);
+    let (sha256, size) = file_digest(path)?;
+    Ok(WrittenSegment { sha256, size })
+}
+
+/// Lowercase hex SHA-256 and length of a file.
+pub fn file_digest(path: &Path) -> std::io::Result<(String, u64)> {
+    let mut file = File::open(path)?;
+    let mut hasher = HashingWriter::default();
+    let size = std::io::copy(&mut file, &mut hasher)?;
+    Ok((hex::encode(hasher.hasher.finalize()), size))
+}
+
+#[derive(Default)]
+struct HashingWriter {
+    hasher: Sha256,
+}
+
+impl Write for HashingWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.hasher.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

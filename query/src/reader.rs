@@ -1,0 +1,177 @@
+//! The committed state of a store, read without taking the writer's lock:
+//! `HEAD` says how much of each manifest and checkpoint log is committed,
+//! and nothing past that is ever read.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use vakt_schemas::arrow::{StoredRow, batch_to_rows};
+use vakt_schemas::checkpoint::{NoteVerifier, split_notes};
+use vakt_schemas::head::{Head, StoreInfo};
+use vakt_schemas::manifest::ManifestEntry;
+use vakt_schemas::{Record, Stream, layout};
+
+/// The store could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{0} is not a vakt store (no store.json); create one with `vakt init` or point --store at one")]
+    NotAStore(PathBuf),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {detail}")]
+    Damaged { path: PathBuf, detail: String },
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> ReadError + '_ {
+    move |source| ReadError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// One committed manifest line and the entry it holds (if it parses).
+#[derive(Debug, Clone)]
+pub struct ManifestLine {
+    /// 1-based line number in the manifest file.
+    pub number: usize,
+    pub text: String,
+    pub entry: Result<ManifestEntry, String>,
+}
+
+/// A store opened for reading.
+#[derive(Debug, Clone)]
+pub struct StoreReader {
+    root: PathBuf,
+    info: StoreInfo,
+    head: Head,
+}
+
+impl StoreReader {
+    /// Opens the store at `root`.
+    pub fn open(root: &Path) -> Result<StoreReader, ReadError> {
+        let info_path = root.join(layout::STORE_INFO);
+        if !info_path.exists() {
+            return Err(ReadError::NotAStore(root.to_path_buf()));
+        }
+        let info = read_json(&info_path)?;
+        let head = read_json(&root.join(layout::HEAD))?;
+        Ok(StoreReader {
+            root: root.to_path_buf(),
+            info,
+            head,
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn info(&self) -> &StoreInfo {
+        &self.info
+    }
+
+    pub fn head(&self) -> &Head {
+        &self.head
+    }
+
+    /// The verifier of the store's checkpoints, as `store.json` names it.
+    pub fn verifier(&self) -> Result<NoteVerifier, ReadError> {
+        NoteVerifier::parse(&self.info.verifier_key).map_err(|error| ReadError::Damaged {
+            path: self.root.join(layout::STORE_INFO),
+            detail: error.to_string(),
+        })
+    }
+
+    /// The committed bytes of a log file: its first `length` bytes.
+    fn committed_text(&self, relative: &str, length: u64) -> Result<String, ReadError> {
+        let path = self.root.join(relative);
+        let bytes = fs::read(&path).map_err(io_error(&path))?;
+        let Some(committed) = bytes.get(..length as usize) else {
+            return Err(ReadError::Damaged {
+                path,
+                detail: format!("{} bytes where HEAD committed {length}", bytes.len()),
+            });
+        };
+        String::from_utf8(committed.to_vec()).map_err(|_| ReadError::Damaged {
+            path,
+            detail: "not UTF-8 text".to_string(),
+        })
+    }
+
+    /// The committed manifest lines of a stream.
+    pub fn manifest(&self, stream: Stream) -> Result<Vec<ManifestLine>, ReadError> {
+        let length = self.head.stream(stream).map_or(0, |head| head.manifest_bytes);
+        let text = self.committed_text(&layout::manifest(stream), length)?;
+        Ok(text
+            .lines()
+            .enumerate()
+            .map(|(index, line)| ManifestLine {
+                number: index + 1,
+                text: line.to_string(),
+                entry: ManifestEntry::from_line(line).map_err(|error| error.to_string()),
+            })
+            .collect())
+    }
+
+    /// The committed signed checkpoints of a stream, oldest first.
+    pub fn checkpoints(&self, stream: Stream) -> Result<Vec<String>, ReadError> {
+        let length = self.head.stream(stream).map_or(0, |head| head.checkpoints_bytes);
+        let text = self.committed_text(&layout::checkpoints(stream), length)?;
+        Ok(split_notes(&text))
+    }
+
+    /// The newest signed checkpoint of a stream.
+    pub fn latest_checkpoint(&self, stream: Stream) -> Result<Option<String>, ReadError> {
+        Ok(self.checkpoints(stream)?.pop())
+    }
+
+    /// Every row of one segment, as the file holds it.
+    pub fn read_segment_rows(&self, stream: Stream, relative: &str) -> Result<Vec<StoredRow>, ReadError> {
+        let path = self.root.join(relative);
+        let damaged = |detail: String| ReadError::Damaged {
+            path: path.clone(),
+            detail,
+        };
+        let file = File::open(&path).map_err(io_error(&path))?;
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+            .and_then(|builder| builder.with_batch_size(8192).build())
+            .map_err(|error| damaged(format!("not a readable Parquet file: {error}")))?;
+        let mut rows = Vec::new();
+        for batch in reader {
+            let batch = batch.map_err(|error| damaged(format!("unreadable row group: {error}")))?;
+            rows.extend(batch_to_rows(stream, &batch).map_err(|error| damaged(error.to_string()))?);
+        }
+        Ok(rows)
+    }
+
+    /// Every committed record of a stream, in sequence order.
+    pub fn records(&self, stream: Stream) -> Result<Vec<Record>, ReadError> {
+        let mut records = Vec::new();
+        for line in self.manifest(stream)? {
+            let entry = line.entry.map_err(|detail| ReadError::Damaged {
+                path: self.root.join(layout::manifest(stream)),
+                detail: format!("line {}: {detail}", line.number),
+            })?;
+            for row in self.read_segment_rows(stream, &entry.path)? {
+                let record = Record::from_values(stream, &row.values).map_err(|error| ReadError::Damaged {
+                    path: self.root.join(&entry.path),
+                    detail: error.to_string(),
+                })?;
+                records.push(record);
+            }
+        }
+        Ok(records)
+    }
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ReadError> {
+    let text = fs::read_to_string(path).map_err(io_error(path))?;
+    serde_json::from_str(&text).map_err(|error| ReadError::Damaged {
+        path: path.to_path_buf(),
+        detail: error.to_string(),
+    })
+}

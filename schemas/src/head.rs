@@ -1,0 +1,113 @@
+//! The commit point of a store and what it says about the store's identity.
+//!
+//! A commit is made visible by replacing `HEAD` atomically (write `HEAD.tmp`,
+//! flush it, rename it over `HEAD`). Everything a commit wrote before that
+//! rename (segments, manifest lines, checkpoints) counts only up to the
+//! lengths `HEAD` records; anything past them is the leftover of an
+//! interrupted commit, never read and removed by the next writer.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::stream::Stream;
+
+/// Version of the store format this code reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// `store.json`: what store this is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreInfo {
+    pub format: u32,
+    /// Random identifier of the store, lowercase hex.
+    pub store_id: String,
+    pub created: DateTime<Utc>,
+    /// The checkpoint origin of stream `s` is `<origin_prefix>/<s>`.
+    pub origin_prefix: String,
+    /// The signed-note verifier key of the store's checkpoints.
+    pub verifier_key: String,
+}
+
+impl StoreInfo {
+    /// The checkpoint origin line of a stream.
+    pub fn origin(&self, stream: Stream) -> String {
+        format!("{}/{}", self.origin_prefix, stream.name())
+    }
+}
+
+/// `HEAD`: the last commit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    pub format: u32,
+    /// Number of the last commit; 0 for a store that `init` just made.
+    pub txn: u64,
+    pub committed_at: DateTime<Utc>,
+    pub streams: BTreeMap<Stream, StreamHead>,
+    /// How far each input has been consumed, by source fingerprint.
+    pub sources: BTreeMap<String, SourceProgress>,
+}
+
+impl Head {
+    /// The head of a store that holds nothing yet.
+    pub fn empty(now: DateTime<Utc>, empty_root_hex: &str) -> Head {
+        let streams = Stream::ALL
+            .into_iter()
+            .map(|stream| (stream, StreamHead::empty(empty_root_hex)))
+            .collect();
+        Head {
+            format: FORMAT_VERSION,
+            txn: 0,
+            committed_at: now,
+            streams,
+            sources: BTreeMap::new(),
+        }
+    }
+
+    /// The committed state of a stream (an empty one if the head lacks it).
+    pub fn stream(&self, stream: Stream) -> Option<&StreamHead> {
+        self.streams.get(&stream)
+    }
+}
+
+/// The committed state of one stream.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamHead {
+    /// Number of manifest entries.
+    pub entries: u64,
+    /// Length in bytes of the committed part of `manifest.jsonl`.
+    pub manifest_bytes: u64,
+    /// Chain hash of the last manifest line (manifest::GENESIS when none).
+    pub last_entry_hash: String,
+    /// Records in the stream = size of its Merkle tree.
+    pub tree_size: u64,
+    /// Root of the tree, lowercase hex.
+    pub root: String,
+    /// Length in bytes of the committed part of `checkpoints`.
+    pub checkpoints_bytes: u64,
+}
+
+impl StreamHead {
+    pub fn empty(empty_root_hex: &str) -> StreamHead {
+        StreamHead {
+            entries: 0,
+            manifest_bytes: 0,
+            last_entry_hash: crate::manifest::GENESIS.to_string(),
+            tree_size: 0,
+            root: empty_root_hex.to_string(),
+            checkpoints_bytes: 0,
+        }
+    }
+}
+
+/// How much of one input has been stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceProgress {
+    /// The path it was last read from.
+    pub path: String,
+    /// Byte offset up to which every line is stored (as a record or in quarantine).
+    pub offset: u64,
+    /// Lines consumed so far.
+    pub lines: u64,
+    pub updated: DateTime<Utc>,
+}

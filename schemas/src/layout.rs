@@ -1,0 +1,77 @@
+//! Where everything lives inside a store, as paths relative to its root
+//! with `/` separators (the same on a local disk and on object storage).
+//!
+//! ```text
+//! store.json                           what store this is and its verifying key
+//! HEAD                                 the commit point (head.rs)
+//! LOCK                                 held by the one writer
+//! keys/signing.key                     Ed25519 seed, hex, mode 0600
+//! <stream>/manifest.jsonl              the hash-chained list of segments
+//! <stream>/checkpoints                 every signed checkpoint, appended
+//! <stream>/day=YYYY-MM-DD/<txn>-<first seq>.parquet
+//! ```
+
+use chrono::NaiveDate;
+
+use crate::stream::Stream;
+
+pub const STORE_INFO: &str = "store.json";
+pub const HEAD: &str = "HEAD";
+pub const HEAD_TEMP: &str = "HEAD.tmp";
+pub const LOCK: &str = "LOCK";
+pub const SIGNING_KEY: &str = "keys/signing.key";
+
+/// The stream's directory.
+pub fn stream_dir(stream: Stream) -> String {
+    stream.name().to_string()
+}
+
+/// The stream's manifest.
+pub fn manifest(stream: Stream) -> String {
+    format!("{}/manifest.jsonl", stream.name())
+}
+
+/// The stream's checkpoint log.
+pub fn checkpoints(stream: Stream) -> String {
+    format!("{}/checkpoints", stream.name())
+}
+
+/// The partition directory of one day (UTC) of a stream.
+pub fn day_dir(stream: Stream, day: NaiveDate) -> String {
+    format!("{}/day={}", stream.name(), day.format("%Y-%m-%d"))
+}
+
+/// The segment written by commit `txn` for one day, starting at `first_seq`.
+pub fn segment(stream: Stream, day: NaiveDate, txn: u64, first_seq: u64) -> String {
+    format!("{}/{txn:010}-{first_seq:012}.parquet", day_dir(stream, day))
+}
+
+/// The commit number in a segment's file name, if the name has vakt's shape.
+pub fn segment_txn(file_name: &str) -> Option<u64> {
+    let stem = file_name.strip_suffix(".parquet")?;
+    let (txn, first_seq) = stem.split_once('-')?;
+    first_seq.parse::<u64>().ok()?;
+    txn.parse().ok()
+}
+
+/// The day of a partition directory name such as `day=2026-03-02`.
+pub fn partition_day(dir_name: &str) -> Option<NaiveDate> {
+    let day = dir_name.strip_prefix("day=")?;
+    NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segment_names_round_trip() {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 29).unwrap();
+        let path = segment(Stream::Access, day, 42, 1_000_000);
+        assert_eq!(path, "access/day=2026-03-29/0000000042-000001000000.parquet");
+        let (dir, file) = path.rsplit_once('/').unwrap();
+        assert_eq!(segment_txn(file), Some(42));
+        assert_eq!(partition_day(dir.rsplit_once('/').unwrap().1), Some(day));
+        assert_eq!(segment_txn("evil.parquet"), None);
+    }
+}

@@ -1,0 +1,95 @@
+//! Manifest entries: one JSON line per segment, each holding the hash of the
+//! line before it, so that an edited, removed or reordered entry breaks the
+//! chain (FORMAT.md, "Manifest").
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The `prev` of a stream's first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One segment of a stream, as the manifest lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestEntry {
+    /// Position of the entry in its manifest, from 0.
+    pub index: u64,
+    /// Lowercase hex SHA-256 of the previous entry's line (without its newline),
+    /// or [`GENESIS`] for the first entry.
+    pub prev: String,
+    /// The commit that wrote the segment.
+    pub txn: u64,
+    /// The segment's path relative to the store root.
+    pub path: String,
+    /// The UTC day all of the segment's records fall on.
+    pub day: NaiveDate,
+    /// Sequence number of the segment's first record.
+    pub first_seq: u64,
+    /// Number of records in the segment.
+    pub count: u64,
+    /// Earliest and latest event time in the segment.
+    pub min_time: DateTime<Utc>,
+    pub max_time: DateTime<Utc>,
+    /// The ingest time of every record in the segment.
+    pub ingest_time: DateTime<Utc>,
+    /// Lowercase hex SHA-256 of the segment file's bytes.
+    pub file_sha256: String,
+    pub file_size: u64,
+    /// Size of the stream's Merkle tree after this segment (= first_seq + count).
+    pub tree_size: u64,
+    /// Root of the stream's Merkle tree after this segment, lowercase hex.
+    pub root: String,
+    /// The tree's right edge after this segment (merkle::Frontier), lowercase hex.
+    pub frontier: Vec<String>,
+}
+
+impl ManifestEntry {
+    /// The entry as one manifest line, without the newline.
+    pub fn to_line(&self) -> String {
+        // Serialising a struct of strings and numbers cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads one manifest line (without its newline).
+    pub fn from_line(line: &str) -> Result<ManifestEntry, serde_json::Error> {
+        serde_json::from_str(line)
+    }
+}
+
+/// The chain hash of a manifest line: lowercase hex SHA-256 of its bytes,
+/// without the newline. The next entry's `prev` must equal it.
+pub fn line_hash(line: &str) -> String {
+    hex::encode(Sha256::digest(line.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_reads_back_to_the_same_entry_and_its_hash_covers_every_byte() {
+        let entry = ManifestEntry {
+            index: 3,
+            prev: GENESIS.to_string(),
+            txn: 7,
+            path: "sessions/day=2026-03-02/0000000007-000000000100.parquet".into(),
+            day: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+            first_seq: 100,
+            count: 5,
+            min_time: DateTime::from_timestamp(1_772_400_000, 0).unwrap(),
+            max_time: DateTime::from_timestamp(1_772_400_100, 0).unwrap(),
+            ingest_time: DateTime::from_timestamp(1_772_500_000, 0).unwrap(),
+            file_sha256: "ab".repeat(32),
+            file_size: 1234,
+            tree_size: 105,
+            root: "cd".repeat(32),
+            frontier: vec!["ef".repeat(32)],
+        };
+        let line = entry.to_line();
+        assert_eq!(ManifestEntry::from_line(&line).unwrap(), entry);
+        let edited = line.replace("\"count\":5", "\"count\":6");
+        assert_ne!(line_hash(&line), line_hash(&edited));
+        assert!(ManifestEntry::from_line(&line.replace("\"txn\"", "\"extra\":1,\"txn\"")).is_err());
+    }
+}

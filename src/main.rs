@@ -1,0 +1,59 @@
+//! `vakt`: the command line. Parsing arguments, printing results and
+//! choosing exit codes happen here; everything else is in the crates.
+//!
+//! Exit codes: 0 success; 1 the command ran and found a problem (e.g.
+//! verification failed, or no input could be read); 2 the command could not
+//! run (bad arguments, no store, unreadable configuration).
+
+mod commands;
+mod settings;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::settings::GlobalArgs;
+
+/// Keeps an institute's security logs honest: a tamper-evident store of
+/// session, firewall and file-access logs, queries over it, and the yearly review.
+#[derive(Debug, Parser)]
+#[command(name = "vakt", version, about, long_about = None)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Init(commands::init::InitArgs),
+    Ingest(commands::ingest::IngestArgs),
+    Verify(commands::verify::VerifyArgs),
+    Checkpoint(commands::checkpoint::CheckpointArgs),
+}
+
+/// The outcome of a command, mapped to the documented exit codes.
+pub enum Outcome {
+    Success,
+    /// The command ran and found something wrong.
+    Problems,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Init(args) => commands::init::run(&cli.global, args),
+        Command::Ingest(args) => commands::ingest::run(&cli.global, args),
+        Command::Verify(args) => commands::verify::run(&cli.global, args),
+        Command::Checkpoint(args) => commands::checkpoint::run(&cli.global, args),
+    };
+    match result {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::Problems) => ExitCode::from(1),
+        Err(error) => {
+            eprintln!("vakt: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -241,9 +241,12 @@ impl StoreWriter {
                 extensions: vec![format!("manifest {last_hash}")],
             };
             let checkpoints = self.root.join(layout::checkpoints(stream));
-            stream_head.checkpoints_bytes =
-                append_checkpoint(&checkpoints, stream_head.checkpoints_bytes, &self.signer.sign(&checkpoint))
-                    .map_err(io_error(&checkpoints))?;
+            let note = self.signer.try_sign(&checkpoint).map_err(|error| WriteError::Damaged {
+                path: self.root.join(layout::STORE_INFO),
+                detail: format!("cannot sign the {stream} checkpoint: {error}"),
+            })?;
+            stream_head.checkpoints_bytes = append_checkpoint(&checkpoints, stream_head.checkpoints_bytes, &note)
+                .map_err(io_error(&checkpoints))?;
         }
         new_head.sources.extend(sources);
         write_head(&self.root, &new_head).map_err(io_error(&self.root))?;

@@ -190,7 +190,12 @@ impl Checkpoint {
     /// The checkpoint's note text: origin, size in decimal, root in standard
     /// base64, then each extension line, every line ending in a newline.
     pub fn body(&self) -> String {
-        let mut text = format!("{}\n{}\n{}\n", self.origin, self.size, BASE64.encode(self.root));
+        let mut text = format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            BASE64.encode(self.root)
+        );
         for extension in &self.extensions {
             text.push_str(extension);
             text.push('\n');
@@ -614,7 +619,8 @@ impl NoteVerifier {
                 name: self.name.clone(),
                 key_id: hex::encode(self.key_id),
             };
-            let Ok(signature_bytes) = <[u8; SIGNATURE_LEN]>::try_from(signature_line.signature.as_slice())
+            let Ok(signature_bytes) =
+                <[u8; SIGNATURE_LEN]>::try_from(signature_line.signature.as_slice())
             else {
                 return Err(invalid());
             };
@@ -701,7 +707,10 @@ mod tests {
                 BASE64.encode([0xab; 32])
             )
         );
-        assert_eq!(Checkpoint::parse_body(&with_extension.body()), Ok(with_extension));
+        assert_eq!(
+            Checkpoint::parse_body(&with_extension.body()),
+            Ok(with_extension)
+        );
     }
 
     #[test]
@@ -715,7 +724,18 @@ mod tests {
 
     #[test]
     fn size_must_be_canonical() {
-        for line in ["", "+1", "-1", "01", "00", " 1", "1 ", "1e3", "18446744073709551616", "٣"] {
+        for line in [
+            "",
+            "+1",
+            "-1",
+            "01",
+            "00",
+            " 1",
+            "1 ",
+            "1e3",
+            "18446744073709551616",
+            "٣",
+        ] {
             assert_eq!(
                 parse_size(line),
                 Err(CheckpointError::InvalidSize {
@@ -745,7 +765,15 @@ mod tests {
 
     #[test]
     fn key_names() {
-        for name in ["", "a b", "a+b", "a\tb", "a\u{a0}b", "a\u{2003}b", "a\u{0}b"] {
+        for name in [
+            "",
+            "a b",
+            "a+b",
+            "a\tb",
+            "a\u{a0}b",
+            "a\u{2003}b",
+            "a\u{0}b",
+        ] {
             assert!(validate_key_name(name).is_err(), "{name:?}");
         }
         assert_eq!(validate_key_name("example.com/log—42"), Ok(()));
@@ -759,7 +787,10 @@ mod tests {
         assert!(signer.try_sign(&bad_origin).is_err());
         let mut empty_origin = checkpoint();
         empty_origin.origin.clear();
-        assert_eq!(signer.try_sign(&empty_origin), Err(CheckpointError::EmptyOrigin));
+        assert_eq!(
+            signer.try_sign(&empty_origin),
+            Err(CheckpointError::EmptyOrigin)
+        );
         let mut blank_extension = checkpoint();
         blank_extension.extensions.push(String::new());
         assert_eq!(

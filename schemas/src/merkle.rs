@@ -39,9 +39,7 @@ pub enum ProofError {
         new_size: u64,
     },
     /// An inclusion proof with the wrong number of hashes.
-    #[error(
-        "proof has {found} hashes, leaf {index} of a tree of {size} leaves needs {needed}"
-    )]
+    #[error("proof has {found} hashes, leaf {index} of a tree of {size} leaves needs {needed}")]
     InclusionProofLength {
         /// The number of hashes in the proof.
         found: usize,
@@ -92,9 +90,7 @@ pub enum ProofError {
         expected: Hash,
     },
     /// Frontier parts whose subtree count does not fit the tree size.
-    #[error(
-        "a tree of {size} leaves has {needed} perfect subtrees on its right edge, not {found}"
-    )]
+    #[error("a tree of {size} leaves has {needed} perfect subtrees on its right edge, not {found}")]
     FrontierShape {
         /// The tree size given.
         size: u64,
@@ -619,7 +615,10 @@ mod tests {
             verify_consistency(0, 5, &empty_root(), &tree_root, &[]),
             Ok(())
         );
-        assert_eq!(verify_consistency(0, 0, &empty_root(), &empty_root(), &[]), Ok(()));
+        assert_eq!(
+            verify_consistency(0, 0, &empty_root(), &empty_root(), &[]),
+            Ok(())
+        );
         assert!(matches!(
             verify_consistency(0, 5, &tree_root, &tree_root, &[]),
             Err(ProofError::OldRootMismatch { .. })
@@ -628,7 +627,10 @@ mod tests {
             verify_consistency(0, 5, &empty_root(), &tree_root, &[tree_root]),
             Err(ProofError::ConsistencyProofLength { needed: 0, .. })
         ));
-        assert_eq!(verify_consistency(5, 5, &tree_root, &tree_root, &[]), Ok(()));
+        assert_eq!(
+            verify_consistency(5, 5, &tree_root, &tree_root, &[]),
+            Ok(())
+        );
         assert!(matches!(
             verify_consistency(5, 5, &tree_root, &empty_root(), &[]),
             Err(ProofError::RootMismatch { .. })

@@ -183,3 +183,72 @@ fn push_present(out: &mut Vec<u8>, value: &[u8]) {
     out.push(1);
     out.extend_from_slice(value);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{RegistryEvent, SessionEvent};
+
+    fn registry_record() -> Record {
+        Record {
+            envelope: Envelope {
+                seq: 0,
+                time: DateTime::from_timestamp(0, 0).unwrap(),
+                ingest_time: DateTime::from_timestamp(0, 0).unwrap(),
+                source: "s".into(),
+                raw: "r".into(),
+                nonce: [0; NONCE_LEN],
+            },
+            event: Event::Registry(RegistryEvent {
+                file: "f".into(),
+                digest: "d".into(),
+                content: "c".into(),
+            }),
+        }
+    }
+
+    /// The worked example of FORMAT.md §3, byte for byte.
+    #[test]
+    fn the_format_example_encodes_as_documented() {
+        let expected = "01 04 0009 \
+            01 0000000000000000 01 0000000000000000 01 0000000000000000 \
+            01 00000001 73 01 00000001 72 01 00000000000000000000000000000000 \
+            01 00000001 66 01 00000001 64 01 00000001 63";
+        let expected = hex::decode(expected.replace(' ', "")).unwrap();
+        assert_eq!(registry_record().canonical_bytes().unwrap(), expected);
+    }
+
+    #[test]
+    fn nulls_and_values_are_told_apart_and_every_field_counts() {
+        let base = Record {
+            event: Event::Sessions(SessionEvent {
+                server: "ts1".into(),
+                protocol: "ssh".into(),
+                action: "login".into(),
+                ..SessionEvent::default()
+            }),
+            ..registry_record()
+        };
+        let mut empty_user = base.clone();
+        if let Event::Sessions(session) = &mut empty_user.event {
+            session.user = Some(String::new());
+        }
+        assert_ne!(base.leaf_hash().unwrap(), empty_user.leaf_hash().unwrap());
+        let mut later = base.clone();
+        later.envelope.time = DateTime::from_timestamp(0, 1000).unwrap();
+        assert_ne!(base.leaf_hash().unwrap(), later.leaf_hash().unwrap());
+        let values = base.values();
+        assert_eq!(Record::from_values(Stream::Sessions, &values).unwrap(), base);
+    }
+
+    #[test]
+    fn a_null_where_the_table_forbids_one_is_refused() {
+        let mut values = registry_record().values();
+        values[3] = Value::Null;
+        assert!(matches!(
+            encode_canonical(Stream::Registry, &values),
+            Err(EncodeError::Misfit { column: "source", .. })
+        ));
+        assert!(encode_canonical(Stream::Sessions, &values).is_err());
+    }
+}

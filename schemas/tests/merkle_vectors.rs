@@ -229,7 +229,13 @@ fn published_inclusion_proofs() {
             verify_inclusion(&leaves[index as usize], index, size, &expected, &tree_root),
             Ok(())
         );
-        assert_inclusion_mutations_rejected(&leaves[index as usize], index, size, &expected, &tree_root);
+        assert_inclusion_mutations_rejected(
+            &leaves[index as usize],
+            index,
+            size,
+            &expected,
+            &tree_root,
+        );
     }
 }
 
@@ -256,14 +262,20 @@ fn published_consistency_proofs() {
 fn published_trivial_consistency_cases() {
     let some_root = leaf_hash(b"don't care");
     let other_root = leaf_hash(b"don't care either");
-    assert_eq!(verify_consistency(1, 1, &some_root, &some_root, &[]), Ok(()));
+    assert_eq!(
+        verify_consistency(1, 1, &some_root, &some_root, &[]),
+        Ok(())
+    );
     assert!(verify_consistency(1, 1, &some_root, &other_root, &[]).is_err());
     assert!(verify_consistency(1, 0, &some_root, &other_root, &[]).is_err());
     assert!(verify_consistency(2, 1, &some_root, &other_root, &[]).is_err());
     assert!(verify_consistency(1, 2, &some_root, &other_root, &[]).is_err());
     assert!(verify_consistency(1, 1, &empty_root(), &empty_root(), &[empty_root()]).is_err());
     // Unlike transparency-dev, an empty old tree must come with its real root.
-    assert_eq!(verify_consistency(0, 1, &empty_root(), &some_root, &[]), Ok(()));
+    assert_eq!(
+        verify_consistency(0, 1, &empty_root(), &some_root, &[]),
+        Ok(())
+    );
     assert!(verify_consistency(0, 1, &some_root, &other_root, &[]).is_err());
     assert!(verify_consistency(0, 1, &empty_root(), &some_root, &[empty_root()]).is_err());
 }
@@ -304,12 +316,19 @@ const ORACLE_MAX_SIZE: u64 = 70;
 
 fn oracle_leaf_bytes(count: u64) -> Vec<Vec<u8>> {
     (0..count)
-        .map(|i| format!("oracle leaf {i}").repeat((i % 3) as usize).into_bytes())
+        .map(|i| {
+            format!("oracle leaf {i}")
+                .repeat((i % 3) as usize)
+                .into_bytes()
+        })
         .collect()
 }
 
 fn to_digests(hashes: &[Hash]) -> Vec<Output<OracleSha256>> {
-    hashes.iter().map(|hash| Output::<OracleSha256>::from(*hash)).collect()
+    hashes
+        .iter()
+        .map(|hash| Output::<OracleSha256>::from(*hash))
+        .collect()
 }
 
 fn from_proof_bytes(bytes: &[u8]) -> Vec<Hash> {
@@ -331,20 +350,36 @@ fn ct_merkle_oracle_agrees() {
         oracle_roots.push(oracle_root.clone());
         let tree = &leaves[..size as usize];
         let tree_root = root(tree);
-        assert_eq!(tree_root.as_slice(), oracle_root.as_bytes().as_slice(), "root of {size}");
+        assert_eq!(
+            tree_root.as_slice(),
+            oracle_root.as_bytes().as_slice(),
+            "root of {size}"
+        );
         assert_eq!(Frontier::from_leaves(tree).root(), tree_root);
 
         for index in 0..size {
             let ours = inclusion_proof(tree, index).expect("index in range");
             let theirs = oracle.prove_inclusion(index as usize);
-            assert_eq!(from_proof_bytes(theirs.as_bytes()), ours, "inclusion {index} of {size}");
+            assert_eq!(
+                from_proof_bytes(theirs.as_bytes()),
+                ours,
+                "inclusion {index} of {size}"
+            );
             let ours_for_oracle = InclusionProof::<OracleSha256>::from_digests(&to_digests(&ours));
             oracle_root
                 .verify_inclusion(&leaf_bytes[index as usize], index, &ours_for_oracle)
-                .unwrap_or_else(|error| panic!("oracle rejects inclusion {index} of {size}: {error}"));
+                .unwrap_or_else(|error| {
+                    panic!("oracle rejects inclusion {index} of {size}: {error}")
+                });
             let theirs_hashes = from_proof_bytes(theirs.as_bytes());
             assert_eq!(
-                verify_inclusion(&tree[index as usize], index, size, &theirs_hashes, &tree_root),
+                verify_inclusion(
+                    &tree[index as usize],
+                    index,
+                    size,
+                    &theirs_hashes,
+                    &tree_root
+                ),
                 Ok(()),
                 "oracle inclusion {index} of {size}"
             );
@@ -359,7 +394,8 @@ fn ct_merkle_oracle_agrees() {
                 "consistency {old_size} to {size}"
             );
             let old_oracle_root = &oracle_roots[old_size as usize];
-            let ours_for_oracle = ConsistencyProof::<OracleSha256>::from_digests(&to_digests(&ours));
+            let ours_for_oracle =
+                ConsistencyProof::<OracleSha256>::from_digests(&to_digests(&ours));
             oracle_root
                 .verify_consistency(old_oracle_root, &ours_for_oracle)
                 .unwrap_or_else(|error| {
@@ -429,14 +465,27 @@ fn mutated_proofs(proof: &[Hash], extra: &[Hash]) -> Vec<(String, Vec<Hash>)> {
     mutations
 }
 
-fn assert_inclusion_mutations_rejected(leaf: &Hash, index: u64, size: u64, proof: &[Hash], tree_root: &Hash) {
+fn assert_inclusion_mutations_rejected(
+    leaf: &Hash,
+    index: u64,
+    size: u64,
+    proof: &[Hash],
+    tree_root: &Hash,
+) {
     for (what, damaged) in mutated_proofs(proof, &[*tree_root, *leaf]) {
         assert!(
             verify_inclusion(leaf, index, size, &damaged, tree_root).is_err(),
             "{what}: inclusion {index} of {size}"
         );
     }
-    let wrong_indices = [index.wrapping_sub(1), index + 1, index ^ 1, index ^ 2, size, u64::MAX];
+    let wrong_indices = [
+        index.wrapping_sub(1),
+        index + 1,
+        index ^ 1,
+        index ^ 2,
+        size,
+        u64::MAX,
+    ];
     for wrong_index in wrong_indices {
         if wrong_index == index {
             continue;
@@ -517,7 +566,8 @@ fn assert_consistency_mutations_rejected(
     ];
     for (wrong_old_root, wrong_new_root) in wrong_roots {
         assert!(
-            verify_consistency(old_size, new_size, &wrong_old_root, &wrong_new_root, proof).is_err(),
+            verify_consistency(old_size, new_size, &wrong_old_root, &wrong_new_root, proof)
+                .is_err(),
             "wrong roots: consistency {old_size} to {new_size}"
         );
     }
@@ -533,8 +583,17 @@ fn every_mutated_inclusion_proof_is_rejected() {
         let tree_root = root(tree);
         for index in 0..size {
             let proof = inclusion_proof(tree, index).expect("index in range");
-            assert_eq!(verify_inclusion(&tree[index as usize], index, size, &proof, &tree_root), Ok(()));
-            assert_inclusion_mutations_rejected(&tree[index as usize], index, size, &proof, &tree_root);
+            assert_eq!(
+                verify_inclusion(&tree[index as usize], index, size, &proof, &tree_root),
+                Ok(())
+            );
+            assert_inclusion_mutations_rejected(
+                &tree[index as usize],
+                index,
+                size,
+                &proof,
+                &tree_root,
+            );
         }
     }
 }
@@ -553,7 +612,10 @@ fn every_mutated_consistency_proof_is_rejected() {
             let proof = consistency_proof(tree, old_size).expect("old size in range");
             let old_root = roots[old_size as usize];
             let new_root = roots[new_size as usize];
-            assert_eq!(verify_consistency(old_size, new_size, &old_root, &new_root, &proof), Ok(()));
+            assert_eq!(
+                verify_consistency(old_size, new_size, &old_root, &new_root, &proof),
+                Ok(())
+            );
             assert_consistency_mutations_rejected(old_size, new_size, &old_root, &new_root, &proof);
         }
     }
@@ -588,8 +650,12 @@ fn errors_name_the_problem() {
         ))
     );
     assert_eq!(
-        verify_consistency(6, 8, &unhex(ROOTS[6]), &tree_root, &proof[..2]).map_err(|error| error.to_string()),
-        Err("proof has 2 hashes, consistency from a tree of 6 leaves to one of 8 leaves needs 3".to_string())
+        verify_consistency(6, 8, &unhex(ROOTS[6]), &tree_root, &proof[..2])
+            .map_err(|error| error.to_string()),
+        Err(
+            "proof has 2 hashes, consistency from a tree of 6 leaves to one of 8 leaves needs 3"
+                .to_string()
+        )
     );
 }
 

@@ -1,1 +1,8 @@
+//! End-to-end tests of the `vakt` binary: round trip, tampering, crashes and
+//! bad input. One test binary, so the dependency tree is linked once.
 
+mod bad_input;
+mod common;
+mod crash;
+mod roundtrip;
+mod tamper;

@@ -1,0 +1,131 @@
+//! Running the binary on temporary stores.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+/// The committed sample logs.
+pub fn sample_logs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs")
+}
+
+/// The log folders of the sample institute.
+pub fn sample_log_dirs() -> Vec<PathBuf> {
+    ["ts1", "fs1", "fw-ext", "fw-sec"]
+        .iter()
+        .map(|dir| sample_logs().join(dir))
+        .collect()
+}
+
+/// The sample institute's configuration.
+pub fn sample_config() -> PathBuf {
+    sample_logs().join("vakt.toml")
+}
+
+/// A `vakt` command run in `dir`, with the environment cleared of vakt settings.
+pub fn vakt_command(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_vakt"));
+    command
+        .current_dir(dir)
+        .env_remove("VAKT_STORE")
+        .env_remove("VAKT_CONFIG");
+    command
+}
+
+/// Runs `vakt` with `args` in `dir`.
+pub fn vakt(dir: &Path, args: &[&str]) -> Output {
+    vakt_command(dir)
+        .args(args)
+        .output()
+        .expect("the vakt binary runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A temporary folder with an initialised store at `<dir>/store`.
+pub struct TestStore {
+    pub dir: TempDir,
+}
+
+impl TestStore {
+    pub fn new() -> TestStore {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let store = TestStore { dir };
+        let output = store.run(&["init"]);
+        assert!(output.status.success(), "init failed: {}", stderr(&output));
+        store
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("store")
+    }
+
+    /// Runs `vakt --store <store> --config <sample config> args...`.
+    pub fn run(&self, args: &[&str]) -> Output {
+        let store = self.path();
+        let config = sample_config();
+        let mut all = vec![
+            "--store",
+            store.to_str().expect("utf-8 path"),
+            "--config",
+            config.to_str().expect("utf-8 path"),
+        ];
+        all.extend_from_slice(args);
+        vakt(self.dir.path(), &all)
+    }
+
+    /// Ingests paths and returns the JSON summary.
+    pub fn ingest(&self, paths: &[PathBuf], extra: &[&str]) -> serde_json::Value {
+        let mut args = vec!["ingest", "--output", "json"];
+        args.extend_from_slice(extra);
+        let path_texts: Vec<String> = paths.iter().map(|path| path.display().to_string()).collect();
+        args.extend(path_texts.iter().map(String::as_str));
+        let output = self.run(&args);
+        assert!(output.status.success(), "ingest failed: {}{}", stdout(&output), stderr(&output));
+        serde_json::from_slice(&output.stdout).expect("ingest prints a JSON summary")
+    }
+
+    /// Runs `vakt verify --format json` and returns (exit code, report).
+    pub fn verify(&self, extra: &[&str]) -> (i32, serde_json::Value) {
+        let mut args = vec!["verify", "--format", "json"];
+        args.extend_from_slice(extra);
+        let output = self.run(&args);
+        let report = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|_| panic!("verify prints JSON: {}{}", stdout(&output), stderr(&output)));
+        (output.status.code().unwrap_or(-1), report)
+    }
+}
+
+/// The kinds of the problems in a verify report.
+pub fn problem_kinds(report: &serde_json::Value) -> Vec<String> {
+    report["problems"]
+        .as_array()
+        .map(|problems| {
+            problems
+                .iter()
+                .map(|problem| problem["kind"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Copies a folder tree.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create copy");
+    for entry in std::fs::read_dir(from).expect("read folder") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! Each way of tampering with a store is caught by `vakt verify`, which
+//! names where; the untouched store verifies.
+
+use std::fs;
+use std::path::Path;
+
+use parquet::arrow::ArrowWriter;
+use vakt_query::StoreReader;
+use vakt_schemas::arrow::records_to_batch;
+use vakt_schemas::checkpoint::split_notes;
+use vakt_schemas::manifest::ManifestEntry;
+use vakt_schemas::merkle::Hash;
+use vakt_schemas::{Event, Record, Stream, layout};
+
+use crate::common::{TestStore, copy_tree, problem_kinds, sample_logs, stdout};
+
+const STREAM: Stream = Stream::Sessions;
+
+/// A segment of the sessions stream with a few rows, and its rows.
+fn target_segment(store: &Path) -> (ManifestEntry, Vec<Record>, Vec<Hash>) {
+    let reader = StoreReader::open(store).unwrap();
+    let entry = reader
+        .manifest(STREAM)
+        .unwrap()
+        .into_iter()
+        .filter_map(|line| line.entry.ok())
+        .find(|entry| entry.count >= 5)
+        .expect("a sessions segment with at least 5 rows");
+    let rows = reader.read_segment_rows(STREAM, &entry.path).unwrap();
+    let records = rows
+        .iter()
+        .map(|row| Record::from_values(STREAM, &row.values).unwrap())
+        .collect();
+    let hashes = rows
+        .iter()
+        .map(|row| row.stored_leaf_hash.clone().try_into().unwrap())
+        .collect();
+    (entry, records, hashes)
+}
+
+/// Rewrites a segment as valid Parquet holding `records` with `hashes`.
+fn rewrite_segment(store: &Path, entry: &ManifestEntry, records: &[Record], hashes: &[Hash]) {
+    let batch = records_to_batch(STREAM, records, hashes).unwrap();
+    let file = fs::File::create(store.join(&entry.path)).unwrap();
+    let mut writer = ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+}
+
+fn set_user(record: &mut Record, user: &str) {
+    if let Event::Sessions(session) = &mut record.event {
+        session.user = Some(user.to_string());
+    }
+}
+
+struct Case {
+    name: &'static str,
+    tamper: Box<dyn Fn(&Path)>,
+    /// Problem kinds that must all be reported.
+    expected: &'static [&'static str],
+    /// Whether a reported problem must name the tampered segment file.
+    names_segment: bool,
+}
+
+fn cases(other_store: &Path) -> Vec<Case> {
+    let other_store = other_store.to_path_buf();
+    vec![
+        Case {
+            name: "a field of one row changed, file rewritten as valid Parquet",
+            tamper: Box::new(|store| {
+                let (entry, mut records, hashes) = target_segment(store);
+                set_user(&mut records[2], "mallory");
+                rewrite_segment(store, &entry, &records, &hashes);
+            }),
+            expected: &["row-changed", "segment-changed", "tree-root"],
+            names_segment: true,
+        },
+        Case {
+            name: "a field changed and its leaf hash recomputed",
+            tamper: Box::new(|store| {
+                let (entry, mut records, mut hashes) = target_segment(store);
+                set_user(&mut records[2], "mallory");
+                hashes[2] = records[2].leaf_hash().unwrap();
+                rewrite_segment(store, &entry, &records, &hashes);
+            }),
+            expected: &["segment-changed", "tree-root"],
+            names_segment: true,
+        },
+        Case {
+            name: "a row deleted",
+            tamper: Box::new(|store| {
+                let (entry, mut records, mut hashes) = target_segment(store);
+                records.remove(1);
+                hashes.remove(1);
+                rewrite_segment(store, &entry, &records, &hashes);
+            }),
+            expected: &["row-sequence", "row-count", "tree-root"],
+            names_segment: true,
+        },
+        Case {
+            name: "two rows swapped",
+            tamper: Box::new(|store| {
+                let (entry, mut records, mut hashes) = target_segment(store);
+                records.swap(1, 3);
+                hashes.swap(1, 3);
+                rewrite_segment(store, &entry, &records, &hashes);
+            }),
+            expected: &["row-sequence", "tree-root"],
+            names_segment: true,
+        },
+        Case {
+            name: "a row inserted",
+            tamper: Box::new(|store| {
+                let (entry, mut records, mut hashes) = target_segment(store);
+                let mut forged = records[1].clone();
+                set_user(&mut forged, "alibi");
+                hashes.insert(2, forged.leaf_hash().unwrap());
+                records.insert(2, forged);
+                rewrite_segment(store, &entry, &records, &hashes);
+            }),
+            expected: &["row-count", "tree-root"],
+            names_segment: true,
+        },
+        Case {
+            name: "a segment file deleted",
+            tamper: Box::new(|store| {
+                let (entry, _, _) = target_segment(store);
+                fs::remove_file(store.join(&entry.path)).unwrap();
+            }),
+            expected: &["segment-missing"],
+            names_segment: true,
+        },
+        Case {
+            name: "a segment replaced by the same day's segment of another store",
+            tamper: Box::new(move |store| {
+                let (entry, _, _) = target_segment(store);
+                let (other_entry, _, _) = target_segment(&other_store);
+                assert_eq!(entry.path, other_entry.path, "both stores were built alike");
+                fs::copy(other_store.join(&other_entry.path), store.join(&entry.path)).unwrap();
+            }),
+            expected: &["segment-changed", "tree-root"],
+            names_segment: true,
+        },
+        Case {
+            name: "a manifest entry edited (an early one)",
+            tamper: Box::new(|store| edit_manifest_line(store, 0)),
+            expected: &["manifest-chain"],
+            names_segment: false,
+        },
+        Case {
+            name: "the newest manifest entry edited",
+            tamper: Box::new(|store| {
+                let lines = manifest_lines(store);
+                edit_manifest_line(store, lines.len() - 1);
+            }),
+            expected: &["manifest-edited", "head"],
+            names_segment: false,
+        },
+        Case {
+            name: "a checkpoint edited",
+            tamper: Box::new(|store| {
+                let path = store.join(layout::checkpoints(STREAM));
+                let mut notes = split_notes(&fs::read_to_string(&path).unwrap());
+                let newest = notes.pop().unwrap();
+                let mut lines: Vec<&str> = newest.split('\n').collect();
+                let size: u64 = lines[1].parse().unwrap();
+                let forged_size = (size + 1).to_string();
+                lines[1] = &forged_size;
+                notes.push(lines.join("\n"));
+                fs::write(&path, notes.join("\n")).unwrap();
+            }),
+            expected: &["checkpoint-signature"],
+            names_segment: false,
+        },
+        Case {
+            name: "a Parquet file dropped into a partition by hand",
+            tamper: Box::new(|store| {
+                let (entry, _, _) = target_segment(store);
+                let dir = store.join(&entry.path);
+                let extra = dir.parent().unwrap().join("0000000001-000000999999.parquet");
+                fs::copy(store.join(&entry.path), extra).unwrap();
+            }),
+            expected: &["unlisted-file"],
+            names_segment: false,
+        },
+    ]
+}
+
+fn manifest_lines(store: &Path) -> Vec<String> {
+    fs::read_to_string(store.join(layout::manifest(STREAM)))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Changes one manifest line's claimed end time, keeping it valid JSON.
+fn edit_manifest_line(store: &Path, index: usize) {
+    let mut lines = manifest_lines(store);
+    let mut entry = ManifestEntry::from_line(&lines[index]).unwrap();
+    entry.max_time += chrono::Duration::hours(1);
+    lines[index] = entry.to_line();
+    fs::write(store.join(layout::manifest(STREAM)), lines.join("\n") + "\n").unwrap();
+}
+
+fn build_store() -> TestStore {
+    let store = TestStore::new();
+    store.ingest(&[sample_logs().join("ts1")], &["--commit-every", "2500"]);
+    store
+}
+
+#[test]
+fn every_kind_of_tampering_is_detected_and_located() {
+    let pristine = build_store();
+    let other = build_store();
+    let (code, report) = pristine.verify(&[]);
+    assert_eq!(code, 0, "the untouched store verifies: {report:#}");
+    assert!(report["problems"].as_array().unwrap().is_empty());
+
+    let mut failures = Vec::new();
+    for case in cases(&other.path()) {
+        let copy = tempfile::tempdir().unwrap();
+        let store_copy = copy.path().join("store");
+        copy_tree(&pristine.path(), &store_copy);
+        let segment = target_segment(&store_copy).0.path;
+        (case.tamper)(&store_copy);
+        let output = crate::common::vakt(
+            copy.path(),
+            &["--store", store_copy.to_str().unwrap(), "verify", "--format", "json"],
+        );
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|_| panic!("{}: verify prints JSON: {}", case.name, stdout(&output)));
+        let kinds = problem_kinds(&report);
+        if output.status.code() != Some(1) {
+            failures.push(format!("{}: exit {:?}, report {report:#}", case.name, output.status.code()));
+            continue;
+        }
+        for expected in case.expected {
+            if !kinds.iter().any(|kind| kind == expected) {
+                failures.push(format!("{}: no `{expected}` problem among {kinds:?}", case.name));
+            }
+        }
+        let problems = report["problems"].as_array().unwrap();
+        if problems.iter().any(|problem| problem["stream"] != "sessions") {
+            failures.push(format!("{}: a problem outside the sessions stream: {report:#}", case.name));
+        }
+        if case.names_segment && !problems.iter().any(|problem| problem["file"] == segment.as_str()) {
+            failures.push(format!("{}: no problem names {segment}: {report:#}", case.name));
+        }
+        let located = problems.iter().any(|problem| {
+            !problem["file"].is_null() || (!problem["first_seq"].is_null() && !problem["last_seq"].is_null())
+        });
+        if !located {
+            failures.push(format!("{}: no problem says where: {report:#}", case.name));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn removing_the_newest_records_is_caught_by_an_exported_checkpoint() {
+    let store = build_store();
+    let earlier = tempfile::tempdir().unwrap();
+    let earlier_store = earlier.path().join("store");
+    copy_tree(&store.path(), &earlier_store);
+
+    store.ingest(&[sample_logs().join("fs1")], &["--commit-every", "2500"]);
+    let exported = store.run(&["checkpoint"]);
+    assert!(exported.status.success());
+    let checkpoint_file = earlier.path().join("exported.checkpoints");
+    fs::write(&checkpoint_file, &exported.stdout).unwrap();
+    let (code, report) = store.verify(&["--against", checkpoint_file.to_str().unwrap()]);
+    assert_eq!(code, 0, "the store verifies against its own exported checkpoints: {report:#}");
+    assert_eq!(report["external_checkpoints"], 6);
+
+    // The newest segments, their manifest entries, checkpoints and HEAD cut
+    // back consistently: the store is exactly as it was before the last
+    // ingest. On its own it verifies; against the exported checkpoints it
+    // does not.
+    fs::remove_dir_all(store.path()).unwrap();
+    copy_tree(&earlier_store, &store.path());
+    let (code, report) = store.verify(&[]);
+    assert_eq!(code, 0, "{report:#}");
+
+    let (code, report) = store.verify(&["--against", checkpoint_file.to_str().unwrap()]);
+    assert_eq!(code, 1, "{report:#}");
+    let kinds = problem_kinds(&report);
+    assert!(kinds.iter().any(|kind| kind == "truncated"), "{kinds:?}");
+    let truncated = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|problem| problem["kind"] == "truncated")
+        .unwrap();
+    assert!(!truncated["first_seq"].is_null() && !truncated["last_seq"].is_null());
+
+    // Checkpoints of another store (another key) are refused.
+    let (code, report) = build_store().verify(&["--against", checkpoint_file.to_str().unwrap()]);
+    assert_eq!(code, 1, "another store's checkpoints do not verify: {report:#}");
+}

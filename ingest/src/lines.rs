@@ -138,7 +138,7 @@ mod tests {
         assert_eq!(lines[1].number, 2);
         assert_eq!(lines[1].offset, 7);
         assert_eq!(lines[1].end, 14);
-        assert_eq!(lines[3].end, 36);
+        assert_eq!(lines[3].end, 35);
         assert!(lines.iter().all(|line| !line.is_truncated()));
     }
 

@@ -42,6 +42,26 @@ pub struct ManifestLine {
     pub entry: Result<ManifestEntry, String>,
 }
 
+/// Splits manifest text into its lines and entries.
+pub fn manifest_lines(text: &str) -> Vec<ManifestLine> {
+    text.lines()
+        .enumerate()
+        .map(|(index, line)| ManifestLine {
+            number: index + 1,
+            text: line.to_string(),
+            entry: ManifestEntry::from_line(line).map_err(|error| error.to_string()),
+        })
+        .collect()
+}
+
+/// A log file's committed text and how its length compares with HEAD's.
+#[derive(Debug, Clone)]
+pub struct LogText {
+    pub text: String,
+    pub committed_bytes: u64,
+    pub actual_bytes: u64,
+}
+
 /// A store opened for reading.
 #[derive(Debug, Clone)]
 pub struct StoreReader {
@@ -88,38 +108,49 @@ impl StoreReader {
 
     /// The committed bytes of a log file: its first `length` bytes.
     fn committed_text(&self, relative: &str, length: u64) -> Result<String, ReadError> {
+        let log = self.log_text(relative, length)?;
+        if log.actual_bytes < length {
+            return Err(ReadError::Damaged {
+                path: self.root.join(relative),
+                detail: format!("{} bytes where HEAD committed {length}", log.actual_bytes),
+            });
+        }
+        Ok(log.text)
+    }
+
+    /// A log file (manifest or checkpoints) as far as HEAD committed it, or
+    /// all of it when it is shorter than that; verification reports the
+    /// difference instead of giving up.
+    pub fn log_text(&self, relative: &str, committed_bytes: u64) -> Result<LogText, ReadError> {
         let path = self.root.join(relative);
         let bytes = fs::read(&path).map_err(io_error(&path))?;
-        let Some(committed) = bytes.get(..length as usize) else {
-            return Err(ReadError::Damaged {
-                path,
-                detail: format!("{} bytes where HEAD committed {length}", bytes.len()),
-            });
-        };
-        String::from_utf8(committed.to_vec()).map_err(|_| ReadError::Damaged {
-            path,
-            detail: "not UTF-8 text".to_string(),
+        let actual_bytes = bytes.len() as u64;
+        let end = bytes.len().min(committed_bytes as usize);
+        let text = String::from_utf8_lossy(&bytes[..end]).into_owned();
+        Ok(LogText {
+            text,
+            committed_bytes,
+            actual_bytes,
         })
+    }
+
+    /// How many bytes of a stream's manifest and checkpoint log HEAD commits.
+    pub fn committed_lengths(&self, stream: Stream) -> (u64, u64) {
+        self.head
+            .stream(stream)
+            .map_or((0, 0), |head| (head.manifest_bytes, head.checkpoints_bytes))
     }
 
     /// The committed manifest lines of a stream.
     pub fn manifest(&self, stream: Stream) -> Result<Vec<ManifestLine>, ReadError> {
-        let length = self.head.stream(stream).map_or(0, |head| head.manifest_bytes);
+        let (length, _) = self.committed_lengths(stream);
         let text = self.committed_text(&layout::manifest(stream), length)?;
-        Ok(text
-            .lines()
-            .enumerate()
-            .map(|(index, line)| ManifestLine {
-                number: index + 1,
-                text: line.to_string(),
-                entry: ManifestEntry::from_line(line).map_err(|error| error.to_string()),
-            })
-            .collect())
+        Ok(manifest_lines(&text))
     }
 
     /// The committed signed checkpoints of a stream, oldest first.
     pub fn checkpoints(&self, stream: Stream) -> Result<Vec<String>, ReadError> {
-        let length = self.head.stream(stream).map_or(0, |head| head.checkpoints_bytes);
+        let (_, length) = self.committed_lengths(stream);
         let text = self.committed_text(&layout::checkpoints(stream), length)?;
         Ok(split_notes(&text))
     }

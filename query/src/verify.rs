@@ -15,7 +15,7 @@ use vakt_schemas::manifest::{GENESIS, ManifestEntry, line_hash};
 use vakt_schemas::merkle::{Frontier, Hash, empty_root};
 use vakt_schemas::{Record, Stream, layout};
 
-use crate::reader::{ManifestLine, StoreReader};
+use crate::reader::{ManifestLine, StoreReader, manifest_lines};
 
 /// Row problems reported per segment before the rest are summed up.
 const ROW_PROBLEMS_PER_SEGMENT: usize = 5;
@@ -275,13 +275,11 @@ impl<'a> StreamCheck<'a> {
         for expectation in external {
             self.expectations.entry(expectation.size).or_default().push(expectation);
         }
-        let lines = match self.store.manifest(stream) {
-            Ok(lines) => lines,
-            Err(error) => {
-                self.problem(Problem::new(stream, "manifest-unreadable", error.to_string()).in_file(manifest_file));
-                return self.finish(0, checkpoint_count);
-            }
+        let (committed, _) = self.store.committed_lengths(stream);
+        let Some(text) = self.read_log(&manifest_file, committed) else {
+            return self.finish(0, checkpoint_count);
         };
+        let lines = manifest_lines(&text);
         self.check_size(0);
         let mut listed = BTreeSet::new();
         let mut previous_hash = GENESIS.to_string();
@@ -301,6 +299,33 @@ impl<'a> StreamCheck<'a> {
         self.finish(segments, checkpoint_count)
     }
 
+    /// Reads a manifest or checkpoint log as far as HEAD commits it,
+    /// reporting a log shorter than that and noting an uncommitted tail.
+    fn read_log(&mut self, relative: &str, committed: u64) -> Option<String> {
+        let stream = self.stream;
+        let log = match self.store.log_text(relative, committed) {
+            Ok(log) => log,
+            Err(error) => {
+                self.problem(Problem::new(stream, "log-unreadable", error.to_string()).in_file(relative.to_string()));
+                return None;
+            }
+        };
+        if log.actual_bytes < log.committed_bytes {
+            let message = format!(
+                "{relative} has {} bytes, HEAD committed {}: it was cut or rewritten",
+                log.actual_bytes, log.committed_bytes
+            );
+            self.problem(Problem::new(stream, "log-length", message).in_file(relative.to_string()));
+        } else if log.actual_bytes > log.committed_bytes {
+            let message = format!(
+                "{relative} has {} bytes past what HEAD committed: an interrupted commit's or appended text, never read",
+                log.actual_bytes - log.committed_bytes
+            );
+            self.warnings.push(Problem::new(stream, "uncommitted-tail", message).in_file(relative.to_string()));
+        }
+        Some(log.text)
+    }
+
     fn finish(self, segments: u64, checkpoints: u64) -> StreamReport {
         StreamReport {
             stream: self.stream,
@@ -318,13 +343,11 @@ impl<'a> StreamCheck<'a> {
     fn load_checkpoints(&mut self) -> u64 {
         let stream = self.stream;
         let file = layout::checkpoints(stream);
-        let notes = match self.store.checkpoints(stream) {
-            Ok(notes) => notes,
-            Err(error) => {
-                self.problem(Problem::new(stream, "checkpoint-unreadable", error.to_string()).in_file(file));
-                return 0;
-            }
+        let (_, committed) = self.store.committed_lengths(stream);
+        let Some(text) = self.read_log(&file, committed) else {
+            return 0;
         };
+        let notes = split_notes(&text);
         let head_size = self.store.head().stream(stream).map_or(0, |head| head.tree_size);
         let mut newest_size = None;
         for (index, note) in notes.iter().enumerate() {
@@ -428,6 +451,14 @@ impl<'a> StreamCheck<'a> {
                 return;
             }
         };
+        if rows.len() as u64 != entry.count {
+            let message = format!(
+                "segment holds {} rows, the manifest lists {}: records removed or inserted",
+                rows.len(),
+                entry.count
+            );
+            self.problem(Problem::new(stream, "row-count", message).in_entry(entry));
+        }
         let mut row_problems = Vec::new();
         for (position, row) in rows.iter().enumerate() {
             let expected_seq = entry.first_seq + position as u64;
@@ -481,16 +512,6 @@ impl<'a> StreamCheck<'a> {
             }
             self.first_time = Some(self.first_time.map_or(time, |first| first.min(time)));
             self.last_time = Some(self.last_time.map_or(time, |last| last.max(time)));
-        }
-        if rows.len() as u64 != entry.count {
-            row_problems.push(
-                Problem::new(
-                    stream,
-                    "row-count",
-                    format!("segment holds {} rows, the manifest lists {}: records removed or inserted", rows.len(), entry.count),
-                )
-                .in_entry(entry),
-            );
         }
         let extra = row_problems.len().saturating_sub(ROW_PROBLEMS_PER_SEGMENT);
         for problem in row_problems.into_iter().take(ROW_PROBLEMS_PER_SEGMENT) {
@@ -645,10 +666,11 @@ impl<'a> StreamCheck<'a> {
     /// line that really ends at its size.
     fn check_manifest_hashes(&mut self) {
         let stream = self.stream;
-        let Ok(notes) = self.store.checkpoints(stream) else {
+        let (_, committed) = self.store.committed_lengths(stream);
+        let Ok(log) = self.store.log_text(&layout::checkpoints(stream), committed) else {
             return;
         };
-        for note in notes {
+        for note in split_notes(&log.text) {
             let Ok(checkpoint) = self.verifier.verify(&note) else {
                 continue;
             };

@@ -167,7 +167,8 @@ fn cases(other_store: &Path) -> Vec<Case> {
                 let forged_size = (size + 1).to_string();
                 lines[1] = &forged_size;
                 notes.push(lines.join("\n"));
-                fs::write(&path, notes.join("\n")).unwrap();
+                let text: String = notes.iter().map(|note| format!("{note}\n")).collect();
+                fs::write(&path, text).unwrap();
             }),
             expected: &["checkpoint-signature"],
             names_segment: false,

@@ -138,7 +138,12 @@ impl SyslogClock {
         }
     }
 
-    fn pick_repeated<O: Offset>(&self, local: NaiveDateTime, earlier: O, later: O) -> NaiveDateTime {
+    fn pick_repeated<O: Offset>(
+        &self,
+        local: NaiveDateTime,
+        earlier: O,
+        later: O,
+    ) -> NaiveDateTime {
         let earlier_instant = local - earlier.fix();
         match self.previous_instant {
             Some(previous) if previous.naive_utc() > earlier_instant => local - later.fix(),
@@ -150,7 +155,8 @@ impl SyslogClock {
     fn offset_before_gap(&self, local: NaiveDateTime) -> FixedOffset {
         for step in 1..=GAP_SEARCH_STEPS {
             let earlier = local - Duration::minutes(step * GAP_SEARCH_STEP_MINUTES);
-            if let LocalResult::Single(offset) = self.time_zone.offset_from_local_datetime(&earlier) {
+            if let LocalResult::Single(offset) = self.time_zone.offset_from_local_datetime(&earlier)
+            {
                 return offset.fix();
             }
         }
@@ -164,7 +170,9 @@ mod tests {
     use chrono_tz::Europe::Oslo;
 
     fn utc(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     fn at(hour: u32, minute: u32) -> NaiveTime {
@@ -254,7 +262,10 @@ mod tests {
             "2026-10-25 02:30:00",
             "2026-10-25 03:00:00",
         ];
-        let instants: Vec<_> = times.iter().map(|time| clock.local_instant(local(time))).collect();
+        let instants: Vec<_> = times
+            .iter()
+            .map(|time| clock.local_instant(local(time)))
+            .collect();
         let expected = [
             "2026-10-24T23:59:00Z",
             "2026-10-25T00:10:00Z",

@@ -30,24 +30,42 @@ pub struct JsonRejection {
 const LINE_STREAMS: [Stream; 3] = [Stream::Sessions, Stream::Firewall, Stream::Access];
 
 /// Parses one JSON line; `default_stream` is used when the line names none.
-pub fn parse_jsonl(line: &str, default_stream: Option<Stream>) -> Result<(DateTime<Utc>, Event), JsonRejection> {
+pub fn parse_jsonl(
+    line: &str,
+    default_stream: Option<Stream>,
+) -> Result<(DateTime<Utc>, Event), JsonRejection> {
     let reject = |reason: String, intended: Option<Stream>| JsonRejection { reason, intended };
     let object = match serde_json::from_str::<Json>(line) {
         Ok(Json::Object(object)) => object,
-        Ok(_) => return Err(reject("jsonl: expected a json object".to_string(), default_stream)),
-        Err(error) => return Err(reject(format!("jsonl: invalid json: {error}"), default_stream)),
+        Ok(_) => {
+            return Err(reject(
+                "jsonl: expected a json object".to_string(),
+                default_stream,
+            ));
+        }
+        Err(error) => {
+            return Err(reject(
+                format!("jsonl: invalid json: {error}"),
+                default_stream,
+            ));
+        }
     };
-    let stream = stream_of(&object, default_stream).map_err(|reason| reject(reason, default_stream))?;
+    let stream =
+        stream_of(&object, default_stream).map_err(|reason| reject(reason, default_stream))?;
     read_event(&object, stream).map_err(|reason| reject(reason, Some(stream)))
 }
 
 fn stream_of(object: &Map<String, Json>, default_stream: Option<Stream>) -> Result<Stream, String> {
     let stream = match object.get("stream") {
         None => default_stream.ok_or("jsonl: missing field `stream`")?,
-        Some(Json::String(name)) => name
-            .parse::<Stream>()
-            .map_err(|_| format!("jsonl: unknown stream `{name}`: expected sessions, firewall or access"))?,
-        Some(other) => return Err(format!("jsonl: field `stream`: expected a string, found {other}")),
+        Some(Json::String(name)) => name.parse::<Stream>().map_err(|_| {
+            format!("jsonl: unknown stream `{name}`: expected sessions, firewall or access")
+        })?,
+        Some(other) => {
+            return Err(format!(
+                "jsonl: field `stream`: expected a string, found {other}"
+            ));
+        }
     };
     if !LINE_STREAMS.contains(&stream) {
         return Err(format!(
@@ -57,7 +75,10 @@ fn stream_of(object: &Map<String, Json>, default_stream: Option<Stream>) -> Resu
     Ok(stream)
 }
 
-fn read_event(object: &Map<String, Json>, stream: Stream) -> Result<(DateTime<Utc>, Event), String> {
+fn read_event(
+    object: &Map<String, Json>,
+    stream: Stream,
+) -> Result<(DateTime<Utc>, Event), String> {
     let columns = event_columns(stream);
     check_field_names(object, stream, columns)?;
     let time = read_time(object)?;
@@ -70,7 +91,11 @@ fn read_event(object: &Map<String, Json>, stream: Stream) -> Result<(DateTime<Ut
 }
 
 /// Refuses unknown fields and missing required ones, naming all of them.
-fn check_field_names(object: &Map<String, Json>, stream: Stream, columns: &[Column]) -> Result<(), String> {
+fn check_field_names(
+    object: &Map<String, Json>,
+    stream: Stream,
+    columns: &[Column],
+) -> Result<(), String> {
     let mut unknown: Vec<&str> = object
         .keys()
         .map(String::as_str)
@@ -79,15 +104,26 @@ fn check_field_names(object: &Map<String, Json>, stream: Stream, columns: &[Colu
         .collect();
     unknown.sort_unstable();
     if !unknown.is_empty() {
-        return Err(format!("jsonl: unknown {} for stream {stream}", name_list("field", &unknown)));
+        return Err(format!(
+            "jsonl: unknown {} for stream {stream}",
+            name_list("field", &unknown)
+        ));
     }
     let present = |name: &str| object.get(name).is_some_and(|value| !value.is_null());
     let missing: Vec<&str> = std::iter::once("time")
-        .chain(columns.iter().filter(|column| !column.nullable).map(|column| column.name))
+        .chain(
+            columns
+                .iter()
+                .filter(|column| !column.nullable)
+                .map(|column| column.name),
+        )
         .filter(|name| !present(name))
         .collect();
     if !missing.is_empty() {
-        return Err(format!("jsonl: missing required {}", name_list("field", &missing)));
+        return Err(format!(
+            "jsonl: missing required {}",
+            name_list("field", &missing)
+        ));
     }
     Ok(())
 }
@@ -102,7 +138,12 @@ fn name_list(noun: &str, names: &[&str]) -> String {
 fn read_time(object: &Map<String, Json>) -> Result<DateTime<Utc>, String> {
     let text = match object.get("time") {
         Some(Json::String(text)) => text,
-        other => return Err(format!("jsonl: field `time`: expected an rfc 3339 string, found {}", shown(other))),
+        other => {
+            return Err(format!(
+                "jsonl: field `time`: expected an rfc 3339 string, found {}",
+                shown(other)
+            ));
+        }
     };
     let time = DateTime::parse_from_rfc3339(text)
         .map_err(|_| format!("jsonl: field `time`: expected an rfc 3339 time, found `{text}`"))?;
@@ -151,7 +192,9 @@ mod tests {
     use vakt_schemas::{AccessEvent, FirewallEvent, SessionEvent};
 
     fn utc(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
@@ -191,7 +234,12 @@ mod tests {
     fn reads_a_firewall_line() {
         let line = r#"{"stream":"firewall","time":"2026-03-02T08:14:03Z","device":"fw1","action":"deny","src_ip":"1.2.3.4","dst_ip":"10.20.0.5","dst_port":22,"protocol":"TCP","new_connection":true}"#;
         let (_, event) = parse_jsonl(line, None).unwrap();
-        let Event::Firewall(FirewallEvent { dst_port, new_connection, .. }) = event else {
+        let Event::Firewall(FirewallEvent {
+            dst_port,
+            new_connection,
+            ..
+        }) = event
+        else {
             panic!("not a firewall event");
         };
         assert_eq!((dst_port, new_connection), (Some(22), true));
@@ -201,28 +249,63 @@ mod tests {
     fn names_unknown_and_missing_fields() {
         let unknown = r#"{"stream":"sessions","time":"2026-03-02T08:14:03Z","server":"a","protocol":"ssh","action":"login","usr":"x","pid":3}"#;
         let rejection = parse_jsonl(unknown, None).unwrap_err();
-        assert_eq!(rejection.reason, "jsonl: unknown fields `pid`, `usr` for stream sessions");
+        assert_eq!(
+            rejection.reason,
+            "jsonl: unknown fields `pid`, `usr` for stream sessions"
+        );
         assert_eq!(rejection.intended, Some(Stream::Sessions));
         let missing = r#"{"stream":"sessions","server":"a","action":null}"#;
         let rejection = parse_jsonl(missing, None).unwrap_err();
-        assert_eq!(rejection.reason, "jsonl: missing required fields `time`, `protocol`, `action`");
+        assert_eq!(
+            rejection.reason,
+            "jsonl: missing required fields `time`, `protocol`, `action`"
+        );
     }
 
     #[test]
     fn refuses_wrong_types_streams_and_times() {
-        let base = r#""time":"2026-03-02T08:14:03Z","server":"a","protocol":"ssh","action":"login""#;
-        let port = parse_jsonl(&format!(r#"{{"stream":"sessions",{base},"src_port":70000}}"#), None).unwrap_err();
-        assert_eq!(port.reason, "jsonl: field `src_port`: expected an integer 0-65535, found 70000");
-        let user = parse_jsonl(&format!(r#"{{"stream":"sessions",{base},"user":7}}"#), None).unwrap_err();
-        assert_eq!(user.reason, "jsonl: field `user`: expected a string, found 7");
+        let base =
+            r#""time":"2026-03-02T08:14:03Z","server":"a","protocol":"ssh","action":"login""#;
+        let port = parse_jsonl(
+            &format!(r#"{{"stream":"sessions",{base},"src_port":70000}}"#),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            port.reason,
+            "jsonl: field `src_port`: expected an integer 0-65535, found 70000"
+        );
+        let user =
+            parse_jsonl(&format!(r#"{{"stream":"sessions",{base},"user":7}}"#), None).unwrap_err();
+        assert_eq!(
+            user.reason,
+            "jsonl: field `user`: expected a string, found 7"
+        );
         let audit = parse_jsonl(&format!(r#"{{"stream":"audit",{base}}}"#), None).unwrap_err();
-        assert!(audit.reason.contains("stream `audit` cannot be ingested"), "{}", audit.reason);
+        assert!(
+            audit.reason.contains("stream `audit` cannot be ingested"),
+            "{}",
+            audit.reason
+        );
         let bogus = parse_jsonl(&format!(r#"{{"stream":"logins",{base}}}"#), None).unwrap_err();
         assert!(bogus.reason.starts_with("jsonl: unknown stream `logins`"));
         let time = r#"{"stream":"sessions","time":"yesterday","server":"a","protocol":"ssh","action":"x"}"#;
         let rejection = parse_jsonl(time, None).unwrap_err();
-        assert_eq!(rejection.reason, "jsonl: field `time`: expected an rfc 3339 time, found `yesterday`");
-        assert!(parse_jsonl("[1,2]", None).unwrap_err().reason.contains("expected a json object"));
-        assert!(parse_jsonl("{oops", None).unwrap_err().reason.starts_with("jsonl: invalid json"));
+        assert_eq!(
+            rejection.reason,
+            "jsonl: field `time`: expected an rfc 3339 time, found `yesterday`"
+        );
+        assert!(
+            parse_jsonl("[1,2]", None)
+                .unwrap_err()
+                .reason
+                .contains("expected a json object")
+        );
+        assert!(
+            parse_jsonl("{oops", None)
+                .unwrap_err()
+                .reason
+                .starts_with("jsonl: invalid json")
+        );
     }
 }

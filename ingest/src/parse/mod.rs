@@ -84,7 +84,9 @@ impl fmt::Display for Format {
 
 /// A format name that is not one of [`Format::ALL_NAMES`].
 #[derive(Debug, thiserror::Error)]
-#[error("unknown log format `{0}`: expected one of auto, sshd, netfilter (or iptables), samba, jsonl")]
+#[error(
+    "unknown log format `{0}`: expected one of auto, sshd, netfilter (or iptables), samba, jsonl"
+)]
 pub struct UnknownFormat(pub String);
 
 impl FromStr for Format {
@@ -135,10 +137,7 @@ impl ParseContext {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Parsed {
     /// An event and when it happened (whole microseconds, UTC).
-    Event {
-        time: DateTime<Utc>,
-        event: Event,
-    },
+    Event { time: DateTime<Utc>, event: Event },
     /// A line no parser accepted, why, and the stream it was meant for if known.
     Rejected {
         reason: String,
@@ -209,7 +208,8 @@ impl LineParser {
             _ => false,
         };
         let outcome = if is_json {
-            parse_jsonl(line, self.context.stream).map_err(|rejection| reject(rejection.reason, rejection.intended))
+            parse_jsonl(line, self.context.stream)
+                .map_err(|rejection| reject(rejection.reason, rejection.intended))
         } else {
             self.parse_syslog_line(line)
         };
@@ -219,7 +219,9 @@ impl LineParser {
     fn parse_syslog_line(&mut self, line: &str) -> Outcome {
         let header = match parse_syslog(line, &mut self.clock) {
             Ok(header) => header,
-            Err(SyslogError::NotSyslog) => return Err(reject(self.not_syslog_reason(), self.format.stream())),
+            Err(SyslogError::NotSyslog) => {
+                return Err(reject(self.not_syslog_reason(), self.format.stream()));
+            }
             Err(SyslogError::Invalid(reason)) => return Err(reject(reason, self.format.stream())),
         };
         let format = match self.format {
@@ -231,7 +233,8 @@ impl LineParser {
         let event = match format {
             SyslogFormat::Sshd => self.sshd.parse(&header).map(Event::Sessions),
             SyslogFormat::Netfilter => {
-                parse_netfilter(&header.host, header.message, &self.context.firewall).map(Event::Firewall)
+                parse_netfilter(&header.host, header.message, &self.context.firewall)
+                    .map(Event::Firewall)
             }
             SyslogFormat::Samba => parse_samba(&header).map(Event::Access),
         };
@@ -251,14 +254,16 @@ impl LineParser {
     fn keep_stream(&self, outcome: Outcome) -> Parsed {
         let wanted = self.context.stream;
         match outcome {
-            Ok((_, event)) if wanted.is_some_and(|wanted| wanted != event.stream()) => Parsed::Rejected {
-                reason: format!(
-                    "expected a {} event (the source's stream), found a {} event",
-                    wanted.map_or("", Stream::name),
-                    event.stream()
-                ),
-                intended: Some(event.stream()),
-            },
+            Ok((_, event)) if wanted.is_some_and(|wanted| wanted != event.stream()) => {
+                Parsed::Rejected {
+                    reason: format!(
+                        "expected a {} event (the source's stream), found a {} event",
+                        wanted.map_or("", Stream::name),
+                        event.stream()
+                    ),
+                    intended: Some(event.stream()),
+                }
+            }
             Ok((time, event)) => Parsed::Event { time, event },
             Err(rejection) => Parsed::Rejected {
                 reason: rejection.reason,
@@ -283,7 +288,9 @@ fn detect(header: &SyslogLine) -> Result<SyslogFormat, Rejection> {
     let reason = match program {
         "" => "no parser for syslog line without a program tag".to_string(),
         "kernel" => "no parser for kernel message without `IN=` (netfilter)".to_string(),
-        _ if is_samba_program(program) => format!("no parser for `{program}` message without `|` fields"),
+        _ if is_samba_program(program) => {
+            format!("no parser for `{program}` message without `|` fields")
+        }
         _ => format!("no parser for syslog program `{program}`"),
     };
     Err(reject(reason, None))
@@ -299,7 +306,10 @@ fn expect_program(format: SyslogFormat, header: &SyslogLine) -> Result<SyslogFor
     if matches {
         return Ok(format);
     }
-    let reason = format!("{name}: expected program `{expected}`, found `{}`", header.program);
+    let reason = format!(
+        "{name}: expected program `{expected}`, found `{}`",
+        header.program
+    );
     Err(reject(reason, Some(format.stream())))
 }
 

@@ -56,8 +56,14 @@ pub fn parse_netfilter(
         protocol,
         new_connection: tcp_opens || prefix_says_new,
         rule,
-        in_iface: fields.value("IN").filter(|name| !name.is_empty()).map(str::to_string),
-        out_iface: fields.value("OUT").filter(|name| !name.is_empty()).map(str::to_string),
+        in_iface: fields
+            .value("IN")
+            .filter(|name| !name.is_empty())
+            .map(str::to_string),
+        out_iface: fields
+            .value("OUT")
+            .filter(|name| !name.is_empty())
+            .map(str::to_string),
         ..FirewallEvent::default()
     })
 }
@@ -91,7 +97,10 @@ fn find_fields_start(message: &str) -> Option<usize> {
 /// The log prefix as a rule name: trimmed, without surrounding brackets.
 fn rule_of(prefix: &str) -> Option<String> {
     let prefix = prefix.trim();
-    let prefix = match prefix.strip_prefix('[').and_then(|inner| inner.strip_suffix(']')) {
+    let prefix = match prefix
+        .strip_prefix('[')
+        .and_then(|inner| inner.strip_suffix(']'))
+    {
         Some(inner) => inner.trim(),
         None => prefix,
     };
@@ -188,8 +197,14 @@ mod tests {
         assert_eq!(event.device, "fw1");
         assert_eq!(event.rule.as_deref(), Some("IPTABLES-DROP:"));
         assert_eq!(event.action, "deny");
-        assert_eq!((event.src_ip.as_str(), event.src_port), ("195.54.160.107", Some(8080)));
-        assert_eq!((event.dst_ip.as_str(), event.dst_port), ("10.20.0.5", Some(22)));
+        assert_eq!(
+            (event.src_ip.as_str(), event.src_port),
+            ("195.54.160.107", Some(8080))
+        );
+        assert_eq!(
+            (event.dst_ip.as_str(), event.dst_port),
+            ("10.20.0.5", Some(22))
+        );
         assert_eq!(event.protocol, "TCP");
         assert!(event.new_connection);
         assert_eq!(event.in_iface.as_deref(), Some("eth0"));
@@ -215,8 +230,13 @@ mod tests {
 
     #[test]
     fn the_word_new_in_the_prefix_marks_a_new_connection() {
-        let udp = "IN=eth0 OUT= SRC=10.10.0.7 DST=10.20.0.2 LEN=56 PROTO=UDP SPT=49007 DPT=53 LEN=36";
-        assert!(parse(&format!("ACCEPT state NEW: {udp}")).unwrap().new_connection);
+        let udp =
+            "IN=eth0 OUT= SRC=10.10.0.7 DST=10.20.0.2 LEN=56 PROTO=UDP SPT=49007 DPT=53 LEN=36";
+        assert!(
+            parse(&format!("ACCEPT state NEW: {udp}"))
+                .unwrap()
+                .new_connection
+        );
         assert!(parse(&format!("IPT-NEW {udp}")).unwrap().new_connection);
         assert!(!parse(&format!("RENEWAL {udp}")).unwrap().new_connection);
         assert!(!parse(&format!("state new {udp}")).unwrap().new_connection);
@@ -227,7 +247,10 @@ mod tests {
     #[test]
     fn ufw_prefixes_give_the_action() {
         let block = parse(&format!("[1041652.548288] [UFW BLOCK] {SYN}")).unwrap();
-        assert_eq!((block.rule.as_deref(), block.action.as_str()), (Some("UFW BLOCK"), "deny"));
+        assert_eq!(
+            (block.rule.as_deref(), block.action.as_str()),
+            (Some("UFW BLOCK"), "deny")
+        );
         let allow = parse(&format!("[UFW ALLOW] {SYN}")).unwrap();
         assert_eq!(allow.action, "allow");
         let audit = parse(&format!("[UFW AUDIT] {SYN}")).unwrap();
@@ -251,10 +274,17 @@ mod tests {
         let icmp = "IN=abc.123 OUT=abc.123 SRC=10.251.1.1 DST=10.251.1.2 LEN=84 TTL=63 ID=6789 \
             PROTO=ICMP TYPE=8 CODE=0 ID=98765 SEQ=30123 MARK=0";
         let event = parse(icmp).unwrap();
-        assert_eq!((event.protocol.as_str(), event.src_port, event.dst_port), ("ICMP", None, None));
-        let icmp6 = "DROP IN=eth0 OUT= SRC=2001:db8::1 DST=2001:db8::2 LEN=64 PROTO=ICMPv6 TYPE=128 CODE=0";
+        assert_eq!(
+            (event.protocol.as_str(), event.src_port, event.dst_port),
+            ("ICMP", None, None)
+        );
+        let icmp6 =
+            "DROP IN=eth0 OUT= SRC=2001:db8::1 DST=2001:db8::2 LEN=64 PROTO=ICMPv6 TYPE=128 CODE=0";
         let event = parse(icmp6).unwrap();
-        assert_eq!((event.protocol.as_str(), event.src_ip.as_str()), ("ICMPv6", "2001:db8::1"));
+        assert_eq!(
+            (event.protocol.as_str(), event.src_ip.as_str()),
+            ("ICMPv6", "2001:db8::1")
+        );
         let numeric = parse("IN=eth0 OUT= SRC=10.0.0.1 DST=10.0.0.2 PROTO=47").unwrap();
         assert_eq!(numeric.protocol, "47");
     }

@@ -126,7 +126,11 @@ fn keyed_prefix(fields: &[&str]) -> Prefix {
 }
 
 /// The operation, path and rename target of `op` with `args`.
-fn interpret(op: &str, args: &[&str], share: Option<&str>) -> (&'static str, String, Option<String>) {
+fn interpret(
+    op: &str,
+    args: &[&str],
+    share: Option<&str>,
+) -> (&'static str, String, Option<String>) {
     let first = args.first().copied().unwrap_or("");
     match op {
         "openat" | "open" => match args {
@@ -141,7 +145,11 @@ fn interpret(op: &str, args: &[&str], share: Option<&str>) -> (&'static str, Str
         "create_file" => create_file(args, share),
         "connect" | "disconnect" => {
             let share = share.or(Some(first).filter(|name| !name.is_empty()));
-            let operation = if op == "connect" { "connect" } else { "disconnect" };
+            let operation = if op == "connect" {
+                "connect"
+            } else {
+                "disconnect"
+            };
             (operation, join(share, ""), None)
         }
         _ => (operation_of(op), join(share, first), None),
@@ -216,7 +224,10 @@ mod tests {
 
     #[test]
     fn reads_keyed_prefix_and_rename() {
-        let event = parse(&format!("{KEYED}|rename|ok|Secret/memo.odt|Secret/memo.odt.locked")).unwrap();
+        let event = parse(&format!(
+            "{KEYED}|rename|ok|Secret/memo.odt|Secret/memo.odt.locked"
+        ))
+        .unwrap();
         assert_eq!(event.host, "fs1");
         assert_eq!(event.user.as_deref(), Some("test"));
         assert_eq!(event.client_ip.as_deref(), Some("192.168.122.68"));
@@ -224,7 +235,10 @@ mod tests {
         assert_eq!(event.share.as_deref(), Some("test"));
         assert_eq!(event.operation, "rename");
         assert_eq!(event.path, "/test/Secret/memo.odt");
-        assert_eq!(event.target.as_deref(), Some("/test/Secret/memo.odt.locked"));
+        assert_eq!(
+            event.target.as_deref(),
+            Some("/test/Secret/memo.odt.locked")
+        );
         assert!(event.success);
     }
 
@@ -235,31 +249,50 @@ mod tests {
         assert_eq!(four.path, "/prosjekt/hudreg/utvalg.csv");
         assert_eq!(four.client_name.as_deref(), Some("ws-kari"));
         let three = parse("kari|10.20.0.7|data|unlinkat|ok|old//tmp.txt").unwrap();
-        assert_eq!((three.operation.as_str(), three.path.as_str()), ("delete", "/data/old/tmp.txt"));
+        assert_eq!(
+            (three.operation.as_str(), three.path.as_str()),
+            ("delete", "/data/old/tmp.txt")
+        );
         assert_eq!(three.client_name, None);
         let two = parse("kari|10.20.0.7|mkdirat|ok|/srv/data/new").unwrap();
-        assert_eq!((two.operation.as_str(), two.path.as_str()), ("create", "/srv/data/new"));
+        assert_eq!(
+            (two.operation.as_str(), two.path.as_str()),
+            ("create", "/srv/data/new")
+        );
         assert_eq!(two.share, None);
     }
 
     #[test]
     fn openat_mode_decides_read_or_write() {
         let read = parse("per|10.20.0.8|data|openat|ok|r|a/b.txt").unwrap();
-        assert_eq!((read.operation.as_str(), read.path.as_str()), ("read", "/data/a/b.txt"));
+        assert_eq!(
+            (read.operation.as_str(), read.path.as_str()),
+            ("read", "/data/a/b.txt")
+        );
         let write = parse("per|10.20.0.8|data|open|ok|w|a/c.txt").unwrap();
-        assert_eq!((write.operation.as_str(), write.path.as_str()), ("write", "/data/a/c.txt"));
+        assert_eq!(
+            (write.operation.as_str(), write.path.as_str()),
+            ("write", "/data/a/c.txt")
+        );
     }
 
     #[test]
     fn failures_and_connections() {
-        let denied = parse("per|10.20.0.8|data|openat|fail (Permission denied)|r|secret/x.csv").unwrap();
+        let denied =
+            parse("per|10.20.0.8|data|openat|fail (Permission denied)|r|secret/x.csv").unwrap();
         assert!(!denied.success);
         assert_eq!(denied.path, "/data/secret/x.csv");
         let connect = parse("per|10.20.0.8|ws-per|data|connect|ok|data").unwrap();
-        assert_eq!((connect.operation.as_str(), connect.path.as_str()), ("connect", "/data"));
+        assert_eq!(
+            (connect.operation.as_str(), connect.path.as_str()),
+            ("connect", "/data")
+        );
         let default_prefix = parse("per|10.20.0.8|disconnect|ok|prosjekt").unwrap();
         assert_eq!(
-            (default_prefix.operation.as_str(), default_prefix.path.as_str()),
+            (
+                default_prefix.operation.as_str(),
+                default_prefix.path.as_str()
+            ),
             ("disconnect", "/prosjekt")
         );
     }
@@ -282,8 +315,12 @@ mod tests {
             let event = parse(&format!("per|10.20.0.8|data|{op}|ok|a/b")).unwrap();
             assert_eq!(event.operation, operation, "{op}");
         }
-        let create = parse("per|10.20.0.8|data|create_file|ok|0x100080|file|create|a/new.txt").unwrap();
-        assert_eq!((create.operation.as_str(), create.path.as_str()), ("create", "/data/a/new.txt"));
+        let create =
+            parse("per|10.20.0.8|data|create_file|ok|0x100080|file|create|a/new.txt").unwrap();
+        assert_eq!(
+            (create.operation.as_str(), create.path.as_str()),
+            ("create", "/data/a/new.txt")
+        );
         let open = parse("per|10.20.0.8|data|create_file|ok|0x100080|file|open|a/old.txt").unwrap();
         assert_eq!(open.operation, "other");
     }

@@ -98,7 +98,12 @@ impl SshdParser {
         Ok(event)
     }
 
-    fn apply(&mut self, key: (String, String), observation: &Observation, event: &mut SessionEvent) {
+    fn apply(
+        &mut self,
+        key: (String, String),
+        observation: &Observation,
+        event: &mut SessionEvent,
+    ) {
         self.make_room();
         self.updates += 1;
         let connection = self.connections.entry(key.clone()).or_default();
@@ -130,7 +135,8 @@ impl SshdParser {
             return;
         }
         let oldest_kept = self.updates.saturating_sub(MAX_CONNECTIONS as u64 / 2);
-        self.connections.retain(|_, connection| connection.touched > oldest_kept);
+        self.connections
+            .retain(|_, connection| connection.touched > oldest_kept);
     }
 
     /// How many connections have state now.
@@ -206,7 +212,10 @@ fn observe(message: &str) -> Result<Observation, String> {
     if let Some(rest) = message.strip_prefix("User ")
         && rest.contains(" not allowed because ")
     {
-        return user_from("failed", rest.split(" not allowed because ").next().unwrap_or(rest));
+        return user_from(
+            "failed",
+            rest.split(" not allowed because ").next().unwrap_or(rest),
+        );
     }
     if let Some(rest) = message.strip_prefix("pam_unix(sshd:auth): authentication failure;") {
         return Ok(pam_failure(rest));
@@ -291,12 +300,16 @@ fn trim_address(token: &str) -> &str {
 }
 
 fn leading_number(text: &str) -> Option<u16> {
-    let end = text.find(|character: char| !character.is_ascii_digit()).unwrap_or(text.len());
+    let end = text
+        .find(|character: char| !character.is_ascii_digit())
+        .unwrap_or(text.len());
     text[..end].parse().ok()
 }
 
 fn non_empty(text: &str) -> Option<String> {
-    Some(text).filter(|text| !text.is_empty()).map(str::to_string)
+    Some(text)
+        .filter(|text| !text.is_empty())
+        .map(str::to_string)
 }
 
 /// `... rhost=IP  user=U`: the values may be empty.
@@ -309,7 +322,9 @@ fn pam_failure(rest: &str) -> Observation {
     Observation {
         action: "failed",
         user: field("user").and_then(non_empty),
-        address: field("rhost").and_then(normalise_host).map(|host| Address { host, port: None }),
+        address: field("rhost")
+            .and_then(normalise_host)
+            .map(|host| Address { host, port: None }),
         method: None,
     }
 }
@@ -335,13 +350,19 @@ fn disconnect(message: &str) -> Option<Observation> {
     if let Some(rest) = message.strip_prefix("Received disconnect from ") {
         let address = parse_ip(rest.split(' ').next().unwrap_or(rest)).map(|host| Address {
             host,
-            port: rest.split_once(" port ").and_then(|(_, port)| leading_number(port)),
+            port: rest
+                .split_once(" port ")
+                .and_then(|(_, port)| leading_number(port)),
         });
         return Some(closing(None, address));
     }
-    let rest = ["Connection closed by ", "Connection reset by ", "Disconnected from "]
-        .iter()
-        .find_map(|prefix| message.strip_prefix(prefix))?;
+    let rest = [
+        "Connection closed by ",
+        "Connection reset by ",
+        "Disconnected from ",
+    ]
+    .iter()
+    .find_map(|prefix| message.strip_prefix(prefix))?;
     let rest = rest.trim_end().trim_end_matches("[preauth]").trim_end();
     let (before, address) = split_trailing_address(rest);
     let user = ["authenticating user ", "invalid user ", "user "]
@@ -421,8 +442,13 @@ mod tests {
 
     #[test]
     fn accepted_is_a_login_with_method_and_address() {
-        let event = parse_one("Accepted publickey for ola from 10.20.0.5 port 50522 ssh2: ED25519 SHA256:abc");
-        assert_eq!(summary(&event), ("login", Some("ola"), Some("10.20.0.5"), Some(50522)));
+        let event = parse_one(
+            "Accepted publickey for ola from 10.20.0.5 port 50522 ssh2: ED25519 SHA256:abc",
+        );
+        assert_eq!(
+            summary(&event),
+            ("login", Some("ola"), Some("10.20.0.5"), Some(50522))
+        );
         assert_eq!(event.server, "ts1");
         assert_eq!(event.protocol, "ssh");
         assert_eq!(event.session_id.as_deref(), Some("4121"));
@@ -434,45 +460,81 @@ mod tests {
     fn partial_then_accepted_is_multi_factor() {
         let mut parser = SshdParser::new();
         let partial = parser
-            .parse(&line("77", "Partial publickey for kari from 10.20.0.9 port 40022 ssh2: RSA SHA256:x"))
+            .parse(&line(
+                "77",
+                "Partial publickey for kari from 10.20.0.9 port 40022 ssh2: RSA SHA256:x",
+            ))
             .unwrap();
         assert_eq!(partial.action, "partial");
         assert_eq!(partial.auth_methods.as_deref(), Some("publickey"));
         let other_connection = parser
-            .parse(&line("78", "Accepted password for per from 10.20.0.8 port 1 ssh2"))
+            .parse(&line(
+                "78",
+                "Accepted password for per from 10.20.0.8 port 1 ssh2",
+            ))
             .unwrap();
         assert_eq!(other_connection.auth_methods.as_deref(), Some("password"));
         let login = parser
-            .parse(&line("77", "Accepted keyboard-interactive/pam for kari from 10.20.0.9 port 40022 ssh2"))
+            .parse(&line(
+                "77",
+                "Accepted keyboard-interactive/pam for kari from 10.20.0.9 port 40022 ssh2",
+            ))
             .unwrap();
         assert_eq!(login.action, "login");
-        assert_eq!(login.auth_methods.as_deref(), Some("publickey,keyboard-interactive"));
+        assert_eq!(
+            login.auth_methods.as_deref(),
+            Some("publickey,keyboard-interactive")
+        );
         assert_eq!(login.multi_factor, Some(true));
     }
 
     #[test]
     fn failures_of_every_shape() {
-        let failed = parse_one("Failed password for invalid user admin from 203.0.113.7 port 4242 ssh2");
-        assert_eq!(summary(&failed), ("failed", Some("admin"), Some("203.0.113.7"), Some(4242)));
+        let failed =
+            parse_one("Failed password for invalid user admin from 203.0.113.7 port 4242 ssh2");
+        assert_eq!(
+            summary(&failed),
+            ("failed", Some("admin"), Some("203.0.113.7"), Some(4242))
+        );
         assert_eq!(failed.auth_methods.as_deref(), Some("password"));
         assert_eq!(failed.multi_factor, None);
         let none = parse_one("Failed none for invalid user support from 203.0.113.8 port 1 ssh2");
         assert_eq!(none.auth_methods.as_deref(), Some("none"));
         let invalid = parse_one("Invalid user oracle from 203.0.113.9 port 51000");
-        assert_eq!(summary(&invalid), ("failed", Some("oracle"), Some("203.0.113.9"), Some(51000)));
+        assert_eq!(
+            summary(&invalid),
+            ("failed", Some("oracle"), Some("203.0.113.9"), Some(51000))
+        );
         let old_invalid = parse_one("Invalid user test from 10.0.2.2");
-        assert_eq!(summary(&old_invalid), ("failed", Some("test"), Some("10.0.2.2"), None));
+        assert_eq!(
+            summary(&old_invalid),
+            ("failed", Some("test"), Some("10.0.2.2"), None)
+        );
         let empty_user = parse_one("Invalid user  from 203.0.113.9 port 2");
-        assert_eq!(summary(&empty_user), ("failed", None, Some("203.0.113.9"), Some(2)));
-        let not_allowed = parse_one("User root from 192.0.2.1 not allowed because not listed in AllowUsers");
-        assert_eq!(summary(&not_allowed), ("failed", Some("root"), Some("192.0.2.1"), None));
+        assert_eq!(
+            summary(&empty_user),
+            ("failed", None, Some("203.0.113.9"), Some(2))
+        );
+        let not_allowed =
+            parse_one("User root from 192.0.2.1 not allowed because not listed in AllowUsers");
+        assert_eq!(
+            summary(&not_allowed),
+            ("failed", Some("root"), Some("192.0.2.1"), None)
+        );
         let pam = parse_one(
             "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=5.33.63.160  user=workshop",
         );
-        assert_eq!(summary(&pam), ("failed", Some("workshop"), Some("5.33.63.160"), None));
-        let pam_no_user =
-            parse_one("pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=5.33.63.161");
-        assert_eq!(summary(&pam_no_user), ("failed", None, Some("5.33.63.161"), None));
+        assert_eq!(
+            summary(&pam),
+            ("failed", Some("workshop"), Some("5.33.63.160"), None)
+        );
+        let pam_no_user = parse_one(
+            "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=5.33.63.161",
+        );
+        assert_eq!(
+            summary(&pam_no_user),
+            ("failed", None, Some("5.33.63.161"), None)
+        );
     }
 
     #[test]
@@ -483,20 +545,60 @@ mod tests {
                 Some("root"),
                 Some(45362),
             ),
-            ("Connection closed by invalid user git 206.81.24.125 port 45362 [preauth]", Some("git"), Some(45362)),
-            ("Connection closed by 206.81.24.125 port 45362 [preauth]", None, Some(45362)),
+            (
+                "Connection closed by invalid user git 206.81.24.125 port 45362 [preauth]",
+                Some("git"),
+                Some(45362),
+            ),
+            (
+                "Connection closed by 206.81.24.125 port 45362 [preauth]",
+                None,
+                Some(45362),
+            ),
             ("Connection closed by 206.81.24.125 [preauth]", None, None),
-            ("Disconnected from invalid user ftp 206.81.24.125 port 26138 [preauth]", Some("ftp"), Some(26138)),
-            ("Disconnected from authenticating user ftp 206.81.24.125 port 1 [preauth]", Some("ftp"), Some(1)),
-            ("Disconnected from user ola 206.81.24.125 port 50522", Some("ola"), Some(50522)),
-            ("Received disconnect from 206.81.24.125 port 50522:11: disconnected by user", None, Some(50522)),
-            ("Received disconnect from 206.81.24.125: 11: Bye Bye [preauth]", None, None),
-            ("error: Received disconnect from 206.81.24.125: 3: Auth fail [preauth]", None, None),
-            ("Connection reset by authenticating user root 206.81.24.125 port 49115 [preauth]", Some("root"), Some(49115)),
+            (
+                "Disconnected from invalid user ftp 206.81.24.125 port 26138 [preauth]",
+                Some("ftp"),
+                Some(26138),
+            ),
+            (
+                "Disconnected from authenticating user ftp 206.81.24.125 port 1 [preauth]",
+                Some("ftp"),
+                Some(1),
+            ),
+            (
+                "Disconnected from user ola 206.81.24.125 port 50522",
+                Some("ola"),
+                Some(50522),
+            ),
+            (
+                "Received disconnect from 206.81.24.125 port 50522:11: disconnected by user",
+                None,
+                Some(50522),
+            ),
+            (
+                "Received disconnect from 206.81.24.125: 11: Bye Bye [preauth]",
+                None,
+                None,
+            ),
+            (
+                "error: Received disconnect from 206.81.24.125: 3: Auth fail [preauth]",
+                None,
+                None,
+            ),
+            (
+                "Connection reset by authenticating user root 206.81.24.125 port 49115 [preauth]",
+                Some("root"),
+                Some(49115),
+            ),
         ];
         for (message, user, port) in cases {
             let event = parse_one(message);
-            assert_eq!(summary(&event), ("disconnect", user, Some("206.81.24.125"), port), "{message}");
+            assert_eq!(
+                summary(&event),
+                ("disconnect", user, Some("206.81.24.125"), port),
+                "{message}"
+            );
         }
     }
 
@@ -504,20 +606,41 @@ mod tests {
     fn session_open_and_close_take_the_address_from_the_login() {
         let mut parser = SshdParser::new();
         parser
-            .parse(&line("900", "Accepted password for ola from 10.20.0.5 port 50522 ssh2"))
+            .parse(&line(
+                "900",
+                "Accepted password for ola from 10.20.0.5 port 50522 ssh2",
+            ))
             .unwrap();
         let open = parser
-            .parse(&line("900", "pam_unix(sshd:session): session opened for user ola(uid=1001) by ola(uid=0)"))
+            .parse(&line(
+                "900",
+                "pam_unix(sshd:session): session opened for user ola(uid=1001) by ola(uid=0)",
+            ))
             .unwrap();
-        assert_eq!(summary(&open), ("open", Some("ola"), Some("10.20.0.5"), Some(50522)));
+        assert_eq!(
+            summary(&open),
+            ("open", Some("ola"), Some("10.20.0.5"), Some(50522))
+        );
         let received = parser
-            .parse(&line("900", "Received disconnect from 10.20.0.5 port 50522:11: disconnected by user"))
+            .parse(&line(
+                "900",
+                "Received disconnect from 10.20.0.5 port 50522:11: disconnected by user",
+            ))
             .unwrap();
-        assert_eq!(summary(&received), ("disconnect", Some("ola"), Some("10.20.0.5"), Some(50522)));
+        assert_eq!(
+            summary(&received),
+            ("disconnect", Some("ola"), Some("10.20.0.5"), Some(50522))
+        );
         let close = parser
-            .parse(&line("900", "pam_unix(sshd:session): session closed for user ola"))
+            .parse(&line(
+                "900",
+                "pam_unix(sshd:session): session closed for user ola",
+            ))
             .unwrap();
-        assert_eq!(summary(&close), ("logout", Some("ola"), Some("10.20.0.5"), Some(50522)));
+        assert_eq!(
+            summary(&close),
+            ("logout", Some("ola"), Some("10.20.0.5"), Some(50522))
+        );
         assert_eq!(parser.open_connections(), 0);
         let old_form = parse_one("pam_unix(sshd:session): session opened for user root by (uid=0)");
         assert_eq!(summary(&old_form), ("open", Some("root"), None, None));
@@ -532,7 +655,15 @@ mod tests {
         let closed = parser
             .parse(&line("5", "Connection closed by 173.234.31.186 [preauth]"))
             .unwrap();
-        assert_eq!(summary(&closed), ("disconnect", Some("webmaster"), Some("173.234.31.186"), None));
+        assert_eq!(
+            summary(&closed),
+            (
+                "disconnect",
+                Some("webmaster"),
+                Some("173.234.31.186"),
+                None
+            )
+        );
         assert_eq!(parser.open_connections(), 0);
     }
 
@@ -541,32 +672,48 @@ mod tests {
         let event = parse_one(
             "Unable to negotiate with 123.57.135.134 port 45626: no matching key exchange method found. [preauth]",
         );
-        assert_eq!(summary(&event), ("other", None, Some("123.57.135.134"), Some(45626)));
+        assert_eq!(
+            summary(&event),
+            ("other", None, Some("123.57.135.134"), Some(45626))
+        );
         assert_eq!(event.session_id.as_deref(), Some("4121"));
         let mapped = parse_one("refused connect from example.com (::ffff:192.168.1.1)");
         assert_eq!(mapped.src_ip.as_deref(), Some("192.168.1.1"));
         let nothing = parse_one("Server listening on 0.0.0.0 port 22.");
         assert_eq!(summary(&nothing), ("other", None, None, None));
-        let odd = parse_one("Disconnected from totobad user ftp 92.255.85.135 port 26138 [preauth]");
-        assert_eq!(summary(&odd), ("disconnect", None, Some("92.255.85.135"), Some(26138)));
+        let odd =
+            parse_one("Disconnected from totobad user ftp 92.255.85.135 port 26138 [preauth]");
+        assert_eq!(
+            summary(&odd),
+            ("disconnect", None, Some("92.255.85.135"), Some(26138))
+        );
         let peer = parse_one("Connection reset by peer");
         assert_eq!(summary(&peer), ("disconnect", None, None, None));
     }
 
     #[test]
     fn repeated_messages_are_read_as_the_message_repeated() {
-        let event = parse_one("message repeated 5 times: [ Failed password for root from 5.36.59.76 port 42393 ssh2]");
-        assert_eq!(summary(&event), ("failed", Some("root"), Some("5.36.59.76"), Some(42393)));
+        let event = parse_one(
+            "message repeated 5 times: [ Failed password for root from 5.36.59.76 port 42393 ssh2]",
+        );
+        assert_eq!(
+            summary(&event),
+            ("failed", Some("root"), Some("5.36.59.76"), Some(42393))
+        );
     }
 
     #[test]
     fn malformed_authentication_lines_are_refused_with_the_reason() {
         let mut parser = SshdParser::new();
-        let no_from = parser.parse(&line("1", "Accepted password for ola")).unwrap_err();
+        let no_from = parser
+            .parse(&line("1", "Accepted password for ola"))
+            .unwrap_err();
         assert_eq!(no_from, "sshd: expected `from <address>`");
         let no_for = parser.parse(&line("1", "Failed password")).unwrap_err();
         assert_eq!(no_for, "sshd: expected `<method> for <user>`");
-        let no_address = parser.parse(&line("1", "Invalid user x from ")).unwrap_err();
+        let no_address = parser
+            .parse(&line("1", "Invalid user x from "))
+            .unwrap_err();
         assert_eq!(no_address, "sshd: expected an address after `from`");
     }
 

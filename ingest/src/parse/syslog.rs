@@ -60,7 +60,10 @@ const MONTHS: [&str; 12] = [
 ];
 
 /// Parses the header of a syslog line, taking the time state from `clock`.
-pub fn parse_syslog<'a>(line: &'a str, clock: &mut SyslogClock) -> Result<SyslogLine<'a>, SyslogError> {
+pub fn parse_syslog<'a>(
+    line: &'a str,
+    clock: &mut SyslogClock,
+) -> Result<SyslogLine<'a>, SyslogError> {
     let body = strip_priority(line);
     if let Some(rfc5424) = body.strip_prefix("1 ") {
         if body.len() < line.len() {
@@ -107,7 +110,9 @@ fn parse_rfc3164_time<'a>(
     let day: u32 = parse_digits(day, 1, 2).ok_or(SyslogError::NotSyslog)?;
     let time = parse_clock_time(clock_text).ok_or(SyslogError::NotSyslog)?;
     let month = month as u32 + 1;
-    let instant = clock.year_less_instant(month, day, time).map_err(SyslogError::Invalid)?;
+    let instant = clock
+        .year_less_instant(month, day, time)
+        .map_err(SyslogError::Invalid)?;
     Ok((instant, rest))
 }
 
@@ -120,7 +125,8 @@ fn parse_clock_time(text: &str) -> Option<NaiveTime> {
 }
 
 fn parse_digits(text: &str, min: usize, max: usize) -> Option<u32> {
-    let well_formed = (min..=max).contains(&text.len()) && text.bytes().all(|byte| byte.is_ascii_digit());
+    let well_formed =
+        (min..=max).contains(&text.len()) && text.bytes().all(|byte| byte.is_ascii_digit());
     if !well_formed {
         return None;
     }
@@ -189,22 +195,34 @@ fn parse_tag(token: &str) -> Option<(&str, Option<&str>)> {
 }
 
 /// The fields after `<PRI>1 `.
-fn parse_rfc5424<'a>(text: &'a str, clock: &mut SyslogClock) -> Result<SyslogLine<'a>, SyslogError> {
+fn parse_rfc5424<'a>(
+    text: &'a str,
+    clock: &mut SyslogClock,
+) -> Result<SyslogLine<'a>, SyslogError> {
     let mut fields = text.splitn(6, ' ');
     let mut next_field = || fields.next().filter(|field| !field.is_empty());
-    let (Some(stamp), Some(host), Some(app), Some(procid), Some(_msgid)) =
-        (next_field(), next_field(), next_field(), next_field(), next_field())
-    else {
+    let (Some(stamp), Some(host), Some(app), Some(procid), Some(_msgid)) = (
+        next_field(),
+        next_field(),
+        next_field(),
+        next_field(),
+        next_field(),
+    ) else {
         return Err(SyslogError::Invalid(
             "syslog: expected rfc 5424 `timestamp host app procid msgid`".to_string(),
         ));
     };
     let remainder = next_field().unwrap_or("");
     if stamp == "-" {
-        return Err(SyslogError::Invalid("syslog: rfc 5424 line without a timestamp".to_string()));
+        return Err(SyslogError::Invalid(
+            "syslog: rfc 5424 line without a timestamp".to_string(),
+        ));
     }
-    let time = parse_iso_time(stamp, clock)
-        .ok_or_else(|| SyslogError::Invalid(format!("syslog: expected an rfc 3339 timestamp, found `{stamp}`")))?;
+    let time = parse_iso_time(stamp, clock).ok_or_else(|| {
+        SyslogError::Invalid(format!(
+            "syslog: expected an rfc 3339 timestamp, found `{stamp}`"
+        ))
+    })?;
     let message = skip_structured_data(remainder)?;
     let message = message.strip_prefix('\u{feff}').unwrap_or(message);
     Ok(SyslogLine {
@@ -226,7 +244,9 @@ fn skip_structured_data(text: &str) -> Result<&str, SyslogError> {
         return Ok(rest.strip_prefix(' ').unwrap_or(rest));
     }
     if !text.starts_with('[') {
-        return Err(SyslogError::Invalid("syslog: expected rfc 5424 structured data or `-`".to_string()));
+        return Err(SyslogError::Invalid(
+            "syslog: expected rfc 5424 structured data or `-`".to_string(),
+        ));
     }
     let mut in_quotes = false;
     let mut escaped = false;
@@ -247,7 +267,9 @@ fn skip_structured_data(text: &str) -> Result<&str, SyslogError> {
             _ => {}
         }
     }
-    Err(SyslogError::Invalid("syslog: unterminated rfc 5424 structured data".to_string()))
+    Err(SyslogError::Invalid(
+        "syslog: unterminated rfc 5424 structured data".to_string(),
+    ))
 }
 
 #[cfg(test)]
@@ -256,7 +278,9 @@ mod tests {
     use chrono_tz::Europe::Oslo;
 
     fn utc(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     fn parse(line: &str) -> Result<SyslogLine<'_>, SyslogError> {
@@ -300,7 +324,8 @@ mod tests {
 
     #[test]
     fn reads_iso_timestamps_in_the_rfc3164_position() {
-        let line = parse("2023-11-14T00:20:42.738197+01:00 myserver sshd[1112652]: User root").unwrap();
+        let line =
+            parse("2023-11-14T00:20:42.738197+01:00 myserver sshd[1112652]: User root").unwrap();
         assert_eq!(line.time, utc("2023-11-13T23:20:42.738197Z"));
         assert_eq!(line.host, "myserver");
         let local = parse("2026-07-01T12:00:00 myserver sshd[1]: x").unwrap();
@@ -315,22 +340,33 @@ mod tests {
         assert_eq!((line.host.as_str(), line.program.as_str()), ("ts1", "sshd"));
         assert_eq!(line.pid.as_deref(), Some("4121"));
         assert_eq!(line.message, "Accepted publickey");
-        let structured =
-            "<134>1 2026-03-03T08:12:44Z fw1 filterlog - ID7 [meta a=\"x] \\\"y\"][b c=\"1\"] \u{feff}5,,,1";
+        let structured = "<134>1 2026-03-03T08:12:44Z fw1 filterlog - ID7 [meta a=\"x] \\\"y\"][b c=\"1\"] \u{feff}5,,,1";
         let line = parse(structured).unwrap();
         assert_eq!(line.time, utc("2026-03-03T08:12:44Z"));
         assert_eq!(line.pid, None);
         assert_eq!(line.message, "5,,,1");
         let empty = parse("<13>1 2026-03-03T08:12:44Z - - - - -").unwrap();
-        assert_eq!((empty.host.as_str(), empty.program.as_str(), empty.message), ("", "", ""));
+        assert_eq!(
+            (empty.host.as_str(), empty.program.as_str(), empty.message),
+            ("", "", "")
+        );
     }
 
     #[test]
     fn refuses_what_is_not_syslog() {
         assert_eq!(parse("hello world"), Err(SyslogError::NotSyslog));
-        assert_eq!(parse("Mar 2 25:00:00 host x: y"), Err(SyslogError::NotSyslog));
-        assert_eq!(parse("Marty 2 08:00:00 host x: y"), Err(SyslogError::NotSyslog));
-        assert_eq!(parse("2026-13-01T00:00:00Z host x: y"), Err(SyslogError::NotSyslog));
+        assert_eq!(
+            parse("Mar 2 25:00:00 host x: y"),
+            Err(SyslogError::NotSyslog)
+        );
+        assert_eq!(
+            parse("Marty 2 08:00:00 host x: y"),
+            Err(SyslogError::NotSyslog)
+        );
+        assert_eq!(
+            parse("2026-13-01T00:00:00Z host x: y"),
+            Err(SyslogError::NotSyslog)
+        );
         let nil_time = parse("<13>1 - host app - - - msg").unwrap_err();
         assert!(nil_time.to_string().contains("without a timestamp"));
         let bad_day = parse("Feb 30 08:00:00 host x: y").unwrap_err();

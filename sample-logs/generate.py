@@ -8,7 +8,7 @@ Python 3.11, standard library only.  Running it twice gives byte-identical
 files (one random.Random(20260302) drives everything, nothing depends on the
 machine's time zone, locale or hash seed).
 
-Usage:  python3 generate.py [--out DIR]      (default DIR: this script's folder)
+Usage:  python3 generate.py [--out DIR]      (default DIR: logs/ beside this script)
 
 Writes:
   DIR/ts1/auth.log            RFC 3164, host ts1: sshd + PAM + cron/sudo/logind
@@ -1423,8 +1423,8 @@ FILES = [AUTH, FS1SSH, SAMBA, FWEXT, FWSEC]
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)),
-                    help="output directory (default: the script's own directory)")
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "logs"),
+                    help="output directory (default: logs/ beside the script)")
     args = ap.parse_args()
 
     gen_ts1_logins()

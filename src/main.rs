@@ -31,6 +31,7 @@ enum Command {
     Ingest(commands::ingest::IngestArgs),
     Verify(commands::verify::VerifyArgs),
     Checkpoint(commands::checkpoint::CheckpointArgs),
+    Demo(commands::demo::DemoArgs),
 }
 
 /// The outcome of a command, mapped to the documented exit codes.
@@ -47,6 +48,7 @@ fn main() -> ExitCode {
         Command::Ingest(args) => commands::ingest::run(&cli.global, args),
         Command::Verify(args) => commands::verify::run(&cli.global, args),
         Command::Checkpoint(args) => commands::checkpoint::run(&cli.global, args),
+        Command::Demo(args) => commands::demo::run(&cli.global, args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -90,7 +90,7 @@ fn progress_bar() -> ProgressBar {
     bar
 }
 
-fn print_summary(summary: &IngestSummary) {
+pub fn print_summary(summary: &IngestSummary) {
     for note in &summary.notes {
         eprintln!("note: {note}");
     }

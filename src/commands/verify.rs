@@ -47,7 +47,7 @@ pub fn run(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<Outcome> {
     Ok(if report.ok { Outcome::Success } else { Outcome::Problems })
 }
 
-fn print_report(report: &VerifyReport) {
+pub fn print_report(report: &VerifyReport) {
     println!("store {} (key {})", report.store_id, report.key_fingerprint);
     for stream in &report.streams {
         let span = match (stream.first_time, stream.last_time) {

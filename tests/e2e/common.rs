@@ -10,12 +10,9 @@ pub fn sample_logs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs")
 }
 
-/// The log folders of the sample institute.
+/// The log folder of the sample institute (one folder per host).
 pub fn sample_log_dirs() -> Vec<PathBuf> {
-    ["ts1", "fs1", "fw-ext", "fw-sec"]
-        .iter()
-        .map(|dir| sample_logs().join(dir))
-        .collect()
+    vec![sample_logs().join("logs")]
 }
 
 /// The sample institute's configuration.

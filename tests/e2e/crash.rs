@@ -16,7 +16,7 @@ use crate::common::{TestStore, sample_config, sample_logs, stderr};
 const KILLS: usize = 24;
 
 fn inputs() -> Vec<PathBuf> {
-    vec![sample_logs().join("ts1"), sample_logs().join("fw-sec")]
+    vec![sample_logs().join("logs/ts1"), sample_logs().join("logs/fw-sec")]
 }
 
 /// Every line of the inputs, counted, keyed by (file, line).

@@ -206,7 +206,7 @@ fn edit_manifest_line(store: &Path, index: usize) {
 
 fn build_store() -> TestStore {
     let store = TestStore::new();
-    store.ingest(&[sample_logs().join("ts1")], &["--commit-every", "2500"]);
+    store.ingest(&[sample_logs().join("logs/ts1")], &["--commit-every", "2500"]);
     store
 }
 
@@ -265,7 +265,7 @@ fn removing_the_newest_records_is_caught_by_an_exported_checkpoint() {
     let earlier_store = earlier.path().join("store");
     copy_tree(&store.path(), &earlier_store);
 
-    store.ingest(&[sample_logs().join("fs1")], &["--commit-every", "2500"]);
+    store.ingest(&[sample_logs().join("logs/fs1")], &["--commit-every", "2500"]);
     let exported = store.run(&["checkpoint"]);
     assert!(exported.status.success());
     let checkpoint_file = earlier.path().join("exported.checkpoints");

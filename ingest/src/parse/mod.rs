@@ -134,13 +134,23 @@ impl ParseContext {
 }
 
 /// The outcome of one line.
+// One value per line, moved once into the pending batch: boxing the event
+// would cost an allocation per line for no gain.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Parsed {
-    /// An event and when it happened (whole microseconds, UTC).
-    Event { time: DateTime<Utc>, event: Event },
-    /// A line no parser accepted, why, and the stream it was meant for if known.
+    /// A line read as an event.
+    Event {
+        /// When it happened (whole microseconds, UTC).
+        time: DateTime<Utc>,
+        /// What happened.
+        event: Event,
+    },
+    /// A line no parser accepted.
     Rejected {
+        /// Why, lowercase and short, saying what was expected.
         reason: String,
+        /// The stream the line was meant for, if known.
         intended: Option<Stream>,
     },
 }

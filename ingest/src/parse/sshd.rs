@@ -94,6 +94,7 @@ impl SshdParser {
             self.apply(key, &observation, &mut event);
         } else {
             event.auth_methods = observation.method.clone();
+            event.multi_factor = (observation.action == "login").then_some(false);
         }
         Ok(event)
     }
@@ -725,6 +726,7 @@ mod tests {
         let event = parser.parse(&without_pid).unwrap();
         assert_eq!(event.session_id, None);
         assert_eq!(event.auth_methods.as_deref(), Some("password"));
+        assert_eq!(event.multi_factor, Some(false));
         assert_eq!(parser.open_connections(), 0);
     }
 

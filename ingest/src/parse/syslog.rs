@@ -65,10 +65,11 @@ pub fn parse_syslog<'a>(
     clock: &mut SyslogClock,
 ) -> Result<SyslogLine<'a>, SyslogError> {
     let body = strip_priority(line);
-    if let Some(rfc5424) = body.strip_prefix("1 ") {
-        if body.len() < line.len() {
-            return parse_rfc5424(rfc5424, clock);
-        }
+    let has_priority = body.len() < line.len();
+    if let Some(rfc5424) = body.strip_prefix("1 ")
+        && has_priority
+    {
+        return parse_rfc5424(rfc5424, clock);
     }
     let (time, rest) = parse_rfc3164_time(body, clock)?;
     Ok(split_host_and_tag(time, rest))

@@ -1,0 +1,88 @@
+//! `vakt demo`
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use vakt_ingest::{IngestOptions, StoreWriter, ingest, init_store};
+use vakt_query::{StoreReader, verify};
+use vakt_schemas::config::Config;
+
+use crate::Outcome;
+use crate::commands::ingest::print_summary;
+use crate::commands::verify::print_report;
+use crate::settings::GlobalArgs;
+
+/// The sample institute's logs and configuration, built into the binary.
+const SAMPLE_FILES: [(&str, &[u8]); 6] = [
+    ("vakt.toml", include_bytes!("../../sample-logs/vakt.toml")),
+    ("logs/ts1/auth.log", include_bytes!("../../sample-logs/logs/ts1/auth.log")),
+    ("logs/fs1/sshd.log", include_bytes!("../../sample-logs/logs/fs1/sshd.log")),
+    ("logs/fs1/samba-audit.log", include_bytes!("../../sample-logs/logs/fs1/samba-audit.log")),
+    ("logs/fw-ext/kern.log", include_bytes!("../../sample-logs/logs/fw-ext/kern.log")),
+    ("logs/fw-sec/kern.log", include_bytes!("../../sample-logs/logs/fw-sec/kern.log")),
+];
+
+/// Marks a folder as made by `vakt demo`, so a later demo may replace it.
+const MARKER: &str = ".vakt-demo";
+
+/// Build a store from the built-in sample institute and verify it.
+///
+/// Writes the sample logs (four weeks of a small institute: sshd sessions,
+/// two firewalls, Samba file access) and their vakt.toml into DIR, creates a
+/// store in DIR/store, ingests the logs and verifies the store. A folder made
+/// by an earlier demo is replaced; any other existing folder is left alone.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to put the demo.
+    #[arg(long, default_value = "vakt-demo", value_name = "DIR")]
+    dir: PathBuf,
+}
+
+pub fn run(_global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Outcome> {
+    prepare_dir(&args.dir)?;
+    for (relative, bytes) in SAMPLE_FILES {
+        let path = args.dir.join(relative);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let config_text = fs::read_to_string(args.dir.join("vakt.toml"))?;
+    let config = Config::parse(&config_text).context("the built-in sample configuration is invalid")?;
+    let store_dir = args.dir.join("store");
+    let created = init_store(&store_dir)?;
+    println!("created store {} at {}", created.info.store_id, store_dir.display());
+
+    let mut writer = StoreWriter::open(&store_dir)?;
+    let options = IngestOptions::from_config(&config);
+    let summary = ingest(&mut writer, &config, &[args.dir.join("logs")], &options, &mut |_| {})?;
+    drop(writer);
+    print_summary(&summary);
+
+    let store = StoreReader::open(&store_dir)?;
+    let report = verify(&store, None);
+    print_report(&report);
+    println!();
+    println!("the demo store is at {}; look at it with", store_dir.display());
+    println!("  vakt --store {} verify", store_dir.display());
+    println!("  vakt --store {} checkpoint", store_dir.display());
+    Ok(if report.ok { Outcome::Success } else { Outcome::Problems })
+}
+
+fn prepare_dir(dir: &Path) -> anyhow::Result<()> {
+    if dir.exists() {
+        let is_empty = fs::read_dir(dir)?.next().is_none();
+        if !is_empty && !dir.join(MARKER).exists() {
+            bail!(
+                "{} exists and was not made by `vakt demo`; choose another folder with --dir",
+                dir.display()
+            );
+        }
+        fs::remove_dir_all(dir).with_context(|| format!("cannot replace the earlier demo in {}", dir.display()))?;
+    }
+    fs::create_dir_all(dir)?;
+    fs::write(dir.join(MARKER), "made by vakt demo; `vakt demo` replaces this folder\n")?;
+    Ok(())
+}

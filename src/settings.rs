@@ -29,7 +29,8 @@ impl GlobalArgs {
         };
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read the configuration {}", path.display()))?;
-        Config::parse(&text).with_context(|| format!("configuration {} is not valid", path.display()))
+        Config::parse(&text)
+            .with_context(|| format!("configuration {} is not valid", path.display()))
     }
 
     /// The store directory.

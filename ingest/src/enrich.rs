@@ -70,7 +70,9 @@ mod tests {
             ..SessionEvent::default()
         });
         enrich(&institute(), &mut event);
-        let Event::Sessions(session) = event else { unreachable!() };
+        let Event::Sessions(session) = event else {
+            unreachable!()
+        };
         assert_eq!(session.server_zone.as_deref(), Some("secure"));
         assert_eq!(session.src_zone.as_deref(), Some("internal"));
     }
@@ -84,7 +86,9 @@ mod tests {
             ..FirewallEvent::default()
         });
         enrich(&institute(), &mut packet);
-        let Event::Firewall(packet) = packet else { unreachable!() };
+        let Event::Firewall(packet) = packet else {
+            unreachable!()
+        };
         assert_eq!(packet.src_zone.as_deref(), Some("external"));
         assert_eq!(packet.dst_zone.as_deref(), Some("declared"));
 
@@ -93,7 +97,9 @@ mod tests {
             ..AccessEvent::default()
         });
         enrich(&institute(), &mut access);
-        let Event::Access(access) = access else { unreachable!() };
+        let Event::Access(access) = access else {
+            unreachable!()
+        };
         assert_eq!(access.area.as_deref(), Some("user"));
     }
 }

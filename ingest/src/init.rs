@@ -101,8 +101,7 @@ pub fn init_store(root: &Path) -> Result<StoreCreated, InitError> {
         };
         let checkpoints = root.join(layout::checkpoints(stream));
         let note = signer.try_sign(&checkpoint)?;
-        let written = append_checkpoint(&checkpoints, 0, &note)
-            .map_err(io(&checkpoints))?;
+        let written = append_checkpoint(&checkpoints, 0, &note).map_err(io(&checkpoints))?;
         if let Some(stream_head) = head.streams.get_mut(&stream) {
             stream_head.checkpoints_bytes = written;
         }

@@ -134,7 +134,10 @@ mod tests {
     fn lines_carry_numbers_offsets_and_lose_their_endings() {
         let lines = read_all(b"first\r\nsecond\n\nlast without newline", 100);
         let texts: Vec<&[u8]> = lines.iter().map(|line| line.bytes.as_slice()).collect();
-        assert_eq!(texts, [&b"first"[..], b"second", b"", b"last without newline"]);
+        assert_eq!(
+            texts,
+            [&b"first"[..], b"second", b"", b"last without newline"]
+        );
         assert_eq!(lines[1].number, 2);
         assert_eq!(lines[1].offset, 7);
         assert_eq!(lines[1].end, 14);

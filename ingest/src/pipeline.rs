@@ -103,7 +103,9 @@ pub enum IngestError {
     Write(#[from] WriteError),
     #[error("configuration: {0}")]
     Config(#[from] vakt_schemas::config::ConfigError),
-    #[error("{path}: read failed at byte {offset}: {source}; what was read before is stored, run again to continue")]
+    #[error(
+        "{path}: read failed at byte {offset}: {source}; what was read before is stored, run again to continue"
+    )]
     Read {
         path: PathBuf,
         offset: u64,
@@ -131,7 +133,11 @@ pub fn ingest(
         progress: Progress::default(),
     };
     let read_stdin = inputs.iter().any(|path| path.as_os_str() == STDIN);
-    let paths: Vec<PathBuf> = inputs.iter().filter(|path| path.as_os_str() != STDIN).cloned().collect();
+    let paths: Vec<PathBuf> = inputs
+        .iter()
+        .filter(|path| path.as_os_str() != STDIN)
+        .cloned()
+        .collect();
     let (files, problems) = expand_inputs(&paths);
     run.record_problems(problems);
     let mut readable = Vec::new();
@@ -208,9 +214,11 @@ impl Run<'_> {
         let (offset, line_number) = match known {
             Some(seen) if seen.offset == file.size => {
                 self.summary.lines_already_stored += seen.lines;
-                self.summary
-                    .notes
-                    .push(format!("{}: already stored ({} lines)", file.path.display(), seen.lines));
+                self.summary.notes.push(format!(
+                    "{}: already stored ({} lines)",
+                    file.path.display(),
+                    seen.lines
+                ));
                 self.progress.bytes_done += file.size;
                 return Ok(());
             }
@@ -287,7 +295,7 @@ impl Run<'_> {
                 );
             }
             self.progress.lines += 1;
-            if self.progress.lines % PROGRESS_EVERY == 0 {
+            if self.progress.lines.is_multiple_of(PROGRESS_EVERY) {
                 on_progress(&self.progress);
             }
             if self.pending.len() >= self.options.commit_every {
@@ -305,7 +313,10 @@ impl Run<'_> {
                 "line of {} bytes is longer than the limit of {} bytes (ingest.max_line_bytes)",
                 line.length, self.options.max_line_bytes
             )),
-            Err(error) => Err(format!("invalid utf-8 at byte {} of the line", error.valid_up_to())),
+            Err(error) => Err(format!(
+                "invalid utf-8 at byte {} of the line",
+                error.valid_up_to()
+            )),
             Ok(text) if text.trim().is_empty() => Err("blank line".to_string()),
             Ok(text) => Ok(text),
         };
@@ -330,8 +341,13 @@ impl Run<'_> {
             }
             Parsed::Rejected { reason, intended } => {
                 self.summary.lines_quarantined += 1;
-                *self.summary.by_stream.entry(Stream::Quarantine).or_default() += 1;
-                self.pending.push(quarantine(source_name, line, reason, intended, Utc::now()));
+                *self
+                    .summary
+                    .by_stream
+                    .entry(Stream::Quarantine)
+                    .or_default() += 1;
+                self.pending
+                    .push(quarantine(source_name, line, reason, intended, Utc::now()));
             }
         }
     }

@@ -61,7 +61,10 @@ pub fn write_segment(
         arrow_schema(stream),
         Some(writer_properties()),
     )?;
-    for (chunk, hashes) in records.chunks(BATCH_ROWS).zip(leaf_hashes.chunks(BATCH_ROWS)) {
+    for (chunk, hashes) in records
+        .chunks(BATCH_ROWS)
+        .zip(leaf_hashes.chunks(BATCH_ROWS))
+    {
         writer.write(&records_to_batch(stream, chunk, hashes)?)?;
     }
     let buffered = writer.into_inner()?;

@@ -39,7 +39,9 @@ pub enum InputProblem {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{0}: binary data (NUL bytes in its first 8 KiB), not a text log; decompress or convert it first")]
+    #[error(
+        "{0}: binary data (NUL bytes in its first 8 KiB), not a text log; decompress or convert it first"
+    )]
     Binary(PathBuf),
     #[error("{0}: empty file, nothing to read")]
     Empty(PathBuf),
@@ -52,7 +54,10 @@ pub enum InputProblem {
 impl InputProblem {
     /// Whether the input was fine but had nothing in it (not an error).
     pub fn is_benign(&self) -> bool {
-        matches!(self, InputProblem::Empty(_) | InputProblem::EmptyDirectory(_))
+        matches!(
+            self,
+            InputProblem::Empty(_) | InputProblem::EmptyDirectory(_)
+        )
     }
 }
 
@@ -86,7 +91,10 @@ pub fn expand_inputs(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputProblem>) {
 }
 
 fn collect_dir(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<_> = fs::read_dir(dir)?.flatten().map(|entry| entry.path()).collect();
+    let mut entries: Vec<_> = fs::read_dir(dir)?
+        .flatten()
+        .map(|entry| entry.path())
+        .collect();
     entries.sort();
     for path in entries {
         let hidden = path
@@ -162,7 +170,11 @@ mod tests {
         assert!(matches!(inspect(&empty), Err(InputProblem::Empty(_))));
         let sub = dir.path().join("sub");
         fs::create_dir(&sub).unwrap();
-        let (files, problems) = expand_inputs(&[sub.clone(), dir.path().join("nope"), dir.path().to_path_buf()]);
+        let (files, problems) = expand_inputs(&[
+            sub.clone(),
+            dir.path().join("nope"),
+            dir.path().to_path_buf(),
+        ]);
         assert!(matches!(problems[0], InputProblem::EmptyDirectory(_)));
         assert!(matches!(problems[1], InputProblem::Missing(_)));
         assert_eq!(files, vec![binary, empty]);

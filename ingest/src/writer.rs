@@ -43,10 +43,7 @@ pub enum WriteError {
     #[error("{path} is damaged: {detail}; run `vakt verify` to see what is wrong")]
     Damaged { path: PathBuf, detail: String },
     #[error("writing segment {path}: {source}")]
-    Segment {
-        path: PathBuf,
-        source: SegmentError,
-    },
+    Segment { path: PathBuf, source: SegmentError },
     #[error("{stream} record: {source}")]
     Encode {
         stream: Stream,
@@ -142,7 +139,10 @@ impl StoreWriter {
             cut_to_length(&manifest, stream_head.manifest_bytes)?;
             let checkpoints = self.root.join(layout::checkpoints(*stream));
             cut_to_length(&checkpoints, stream_head.checkpoints_bytes)?;
-            remove_uncommitted_segments(&self.root.join(layout::stream_dir(*stream)), self.head.txn)?;
+            remove_uncommitted_segments(
+                &self.root.join(layout::stream_dir(*stream)),
+                self.head.txn,
+            )?;
         }
         Ok(())
     }
@@ -191,7 +191,8 @@ impl StoreWriter {
     ) -> Result<CommitSummary, WriteError> {
         let now = Utc::now().trunc_subsecs(6).max(self.head.committed_at);
         let txn = self.head.txn + 1;
-        let mut grouped: BTreeMap<Stream, BTreeMap<NaiveDate, Vec<PendingRecord>>> = BTreeMap::new();
+        let mut grouped: BTreeMap<Stream, BTreeMap<NaiveDate, Vec<PendingRecord>>> =
+            BTreeMap::new();
         for record in records {
             grouped
                 .entry(record.event.stream())
@@ -219,7 +220,16 @@ impl StoreWriter {
             let mut lines = String::new();
             let mut last_hash = stream_head.last_entry_hash.clone();
             for (day, day_records) in days {
-                let entry = self.write_day(stream, day, txn, now, day_records, frontier, stream_head.entries, &last_hash)?;
+                let entry = self.write_day(
+                    stream,
+                    day,
+                    txn,
+                    now,
+                    day_records,
+                    frontier,
+                    stream_head.entries,
+                    &last_hash,
+                )?;
                 let line = entry.to_line();
                 last_hash = line_hash(&line);
                 lines.push_str(&line);
@@ -229,7 +239,8 @@ impl StoreWriter {
                 summary.segments += 1;
             }
             let manifest = self.root.join(layout::manifest(stream));
-            append_at(&manifest, stream_head.manifest_bytes, lines.as_bytes()).map_err(io_error(&manifest))?;
+            append_at(&manifest, stream_head.manifest_bytes, lines.as_bytes())
+                .map_err(io_error(&manifest))?;
             stream_head.manifest_bytes += lines.len() as u64;
             stream_head.last_entry_hash = last_hash.clone();
             stream_head.tree_size = frontier.size();
@@ -241,12 +252,16 @@ impl StoreWriter {
                 extensions: vec![format!("manifest {last_hash}")],
             };
             let checkpoints = self.root.join(layout::checkpoints(stream));
-            let note = self.signer.try_sign(&checkpoint).map_err(|error| WriteError::Damaged {
-                path: self.root.join(layout::STORE_INFO),
-                detail: format!("cannot sign the {stream} checkpoint: {error}"),
-            })?;
-            stream_head.checkpoints_bytes = append_checkpoint(&checkpoints, stream_head.checkpoints_bytes, &note)
-                .map_err(io_error(&checkpoints))?;
+            let note = self
+                .signer
+                .try_sign(&checkpoint)
+                .map_err(|error| WriteError::Damaged {
+                    path: self.root.join(layout::STORE_INFO),
+                    detail: format!("cannot sign the {stream} checkpoint: {error}"),
+                })?;
+            stream_head.checkpoints_bytes =
+                append_checkpoint(&checkpoints, stream_head.checkpoints_bytes, &note)
+                    .map_err(io_error(&checkpoints))?;
         }
         new_head.sources.extend(sources);
         write_head(&self.root, &new_head).map_err(io_error(&self.root))?;
@@ -297,9 +312,11 @@ impl StoreWriter {
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).map_err(io_error(dir))?;
         }
-        let written = write_segment(&path, stream, &records, &hashes).map_err(|source| WriteError::Segment {
-            path: path.clone(),
-            source,
+        let written = write_segment(&path, stream, &records, &hashes).map_err(|source| {
+            WriteError::Segment {
+                path: path.clone(),
+                source,
+            }
         })?;
         let times = records.iter().map(|record| record.envelope.time);
         Ok(ManifestEntry {
@@ -345,11 +362,14 @@ fn load_signer(root: &Path, info: &StoreInfo) -> Result<NoteSigner, WriteError> 
         .ok()
         .and_then(|bytes| bytes.try_into().ok())
         .ok_or_else(|| damaged("expected 64 hex digits (an Ed25519 seed)".into()))?;
-    let verifier = NoteVerifier::parse(&info.verifier_key).map_err(|error| damaged(error.to_string()))?;
+    let verifier =
+        NoteVerifier::parse(&info.verifier_key).map_err(|error| damaged(error.to_string()))?;
     let signer = NoteSigner::new(verifier.name(), SigningKey::from_bytes(&seed))
         .map_err(|error| damaged(error.to_string()))?;
     if signer.verifier().to_vkey() != info.verifier_key {
-        return Err(damaged("the signing key does not match the store's verifier key in store.json".into()));
+        return Err(damaged(
+            "the signing key does not match the store's verifier key in store.json".into(),
+        ));
     }
     Ok(signer)
 }
@@ -365,7 +385,10 @@ fn cut_to_length(path: &Path, length: u64) -> Result<(), WriteError> {
             detail: format!("{actual} bytes where HEAD committed {length}"),
         });
     }
-    let file = OpenOptions::new().write(true).open(path).map_err(io_error(path))?;
+    let file = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(io_error(path))?;
     file.set_len(length).map_err(io_error(path))?;
     file.sync_all().map_err(io_error(path))
 }

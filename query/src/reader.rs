@@ -15,7 +15,9 @@ use vakt_schemas::{Record, Stream, layout};
 /// The store could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    #[error("{0} is not a vakt store (no store.json); create one with `vakt init` or point --store at one")]
+    #[error(
+        "{0} is not a vakt store (no store.json); create one with `vakt init` or point --store at one"
+    )]
     NotAStore(PathBuf),
     #[error("{path}: {source}")]
     Io {
@@ -161,7 +163,11 @@ impl StoreReader {
     }
 
     /// Every row of one segment, as the file holds it.
-    pub fn read_segment_rows(&self, stream: Stream, relative: &str) -> Result<Vec<StoredRow>, ReadError> {
+    pub fn read_segment_rows(
+        &self,
+        stream: Stream,
+        relative: &str,
+    ) -> Result<Vec<StoredRow>, ReadError> {
         let path = self.root.join(relative);
         let damaged = |detail: String| ReadError::Damaged {
             path: path.clone(),
@@ -188,9 +194,11 @@ impl StoreReader {
                 detail: format!("line {}: {detail}", line.number),
             })?;
             for row in self.read_segment_rows(stream, &entry.path)? {
-                let record = Record::from_values(stream, &row.values).map_err(|error| ReadError::Damaged {
-                    path: self.root.join(&entry.path),
-                    detail: error.to_string(),
+                let record = Record::from_values(stream, &row.values).map_err(|error| {
+                    ReadError::Damaged {
+                        path: self.root.join(&entry.path),
+                        detail: error.to_string(),
+                    }
                 })?;
                 records.push(record);
             }

@@ -143,8 +143,14 @@ pub fn verify(store: &StoreReader, external: Option<&str>) -> VerifyReport {
         .unwrap_or_default();
     for stream in Stream::ALL {
         let external = external_by_stream.remove(&stream).unwrap_or_default();
-        let stream_report = StreamCheck::new(store, &verifier, stream, &mut report.problems, &mut report.warnings)
-            .run(external);
+        let stream_report = StreamCheck::new(
+            store,
+            &verifier,
+            stream,
+            &mut report.problems,
+            &mut report.warnings,
+        )
+        .run(external);
         report.streams.push(stream_report);
     }
     report.ok = report.problems.is_empty();
@@ -162,7 +168,9 @@ fn external_expectations(
     let mut by_stream: BTreeMap<Stream, Vec<Expectation>> = BTreeMap::new();
     let notes = split_notes(text);
     if notes.is_empty() {
-        report.problems.push(external_problem("no signed checkpoint found in the file given with --against".into()));
+        report.problems.push(external_problem(
+            "no signed checkpoint found in the file given with --against".into(),
+        ));
     }
     for (index, note) in notes.iter().enumerate() {
         let checkpoint = match verifier.verify(note) {
@@ -192,7 +200,11 @@ fn external_expectations(
         by_stream.entry(stream).or_default().push(expectation(
             &checkpoint,
             true,
-            format!("external checkpoint {} (size {})", index + 1, checkpoint.size),
+            format!(
+                "external checkpoint {} (size {})",
+                index + 1,
+                checkpoint.size
+            ),
         ));
     }
     by_stream
@@ -273,7 +285,10 @@ impl<'a> StreamCheck<'a> {
         let manifest_file = layout::manifest(stream);
         let checkpoint_count = self.load_checkpoints();
         for expectation in external {
-            self.expectations.entry(expectation.size).or_default().push(expectation);
+            self.expectations
+                .entry(expectation.size)
+                .or_default()
+                .push(expectation);
         }
         let (committed, _) = self.store.committed_lengths(stream);
         let Some(text) = self.read_log(&manifest_file, committed) else {
@@ -289,7 +304,8 @@ impl<'a> StreamCheck<'a> {
             previous_hash = line_hash(&line.text);
             let Some(entry) = entry else { continue };
             listed.insert(entry.path.clone());
-            self.line_hash_at_size.insert(entry.tree_size, previous_hash.clone());
+            self.line_hash_at_size
+                .insert(entry.tree_size, previous_hash.clone());
             self.check_segment(&entry);
             segments += 1;
         }
@@ -306,7 +322,10 @@ impl<'a> StreamCheck<'a> {
         let log = match self.store.log_text(relative, committed) {
             Ok(log) => log,
             Err(error) => {
-                self.problem(Problem::new(stream, "log-unreadable", error.to_string()).in_file(relative.to_string()));
+                self.problem(
+                    Problem::new(stream, "log-unreadable", error.to_string())
+                        .in_file(relative.to_string()),
+                );
                 return None;
             }
         };
@@ -321,7 +340,9 @@ impl<'a> StreamCheck<'a> {
                 "{relative} has {} bytes past what HEAD committed: an interrupted commit's or appended text, never read",
                 log.actual_bytes - log.committed_bytes
             );
-            self.warnings.push(Problem::new(stream, "uncommitted-tail", message).in_file(relative.to_string()));
+            self.warnings.push(
+                Problem::new(stream, "uncommitted-tail", message).in_file(relative.to_string()),
+            );
         }
         Some(log.text)
     }
@@ -348,14 +369,23 @@ impl<'a> StreamCheck<'a> {
             return 0;
         };
         let notes = split_notes(&text);
-        let head_size = self.store.head().stream(stream).map_or(0, |head| head.tree_size);
+        let head_size = self
+            .store
+            .head()
+            .stream(stream)
+            .map_or(0, |head| head.tree_size);
         let mut newest_size = None;
         for (index, note) in notes.iter().enumerate() {
             let checkpoint = match self.verifier.verify(note) {
                 Ok(checkpoint) => checkpoint,
                 Err(error) => {
-                    let message = format!("checkpoint {} in the store does not verify: {error}", index + 1);
-                    self.problem(Problem::new(stream, "checkpoint-signature", message).in_file(file.clone()));
+                    let message = format!(
+                        "checkpoint {} in the store does not verify: {error}",
+                        index + 1
+                    );
+                    self.problem(
+                        Problem::new(stream, "checkpoint-signature", message).in_file(file.clone()),
+                    );
                     continue;
                 }
             };
@@ -366,11 +396,17 @@ impl<'a> StreamCheck<'a> {
                     checkpoint.origin,
                     self.store.info().origin(stream)
                 );
-                self.problem(Problem::new(stream, "checkpoint-origin", message).in_file(file.clone()));
+                self.problem(
+                    Problem::new(stream, "checkpoint-origin", message).in_file(file.clone()),
+                );
                 continue;
             }
             newest_size = Some(checkpoint.size);
-            let label = format!("checkpoint {} in the store (size {})", index + 1, checkpoint.size);
+            let label = format!(
+                "checkpoint {} in the store (size {})",
+                index + 1,
+                checkpoint.size
+            );
             self.expectations
                 .entry(checkpoint.size)
                 .or_default()
@@ -393,7 +429,10 @@ impl<'a> StreamCheck<'a> {
         let entry = match &line.entry {
             Ok(entry) => entry.clone(),
             Err(error) => {
-                let message = format!("manifest line {} is not a valid entry: {error}", line.number);
+                let message = format!(
+                    "manifest line {} is not a valid entry: {error}",
+                    line.number
+                );
                 self.problem(Problem::new(stream, "manifest-entry", message).in_file(file));
                 return None;
             }
@@ -407,7 +446,9 @@ impl<'a> StreamCheck<'a> {
             );
             self.problem(Problem::new(stream, "manifest-chain", message).in_entry(&entry));
         }
-        if entry.first_seq != self.frontier.size() || entry.tree_size != entry.first_seq + entry.count {
+        if entry.first_seq != self.frontier.size()
+            || entry.tree_size != entry.first_seq + entry.count
+        {
             let message = format!(
                 "manifest line {} claims records {}..{} (tree size {}) where record {} comes next",
                 line.number,
@@ -420,7 +461,10 @@ impl<'a> StreamCheck<'a> {
         }
         let expected_path = layout::segment(stream, entry.day, entry.txn, entry.first_seq);
         if entry.path != expected_path {
-            let message = format!("manifest line {} names file {} where {expected_path} belongs", line.number, entry.path);
+            let message = format!(
+                "manifest line {} names file {} where {expected_path} belongs",
+                line.number, entry.path
+            );
             self.problem(Problem::new(stream, "manifest-path", message).in_entry(&entry));
         }
         Some(entry)
@@ -433,7 +477,10 @@ impl<'a> StreamCheck<'a> {
         let path = self.store.root().join(&entry.path);
         let rows = match fs::metadata(&path) {
             Err(_) => {
-                let message = format!("segment file is missing: records {}..{} are gone", entry.first_seq, entry.tree_size);
+                let message = format!(
+                    "segment file is missing: records {}..{} are gone",
+                    entry.first_seq, entry.tree_size
+                );
                 self.problem(Problem::new(stream, "segment-missing", message).in_entry(entry));
                 self.resume_after(entry);
                 return;
@@ -446,7 +493,9 @@ impl<'a> StreamCheck<'a> {
         let rows = match rows {
             Ok(rows) => rows,
             Err(error) => {
-                self.problem(Problem::new(stream, "segment-unreadable", error.to_string()).in_entry(entry));
+                self.problem(
+                    Problem::new(stream, "segment-unreadable", error.to_string()).in_entry(entry),
+                );
                 self.resume_after(entry);
                 return;
             }
@@ -466,8 +515,12 @@ impl<'a> StreamCheck<'a> {
                 Ok(record) => record,
                 Err(error) => {
                     row_problems.push(
-                        Problem::new(stream, "row-shape", format!("row {position} cannot be read: {error}"))
-                            .at_seq(expected_seq, None),
+                        Problem::new(
+                            stream,
+                            "row-shape",
+                            format!("row {position} cannot be read: {error}"),
+                        )
+                        .at_seq(expected_seq, None),
                     );
                     continue;
                 }
@@ -489,7 +542,10 @@ impl<'a> StreamCheck<'a> {
                     Problem::new(
                         stream,
                         "row-time",
-                        format!("record {seq} has time {time}, outside the segment's {} .. {}", entry.min_time, entry.max_time),
+                        format!(
+                            "record {seq} has time {time}, outside the segment's {} .. {}",
+                            entry.min_time, entry.max_time
+                        ),
                     )
                     .at_seq(seq, Some(time)),
                 );
@@ -508,7 +564,9 @@ impl<'a> StreamCheck<'a> {
                     }
                     self.push_leaf(hash);
                 }
-                Err(error) => row_problems.push(Problem::new(stream, "row-shape", error.to_string()).at_seq(seq, Some(time))),
+                Err(error) => row_problems.push(
+                    Problem::new(stream, "row-shape", error.to_string()).at_seq(seq, Some(time)),
+                ),
             }
             self.first_time = Some(self.first_time.map_or(time, |first| first.min(time)));
             self.last_time = Some(self.last_time.map_or(time, |last| last.max(time)));
@@ -549,7 +607,10 @@ impl<'a> StreamCheck<'a> {
                 self.problem(Problem::new(self.stream, "segment-changed", message).in_entry(entry));
             }
             Err(error) => {
-                self.problem(Problem::new(self.stream, "segment-unreadable", error.to_string()).in_entry(entry));
+                self.problem(
+                    Problem::new(self.stream, "segment-unreadable", error.to_string())
+                        .in_entry(entry),
+                );
             }
         }
     }
@@ -560,7 +621,11 @@ impl<'a> StreamCheck<'a> {
         let subtrees: Option<Vec<Hash>> = entry
             .frontier
             .iter()
-            .map(|text| hex::decode(text).ok().and_then(|bytes| bytes.try_into().ok()))
+            .map(|text| {
+                hex::decode(text)
+                    .ok()
+                    .and_then(|bytes| bytes.try_into().ok())
+            })
             .collect();
         match subtrees.map(|subtrees| Frontier::from_parts(entry.tree_size, subtrees)) {
             Some(Ok(frontier)) => self.frontier = frontier,
@@ -581,7 +646,11 @@ impl<'a> StreamCheck<'a> {
         let Some(expectations) = self.expectations.remove(&size) else {
             return;
         };
-        let root = if size == 0 { empty_root() } else { self.frontier.root() };
+        let root = if size == 0 {
+            empty_root()
+        } else {
+            self.frontier.root()
+        };
         for expectation in expectations {
             if expectation.root == root {
                 continue;
@@ -619,7 +688,10 @@ impl<'a> StreamCheck<'a> {
     fn check_head(&mut self, entries: u64, last_hash: &str) {
         let stream = self.stream;
         let size = self.frontier.size();
-        let pending: Vec<Expectation> = std::mem::take(&mut self.expectations).into_values().flatten().collect();
+        let pending: Vec<Expectation> = std::mem::take(&mut self.expectations)
+            .into_values()
+            .flatten()
+            .collect();
         for expectation in pending {
             let (kind, message) = if expectation.external {
                 (
@@ -632,7 +704,10 @@ impl<'a> StreamCheck<'a> {
             } else {
                 (
                     "checkpoint-size",
-                    format!("{}: {} records were signed, the store holds {size}", expectation.label, expectation.size),
+                    format!(
+                        "{}: {} records were signed, the store holds {size}",
+                        expectation.label, expectation.size
+                    ),
                 )
             };
             let mut problem = Problem::new(stream, kind, message);
@@ -641,7 +716,10 @@ impl<'a> StreamCheck<'a> {
             self.problem(problem);
         }
         let Some(head) = self.store.head().stream(stream) else {
-            self.problem(Problem::new(stream, "head", "HEAD has no entry for this stream".into()).in_file(layout::HEAD.into()));
+            self.problem(
+                Problem::new(stream, "head", "HEAD has no entry for this stream".into())
+                    .in_file(layout::HEAD.into()),
+            );
             return;
         };
         if head.entries != entries || head.last_entry_hash != last_hash {
@@ -684,7 +762,10 @@ impl<'a> StreamCheck<'a> {
                     checkpoint.size,
                     actual.map_or("no entry ending there", String::as_str)
                 );
-                self.problem(Problem::new(stream, "manifest-edited", message).in_file(layout::manifest(stream)));
+                self.problem(
+                    Problem::new(stream, "manifest-edited", message)
+                        .in_file(layout::manifest(stream)),
+                );
             }
         }
     }
@@ -722,9 +803,12 @@ impl<'a> StreamCheck<'a> {
                          it is not part of the store and the next `vakt ingest` removes it",
                         layout::segment_txn(&file_name).unwrap_or_default()
                     );
-                    self.warnings.push(Problem::new(stream, "uncommitted-file", message).in_file(relative));
+                    self.warnings
+                        .push(Problem::new(stream, "uncommitted-file", message).in_file(relative));
                 } else {
-                    let message = format!("{relative} is not listed in the manifest: it was added by hand or its entry was removed");
+                    let message = format!(
+                        "{relative} is not listed in the manifest: it was added by hand or its entry was removed"
+                    );
                     self.problem(Problem::new(stream, "unlisted-file", message).in_file(relative));
                 }
             }

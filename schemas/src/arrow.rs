@@ -62,7 +62,9 @@ pub fn records_to_batch(
     let rows: Vec<Vec<Value>> = records.iter().map(Record::values).collect();
     let mut arrays: Vec<ArrayRef> = Vec::with_capacity(columns.len());
     for (index, column) in columns.iter().take(canonical_len).enumerate() {
-        let cells = rows.iter().map(|row| row.get(index).unwrap_or(&Value::Null));
+        let cells = rows
+            .iter()
+            .map(|row| row.get(index).unwrap_or(&Value::Null));
         let seqs = records.iter().map(|record| record.envelope.seq);
         arrays.push(build_array(stream, column, cells.zip(seqs))?);
     }

@@ -198,9 +198,18 @@ mod tests {
     #[test]
     fn defaults_make_private_ranges_internal_and_the_rest_external() {
         let config = Config::default();
-        assert_eq!(config.zones.zone_of_ip("10.1.2.3".parse().unwrap()), INTERNAL);
-        assert_eq!(config.zones.zone_of_ip("192.168.9.9".parse().unwrap()), INTERNAL);
-        assert_eq!(config.zones.zone_of_ip("129.240.1.1".parse().unwrap()), EXTERNAL);
+        assert_eq!(
+            config.zones.zone_of_ip("10.1.2.3".parse().unwrap()),
+            INTERNAL
+        );
+        assert_eq!(
+            config.zones.zone_of_ip("192.168.9.9".parse().unwrap()),
+            INTERNAL
+        );
+        assert_eq!(
+            config.zones.zone_of_ip("129.240.1.1".parse().unwrap()),
+            EXTERNAL
+        );
         assert_eq!(config.time_zone().unwrap(), chrono_tz::Europe::Oslo);
     }
 
@@ -218,7 +227,10 @@ mod tests {
             "#,
         )
         .unwrap();
-        assert_eq!(config.zones.zone_of_ip("10.20.0.10".parse().unwrap()), SECURE);
+        assert_eq!(
+            config.zones.zone_of_ip("10.20.0.10".parse().unwrap()),
+            SECURE
+        );
         assert_eq!(config.area_of("/data/hudreg/x.csv"), Some("data"));
         assert_eq!(config.area_of("/data/home/ola/x"), Some("user"));
         assert_eq!(config.area_of("/prosjekt"), Some("project"));

@@ -68,7 +68,10 @@ mod tests {
     fn segment_names_round_trip() {
         let day = NaiveDate::from_ymd_opt(2026, 3, 29).unwrap();
         let path = segment(Stream::Access, day, 42, 1_000_000);
-        assert_eq!(path, "access/day=2026-03-29/0000000042-000001000000.parquet");
+        assert_eq!(
+            path,
+            "access/day=2026-03-29/0000000042-000001000000.parquet"
+        );
         let (dir, file) = path.rsplit_once('/').unwrap();
         assert_eq!(segment_txn(file), Some(42));
         assert_eq!(partition_day(dir.rsplit_once('/').unwrap().1), Some(day));

@@ -20,7 +20,9 @@ pub mod stream;
 pub mod table;
 pub mod value;
 
-pub use event::{AccessEvent, AuditEvent, Event, FirewallEvent, QuarantineEvent, RegistryEvent, SessionEvent};
+pub use event::{
+    AccessEvent, AuditEvent, Event, FirewallEvent, QuarantineEvent, RegistryEvent, SessionEvent,
+};
 pub use record::{Envelope, Record};
 pub use stream::Stream;
 pub use value::Value;

@@ -116,7 +116,9 @@ pub enum EncodeError {
         column: &'static str,
         value: Value,
     },
-    #[error("{stream} column `{column}` holds {len} bytes of text, more than the 4 GiB a length prefix can say")]
+    #[error(
+        "{stream} column `{column}` holds {len} bytes of text, more than the 4 GiB a length prefix can say"
+    )]
     TooLong {
         stream: Stream,
         column: &'static str,
@@ -238,7 +240,10 @@ mod tests {
         later.envelope.time = DateTime::from_timestamp(0, 1000).unwrap();
         assert_ne!(base.leaf_hash().unwrap(), later.leaf_hash().unwrap());
         let values = base.values();
-        assert_eq!(Record::from_values(Stream::Sessions, &values).unwrap(), base);
+        assert_eq!(
+            Record::from_values(Stream::Sessions, &values).unwrap(),
+            base
+        );
     }
 
     #[test]
@@ -247,7 +252,10 @@ mod tests {
         values[3] = Value::Null;
         assert!(matches!(
             encode_canonical(Stream::Registry, &values),
-            Err(EncodeError::Misfit { column: "source", .. })
+            Err(EncodeError::Misfit {
+                column: "source",
+                ..
+            })
         ));
         assert!(encode_canonical(Stream::Sessions, &values).is_err());
     }

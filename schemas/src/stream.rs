@@ -70,7 +70,9 @@ impl fmt::Display for Stream {
 
 /// The error for a stream name that is not one of [`Stream::ALL`].
 #[derive(Debug, thiserror::Error)]
-#[error("unknown stream `{0}`: expected one of sessions, firewall, access, registry, audit, quarantine")]
+#[error(
+    "unknown stream `{0}`: expected one of sessions, firewall, access, registry, audit, quarantine"
+)]
 pub struct UnknownStream(pub String);
 
 impl FromStr for Stream {

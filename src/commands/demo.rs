@@ -17,11 +17,26 @@ use crate::settings::GlobalArgs;
 /// The sample institute's logs and configuration, built into the binary.
 const SAMPLE_FILES: [(&str, &[u8]); 6] = [
     ("vakt.toml", include_bytes!("../../sample-logs/vakt.toml")),
-    ("logs/ts1/auth.log", include_bytes!("../../sample-logs/logs/ts1/auth.log")),
-    ("logs/fs1/sshd.log", include_bytes!("../../sample-logs/logs/fs1/sshd.log")),
-    ("logs/fs1/samba-audit.log", include_bytes!("../../sample-logs/logs/fs1/samba-audit.log")),
-    ("logs/fw-ext/kern.log", include_bytes!("../../sample-logs/logs/fw-ext/kern.log")),
-    ("logs/fw-sec/kern.log", include_bytes!("../../sample-logs/logs/fw-sec/kern.log")),
+    (
+        "logs/ts1/auth.log",
+        include_bytes!("../../sample-logs/logs/ts1/auth.log"),
+    ),
+    (
+        "logs/fs1/sshd.log",
+        include_bytes!("../../sample-logs/logs/fs1/sshd.log"),
+    ),
+    (
+        "logs/fs1/samba-audit.log",
+        include_bytes!("../../sample-logs/logs/fs1/samba-audit.log"),
+    ),
+    (
+        "logs/fw-ext/kern.log",
+        include_bytes!("../../sample-logs/logs/fw-ext/kern.log"),
+    ),
+    (
+        "logs/fw-sec/kern.log",
+        include_bytes!("../../sample-logs/logs/fw-sec/kern.log"),
+    ),
 ];
 
 /// Marks a folder as made by `vakt demo`, so a later demo may replace it.
@@ -50,14 +65,25 @@ pub fn run(_global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Outcome> {
         fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
     }
     let config_text = fs::read_to_string(args.dir.join("vakt.toml"))?;
-    let config = Config::parse(&config_text).context("the built-in sample configuration is invalid")?;
+    let config =
+        Config::parse(&config_text).context("the built-in sample configuration is invalid")?;
     let store_dir = args.dir.join("store");
     let created = init_store(&store_dir)?;
-    println!("created store {} at {}", created.info.store_id, store_dir.display());
+    println!(
+        "created store {} at {}",
+        created.info.store_id,
+        store_dir.display()
+    );
 
     let mut writer = StoreWriter::open(&store_dir)?;
     let options = IngestOptions::from_config(&config);
-    let summary = ingest(&mut writer, &config, &[args.dir.join("logs")], &options, &mut |_| {})?;
+    let summary = ingest(
+        &mut writer,
+        &config,
+        &[args.dir.join("logs")],
+        &options,
+        &mut |_| {},
+    )?;
     drop(writer);
     print_summary(&summary);
 
@@ -65,10 +91,17 @@ pub fn run(_global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Outcome> {
     let report = verify(&store, None);
     print_report(&report);
     println!();
-    println!("the demo store is at {}; look at it with", store_dir.display());
+    println!(
+        "the demo store is at {}; look at it with",
+        store_dir.display()
+    );
     println!("  vakt --store {} verify", store_dir.display());
     println!("  vakt --store {} checkpoint", store_dir.display());
-    Ok(if report.ok { Outcome::Success } else { Outcome::Problems })
+    Ok(if report.ok {
+        Outcome::Success
+    } else {
+        Outcome::Problems
+    })
 }
 
 fn prepare_dir(dir: &Path) -> anyhow::Result<()> {
@@ -80,9 +113,13 @@ fn prepare_dir(dir: &Path) -> anyhow::Result<()> {
                 dir.display()
             );
         }
-        fs::remove_dir_all(dir).with_context(|| format!("cannot replace the earlier demo in {}", dir.display()))?;
+        fs::remove_dir_all(dir)
+            .with_context(|| format!("cannot replace the earlier demo in {}", dir.display()))?;
     }
     fs::create_dir_all(dir)?;
-    fs::write(dir.join(MARKER), "made by vakt demo; `vakt demo` replaces this folder\n")?;
+    fs::write(
+        dir.join(MARKER),
+        "made by vakt demo; `vakt demo` replaces this folder\n",
+    )?;
     Ok(())
 }

@@ -41,7 +41,13 @@ pub struct IngestArgs {
     #[arg(long, value_name = "N")]
     commit_every: Option<usize>,
     /// The summary at the end: text for a person, json for scripts.
-    #[arg(long = "output", value_enum, default_value_t, value_name = "FORMAT", alias = "summary")]
+    #[arg(
+        long = "output",
+        value_enum,
+        default_value_t,
+        value_name = "FORMAT",
+        alias = "summary"
+    )]
     output: OutputFormat,
 }
 
@@ -67,7 +73,13 @@ pub fn run(global: &GlobalArgs, args: IngestArgs) -> anyhow::Result<Outcome> {
             progress.lines
         ));
     };
-    let summary = ingest(&mut writer, &config, &args.paths, &options, &mut on_progress)?;
+    let summary = ingest(
+        &mut writer,
+        &config,
+        &args.paths,
+        &options,
+        &mut on_progress,
+    )?;
     bar.finish_and_clear();
     match args.output {
         OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&summary)?),
@@ -84,8 +96,9 @@ fn progress_bar() -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(1), ProgressDrawTarget::stderr());
-    let style = ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} {bytes_per_sec} {msg}")
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let style =
+        ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} {bytes_per_sec} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     bar
 }
@@ -112,7 +125,11 @@ pub fn print_summary(summary: &IngestSummary) {
         summary.lines_read,
         summary.files_read,
         summary.records_stored,
-        if streams.is_empty() { "none".to_string() } else { streams.join(", ") },
+        if streams.is_empty() {
+            "none".to_string()
+        } else {
+            streams.join(", ")
+        },
         summary.lines_quarantined,
         if balanced { "yes" } else { "NO" },
         summary.commits,

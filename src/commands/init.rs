@@ -18,7 +18,11 @@ pub fn run(global: &GlobalArgs, _args: InitArgs) -> anyhow::Result<Outcome> {
     let config = global.load_config()?;
     let dir = global.store_dir(&config);
     let created = vakt_ingest::init_store(&dir).context("vakt init failed")?;
-    println!("created store {} at {}", created.info.store_id, created.root.display());
+    println!(
+        "created store {} at {}",
+        created.info.store_id,
+        created.root.display()
+    );
     println!("verifier key: {}", created.info.verifier_key);
     println!("key fingerprint: {}", created.fingerprint);
     Ok(Outcome::Success)

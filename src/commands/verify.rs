@@ -44,14 +44,22 @@ pub fn run(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<Outcome> {
         OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         OutputFormat::Text => print_report(&report),
     }
-    Ok(if report.ok { Outcome::Success } else { Outcome::Problems })
+    Ok(if report.ok {
+        Outcome::Success
+    } else {
+        Outcome::Problems
+    })
 }
 
 pub fn print_report(report: &VerifyReport) {
     println!("store {} (key {})", report.store_id, report.key_fingerprint);
     for stream in &report.streams {
         let span = match (stream.first_time, stream.last_time) {
-            (Some(first), Some(last)) => format!(", {} .. {}", first.format("%Y-%m-%d %H:%M:%SZ"), last.format("%Y-%m-%d %H:%M:%SZ")),
+            (Some(first), Some(last)) => format!(
+                ", {} .. {}",
+                first.format("%Y-%m-%d %H:%M:%SZ"),
+                last.format("%Y-%m-%d %H:%M:%SZ")
+            ),
             _ => String::new(),
         };
         println!(
@@ -70,7 +78,10 @@ pub fn print_report(report: &VerifyReport) {
         println!("PROBLEM: {}", describe(problem));
     }
     if report.external_checkpoints > 0 {
-        println!("checked against {} external checkpoints", report.external_checkpoints);
+        println!(
+            "checked against {} external checkpoints",
+            report.external_checkpoints
+        );
     }
     if report.ok {
         println!("verified: every record, segment, manifest entry and checkpoint agrees");
@@ -90,10 +101,19 @@ fn describe(problem: &Problem) -> String {
         _ => {}
     }
     if let (Some(from), Some(to)) = (problem.from, problem.to) {
-        parts.push(format!("{} .. {}", from.format("%Y-%m-%d %H:%M:%SZ"), to.format("%Y-%m-%d %H:%M:%SZ")));
+        parts.push(format!(
+            "{} .. {}",
+            from.format("%Y-%m-%d %H:%M:%SZ"),
+            to.format("%Y-%m-%d %H:%M:%SZ")
+        ));
     }
     if let Some(file) = &problem.file {
         parts.push(file.clone());
     }
-    format!("[{}] {} ({})", problem.kind, problem.message, parts.join(", "))
+    format!(
+        "[{}] {} ({})",
+        problem.kind,
+        problem.message,
+        parts.join(", ")
+    )
 }

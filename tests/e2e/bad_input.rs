@@ -24,7 +24,7 @@ fn damaged_lines_go_to_quarantine_with_their_reason_and_the_count_balances() {
     bytes.extend_from_slice(SSHD_LINE.replace("08:14:03", "08:15:03").as_bytes());
     std::fs::write(&log, &bytes).unwrap();
 
-    let summary = store.ingest(&[log.clone()], &[]);
+    let summary = store.ingest(std::slice::from_ref(&log), &[]);
     assert_eq!(summary["lines_read"], 6, "{summary:#}");
     assert_eq!(summary["records_stored"], 2, "{summary:#}");
     assert_eq!(summary["lines_quarantined"], 4, "{summary:#}");
@@ -35,7 +35,12 @@ fn damaged_lines_go_to_quarantine_with_their_reason_and_the_count_balances() {
         .unwrap()
         .into_iter()
         .map(|record| match record.event {
-            Event::Quarantine(event) => (event.line, event.reason, event.raw_length, record.envelope.raw.len()),
+            Event::Quarantine(event) => (
+                event.line,
+                event.reason,
+                event.raw_length,
+                record.envelope.raw.len(),
+            ),
             other => panic!("not a quarantine event: {other:?}"),
         })
         .collect();
@@ -51,7 +56,10 @@ fn damaged_lines_go_to_quarantine_with_their_reason_and_the_count_balances() {
     assert_eq!(long.2, 10 * 1024 * 1024);
     assert!(long.3 <= 64 * 1024, "only the start of a huge line is kept");
     assert!(reason_of(4).1.contains("blank"));
-    assert!(reason_of(5).1.contains("not a syslog line"), "{quarantined:?}");
+    assert!(
+        reason_of(5).1.contains("not a syslog line"),
+        "{quarantined:?}"
+    );
     let (code, _) = store.verify(&[]);
     assert_eq!(code, 0);
 }
@@ -61,7 +69,11 @@ fn unreadable_inputs_get_a_message_and_fail_only_when_nothing_was_read() {
     let store = TestStore::new();
     let dir = store.dir.path();
     let binary = dir.join("garbage.bin");
-    std::fs::write(&binary, [0x7f, b'E', b'L', b'F', 0, 0, 1, 2, 0xff, b'\n', 0, 3]).unwrap();
+    std::fs::write(
+        &binary,
+        [0x7f, b'E', b'L', b'F', 0, 0, 1, 2, 0xff, b'\n', 0, 3],
+    )
+    .unwrap();
     let empty = dir.join("empty.log");
     std::fs::write(&empty, b"").unwrap();
     let missing = dir.join("no-such.log");
@@ -74,16 +86,36 @@ fn unreadable_inputs_get_a_message_and_fail_only_when_nothing_was_read() {
     let only = |path: &std::path::Path| store.run(&["ingest", path.to_str().unwrap()]);
     let output = only(&binary);
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
-    assert!(stderr(&output).contains("binary data"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("binary data"),
+        "{}",
+        stderr(&output)
+    );
     let output = only(&missing);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("no such file"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("no such file"),
+        "{}",
+        stderr(&output)
+    );
     let output = only(&empty);
-    assert_eq!(output.status.code(), Some(0), "an empty file is not an error");
-    assert!(stderr(&output).contains("empty file"), "{}", stderr(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "an empty file is not an error"
+    );
+    assert!(
+        stderr(&output).contains("empty file"),
+        "{}",
+        stderr(&output)
+    );
     let output = only(&empty_dir);
     assert_eq!(output.status.code(), Some(0));
-    assert!(stderr(&output).contains("holds no files"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("holds no files"),
+        "{}",
+        stderr(&output)
+    );
 
     // A directory is read file by file; bad inputs beside good ones are reported, not fatal.
     let output = store.run(&[
@@ -97,7 +129,11 @@ fn unreadable_inputs_get_a_message_and_fail_only_when_nothing_was_read() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(summary["records_stored"], 1);
-    assert_eq!(summary["problems"].as_array().unwrap().len(), 2, "{summary:#}");
+    assert_eq!(
+        summary["problems"].as_array().unwrap().len(),
+        2,
+        "{summary:#}"
+    );
 }
 
 #[test]
@@ -113,7 +149,12 @@ fn a_missing_store_is_explained() {
 #[test]
 fn a_second_ingest_while_one_runs_is_refused() {
     let store = TestStore::new();
-    let mut args: Vec<String> = vec!["--store".into(), store.path().display().to_string(), "ingest".into(), "-".into()];
+    let mut args: Vec<String> = vec![
+        "--store".into(),
+        store.path().display().to_string(),
+        "ingest".into(),
+        "-".into(),
+    ];
     let mut first = crate::common::vakt_command(store.dir.path())
         .args(&args)
         .stdin(Stdio::piped())
@@ -133,17 +174,31 @@ fn a_second_ingest_while_one_runs_is_refused() {
         .lines()
         .any(|line| line.split_whitespace().nth(4) == Some(pid.as_str()))
     {
-        assert!(Instant::now() < deadline, "the first ingest never took the lock");
+        assert!(
+            Instant::now() < deadline,
+            "the first ingest never took the lock"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     args[3] = "/dev/null".into();
-    let refused = crate::common::vakt_command(store.dir.path()).args(&args).output().unwrap();
-    assert!(stderr(&refused).contains("another vakt process"), "{}", stderr(&refused));
+    let refused = crate::common::vakt_command(store.dir.path())
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&refused).contains("another vakt process"),
+        "{}",
+        stderr(&refused)
+    );
     assert_eq!(refused.status.code(), Some(2));
 
     drop(stdin);
     let output = first.wait_with_output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let (code, report) = store.verify(&[]);
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["streams"][0]["records"], 1);

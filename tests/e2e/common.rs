@@ -82,10 +82,18 @@ impl TestStore {
     pub fn ingest(&self, paths: &[PathBuf], extra: &[&str]) -> serde_json::Value {
         let mut args = vec!["ingest", "--output", "json"];
         args.extend_from_slice(extra);
-        let path_texts: Vec<String> = paths.iter().map(|path| path.display().to_string()).collect();
+        let path_texts: Vec<String> = paths
+            .iter()
+            .map(|path| path.display().to_string())
+            .collect();
         args.extend(path_texts.iter().map(String::as_str));
         let output = self.run(&args);
-        assert!(output.status.success(), "ingest failed: {}{}", stdout(&output), stderr(&output));
+        assert!(
+            output.status.success(),
+            "ingest failed: {}{}",
+            stdout(&output),
+            stderr(&output)
+        );
         serde_json::from_slice(&output.stdout).expect("ingest prints a JSON summary")
     }
 
@@ -94,8 +102,9 @@ impl TestStore {
         let mut args = vec!["verify", "--format", "json"];
         args.extend_from_slice(extra);
         let output = self.run(&args);
-        let report = serde_json::from_slice(&output.stdout)
-            .unwrap_or_else(|_| panic!("verify prints JSON: {}{}", stdout(&output), stderr(&output)));
+        let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+            panic!("verify prints JSON: {}{}", stdout(&output), stderr(&output))
+        });
         (output.status.code().unwrap_or(-1), report)
     }
 }

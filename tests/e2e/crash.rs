@@ -16,7 +16,10 @@ use crate::common::{TestStore, sample_config, sample_logs, stderr};
 const KILLS: usize = 24;
 
 fn inputs() -> Vec<PathBuf> {
-    vec![sample_logs().join("logs/ts1"), sample_logs().join("logs/fw-sec")]
+    vec![
+        sample_logs().join("logs/ts1"),
+        sample_logs().join("logs/fw-sec"),
+    ]
 }
 
 /// Every line of the inputs, counted, keyed by (file, line).
@@ -26,7 +29,9 @@ fn input_lines() -> BTreeMap<(String, String), u64> {
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         for line in text.lines() {
-            *counts.entry((file.display().to_string(), line.to_string())).or_insert(0) += 1;
+            *counts
+                .entry((file.display().to_string(), line.to_string()))
+                .or_insert(0) += 1;
         }
     }
     counts
@@ -35,9 +40,16 @@ fn input_lines() -> BTreeMap<(String, String), u64> {
 fn stored_lines(store: &TestStore) -> BTreeMap<(String, String), u64> {
     let reader = StoreReader::open(&store.path()).unwrap();
     let mut counts = BTreeMap::new();
-    for stream in [Stream::Sessions, Stream::Firewall, Stream::Access, Stream::Quarantine] {
+    for stream in [
+        Stream::Sessions,
+        Stream::Firewall,
+        Stream::Access,
+        Stream::Quarantine,
+    ] {
         for record in reader.records(stream).unwrap() {
-            *counts.entry((record.envelope.source, record.envelope.raw)).or_insert(0) += 1;
+            *counts
+                .entry((record.envelope.source, record.envelope.raw))
+                .or_insert(0) += 1;
         }
     }
     counts
@@ -73,7 +85,9 @@ fn killed_ingests_leave_a_verifying_store_and_a_rerun_stores_every_line_once() {
         .ok()
         .and_then(|seed| seed.parse().ok())
         .unwrap_or_else(|| rand::thread_rng().r#gen());
-    println!("crash test seed {seed} (set VAKT_CRASH_SEED to repeat); a full ingest takes {full_run:?}");
+    println!(
+        "crash test seed {seed} (set VAKT_CRASH_SEED to repeat); a full ingest takes {full_run:?}"
+    );
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut killed_midway = 0;
     for round in 0..KILLS {
@@ -93,20 +107,39 @@ fn killed_ingests_leave_a_verifying_store_and_a_rerun_stores_every_line_once() {
         child.wait().unwrap();
 
         let (code, report) = store.verify(&[]);
-        assert_eq!(code, 0, "round {round} (seed {seed}, kill after {delay:?}): store does not verify: {report:#}");
+        assert_eq!(
+            code, 0,
+            "round {round} (seed {seed}, kill after {delay:?}): store does not verify: {report:#}"
+        );
 
         let output = crate::common::vakt_command(store.dir.path())
             .args(ingest_args(&store))
             .output()
             .unwrap();
-        assert!(output.status.success(), "round {round}: rerun failed: {}", stderr(&output));
+        assert!(
+            output.status.success(),
+            "round {round}: rerun failed: {}",
+            stderr(&output)
+        );
         let (code, report) = store.verify(&[]);
-        assert_eq!(code, 0, "round {round}: store does not verify after the rerun: {report:#}");
-        assert!(report["warnings"].as_array().unwrap().is_empty(), "leftovers removed: {report:#}");
+        assert_eq!(
+            code, 0,
+            "round {round}: store does not verify after the rerun: {report:#}"
+        );
+        assert!(
+            report["warnings"].as_array().unwrap().is_empty(),
+            "leftovers removed: {report:#}"
+        );
         let stored = stored_lines(&store);
         if stored != expected {
-            let missing: Vec<_> = expected.iter().filter(|(line, count)| stored.get(*line) != Some(count)).take(3).collect();
-            panic!("round {round} (seed {seed}, kill after {delay:?}): lines lost or doubled, e.g. {missing:?}");
+            let missing: Vec<_> = expected
+                .iter()
+                .filter(|(line, count)| stored.get(*line) != Some(count))
+                .take(3)
+                .collect();
+            panic!(
+                "round {round} (seed {seed}, kill after {delay:?}): lines lost or doubled, e.g. {missing:?}"
+            );
         }
     }
     assert!(

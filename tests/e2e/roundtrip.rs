@@ -66,7 +66,10 @@ fn every_sample_line_reads_back_from_parquet_as_it_was_parsed() {
     let stored = summary["records_stored"].as_u64().unwrap();
     let quarantined = summary["lines_quarantined"].as_u64().unwrap();
     assert_eq!(lines_read, stored + quarantined);
-    assert!(stored > 10_000, "the sample is a few weeks of an institute: {summary}");
+    assert!(
+        stored > 10_000,
+        "the sample is a few weeks of an institute: {summary}"
+    );
 
     let config = Config::parse(&std::fs::read_to_string(sample_config()).unwrap()).unwrap();
     let (expected_events, expected_rejected) = parse_directly(&config);
@@ -79,10 +82,18 @@ fn every_sample_line_reads_back_from_parquet_as_it_was_parsed() {
         let records = reader.records(stream).unwrap();
         assert!(!records.is_empty(), "no {stream} records");
         for (index, record) in records.into_iter().enumerate() {
-            assert_eq!(record.envelope.seq, index as u64, "{stream} records are in sequence order");
+            assert_eq!(
+                record.envelope.seq, index as u64,
+                "{stream} records are in sequence order"
+            );
             assert_eq!(record.stream(), stream);
             let envelope = record.envelope;
-            actual_events.push((envelope.source, envelope.raw, envelope.time, format!("{:?}", record.event)));
+            actual_events.push((
+                envelope.source,
+                envelope.raw,
+                envelope.time,
+                format!("{:?}", record.event),
+            ));
         }
     }
     assert_eq!(sorted(actual_events), sorted(expected_events));
@@ -93,7 +104,12 @@ fn every_sample_line_reads_back_from_parquet_as_it_was_parsed() {
             panic!("a quarantine record holds a quarantine event");
         };
         let when = DateTime::from_timestamp(quarantine.line as i64, 0).unwrap();
-        actual_rejected.push((record.envelope.source, record.envelope.raw, when, quarantine.reason.clone()));
+        actual_rejected.push((
+            record.envelope.source,
+            record.envelope.raw,
+            when,
+            quarantine.reason.clone(),
+        ));
     }
     assert_eq!(sorted(actual_rejected), sorted(expected_rejected));
 
@@ -109,9 +125,14 @@ fn ingesting_the_same_input_again_stores_nothing_twice() {
     assert_eq!(second["lines_read"], 0, "{second}");
     assert_eq!(second["lines_already_stored"], first["lines_read"]);
     let reader = StoreReader::open(&store.path()).unwrap();
-    let total: u64 = [Stream::Sessions, Stream::Firewall, Stream::Access, Stream::Quarantine]
-        .into_iter()
-        .map(|stream| reader.head().stream(stream).unwrap().tree_size)
-        .sum();
+    let total: u64 = [
+        Stream::Sessions,
+        Stream::Firewall,
+        Stream::Access,
+        Stream::Quarantine,
+    ]
+    .into_iter()
+    .map(|stream| reader.head().stream(stream).unwrap().tree_size)
+    .sum();
     assert_eq!(total, first["lines_read"].as_u64().unwrap());
 }

@@ -178,7 +178,10 @@ fn cases(other_store: &Path) -> Vec<Case> {
             tamper: Box::new(|store| {
                 let (entry, _, _) = target_segment(store);
                 let dir = store.join(&entry.path);
-                let extra = dir.parent().unwrap().join("0000000001-000000999999.parquet");
+                let extra = dir
+                    .parent()
+                    .unwrap()
+                    .join("0000000001-000000999999.parquet");
                 fs::copy(store.join(&entry.path), extra).unwrap();
             }),
             expected: &["unlisted-file"],
@@ -201,12 +204,19 @@ fn edit_manifest_line(store: &Path, index: usize) {
     let mut entry = ManifestEntry::from_line(&lines[index]).unwrap();
     entry.max_time += chrono::Duration::hours(1);
     lines[index] = entry.to_line();
-    fs::write(store.join(layout::manifest(STREAM)), lines.join("\n") + "\n").unwrap();
+    fs::write(
+        store.join(layout::manifest(STREAM)),
+        lines.join("\n") + "\n",
+    )
+    .unwrap();
 }
 
 fn build_store() -> TestStore {
     let store = TestStore::new();
-    store.ingest(&[sample_logs().join("logs/ts1")], &["--commit-every", "2500"]);
+    store.ingest(
+        &[sample_logs().join("logs/ts1")],
+        &["--commit-every", "2500"],
+    );
     store
 }
 
@@ -227,29 +237,56 @@ fn every_kind_of_tampering_is_detected_and_located() {
         (case.tamper)(&store_copy);
         let output = crate::common::vakt(
             copy.path(),
-            &["--store", store_copy.to_str().unwrap(), "verify", "--format", "json"],
+            &[
+                "--store",
+                store_copy.to_str().unwrap(),
+                "verify",
+                "--format",
+                "json",
+            ],
         );
         let report: serde_json::Value = serde_json::from_slice(&output.stdout)
             .unwrap_or_else(|_| panic!("{}: verify prints JSON: {}", case.name, stdout(&output)));
         let kinds = problem_kinds(&report);
         if output.status.code() != Some(1) {
-            failures.push(format!("{}: exit {:?}, report {report:#}", case.name, output.status.code()));
+            failures.push(format!(
+                "{}: exit {:?}, report {report:#}",
+                case.name,
+                output.status.code()
+            ));
             continue;
         }
         for expected in case.expected {
             if !kinds.iter().any(|kind| kind == expected) {
-                failures.push(format!("{}: no `{expected}` problem among {kinds:?}", case.name));
+                failures.push(format!(
+                    "{}: no `{expected}` problem among {kinds:?}",
+                    case.name
+                ));
             }
         }
         let problems = report["problems"].as_array().unwrap();
-        if problems.iter().any(|problem| problem["stream"] != "sessions") {
-            failures.push(format!("{}: a problem outside the sessions stream: {report:#}", case.name));
+        if problems
+            .iter()
+            .any(|problem| problem["stream"] != "sessions")
+        {
+            failures.push(format!(
+                "{}: a problem outside the sessions stream: {report:#}",
+                case.name
+            ));
         }
-        if case.names_segment && !problems.iter().any(|problem| problem["file"] == segment.as_str()) {
-            failures.push(format!("{}: no problem names {segment}: {report:#}", case.name));
+        if case.names_segment
+            && !problems
+                .iter()
+                .any(|problem| problem["file"] == segment.as_str())
+        {
+            failures.push(format!(
+                "{}: no problem names {segment}: {report:#}",
+                case.name
+            ));
         }
         let located = problems.iter().any(|problem| {
-            !problem["file"].is_null() || (!problem["first_seq"].is_null() && !problem["last_seq"].is_null())
+            !problem["file"].is_null()
+                || (!problem["first_seq"].is_null() && !problem["last_seq"].is_null())
         });
         if !located {
             failures.push(format!("{}: no problem says where: {report:#}", case.name));
@@ -265,13 +302,19 @@ fn removing_the_newest_records_is_caught_by_an_exported_checkpoint() {
     let earlier_store = earlier.path().join("store");
     copy_tree(&store.path(), &earlier_store);
 
-    store.ingest(&[sample_logs().join("logs/fs1")], &["--commit-every", "2500"]);
+    store.ingest(
+        &[sample_logs().join("logs/fs1")],
+        &["--commit-every", "2500"],
+    );
     let exported = store.run(&["checkpoint"]);
     assert!(exported.status.success());
     let checkpoint_file = earlier.path().join("exported.checkpoints");
     fs::write(&checkpoint_file, &exported.stdout).unwrap();
     let (code, report) = store.verify(&["--against", checkpoint_file.to_str().unwrap()]);
-    assert_eq!(code, 0, "the store verifies against its own exported checkpoints: {report:#}");
+    assert_eq!(
+        code, 0,
+        "the store verifies against its own exported checkpoints: {report:#}"
+    );
     assert_eq!(report["external_checkpoints"], 6);
 
     // The newest segments, their manifest entries, checkpoints and HEAD cut
@@ -297,5 +340,8 @@ fn removing_the_newest_records_is_caught_by_an_exported_checkpoint() {
 
     // Checkpoints of another store (another key) are refused.
     let (code, report) = build_store().verify(&["--against", checkpoint_file.to_str().unwrap()]);
-    assert_eq!(code, 1, "another store's checkpoints do not verify: {report:#}");
+    assert_eq!(
+        code, 1,
+        "another store's checkpoints do not verify: {report:#}"
+    );
 }

@@ -1,261 +1,37 @@
-//! `vakt verify`: derives every record's leaf hash again from its typed
-//! columns, rebuilds each stream's Merkle tree, and checks it against the
-//! manifest's hash chain, the segment files' digests, the signed checkpoints
-//! in the store and, when given, checkpoints kept outside it. Every problem
-//! names the stream, sequence range, time range and file it concerns.
+//! The verification of one stream: its checkpoints, manifest chain, HEAD
+//! and partitions (segments themselves: `segment.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
-use vakt_schemas::checkpoint::{Checkpoint, NoteVerifier, split_notes};
+use vakt_schemas::checkpoint::{NoteVerifier, split_notes};
 use vakt_schemas::manifest::{GENESIS, ManifestEntry, line_hash};
 use vakt_schemas::merkle::{Frontier, Hash, empty_root};
-use vakt_schemas::{Record, Stream, layout};
+use vakt_schemas::{Stream, layout};
 
+use super::report::{Problem, StreamReport};
+use super::{Expectation, expectation};
 use crate::reader::{ManifestLine, StoreReader, manifest_lines};
 
-/// Row problems reported per segment before the rest are summed up.
-const ROW_PROBLEMS_PER_SEGMENT: usize = 5;
-
-/// One thing verification found wrong (or, as a warning, worth knowing).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Problem {
-    pub stream: Option<Stream>,
-    /// A stable identifier of the kind of problem, for scripts.
-    pub kind: &'static str,
-    pub message: String,
-    pub first_seq: Option<u64>,
-    pub last_seq: Option<u64>,
-    pub from: Option<DateTime<Utc>>,
-    pub to: Option<DateTime<Utc>>,
-    pub file: Option<String>,
-}
-
-impl Problem {
-    fn new(stream: Stream, kind: &'static str, message: String) -> Problem {
-        Problem {
-            stream: Some(stream),
-            kind,
-            message,
-            first_seq: None,
-            last_seq: None,
-            from: None,
-            to: None,
-            file: None,
-        }
-    }
-
-    fn in_entry(mut self, entry: &ManifestEntry) -> Problem {
-        self.first_seq = Some(entry.first_seq);
-        self.last_seq = Some((entry.first_seq + entry.count).saturating_sub(1));
-        self.from = Some(entry.min_time);
-        self.to = Some(entry.max_time);
-        self.file = Some(entry.path.clone());
-        self
-    }
-
-    fn at_seq(mut self, seq: u64, time: Option<DateTime<Utc>>) -> Problem {
-        self.first_seq = Some(seq);
-        self.last_seq = Some(seq);
-        self.from = time;
-        self.to = time;
-        self
-    }
-
-    fn in_file(mut self, file: String) -> Problem {
-        self.file = Some(file);
-        self
-    }
-}
-
-/// What verification found for one stream.
-#[derive(Debug, Clone, Serialize)]
-pub struct StreamReport {
-    pub stream: Stream,
-    pub records: u64,
-    pub segments: u64,
-    /// Root of the tree rebuilt from the records, lowercase hex.
-    pub root: String,
-    pub checkpoints: u64,
-    pub first_time: Option<DateTime<Utc>>,
-    pub last_time: Option<DateTime<Utc>>,
-}
-
-/// The outcome of a verification.
-#[derive(Debug, Clone, Serialize)]
-pub struct VerifyReport {
-    /// True when no problem was found.
-    pub ok: bool,
-    pub store_id: String,
-    pub key_fingerprint: String,
-    pub streams: Vec<StreamReport>,
-    pub problems: Vec<Problem>,
-    pub warnings: Vec<Problem>,
-    /// Checkpoints from outside the store that were checked.
-    pub external_checkpoints: u64,
-}
-
-/// A tree size at which the rebuilt root must equal a signed root.
-struct Expectation {
-    size: u64,
-    root: Hash,
-    /// The chain hash of the manifest line that ends at `size`, when the
-    /// checkpoint names one.
-    manifest_hash: Option<String>,
-    external: bool,
-    label: String,
-}
-
-/// Verifies the whole store. `external` is the text of checkpoints kept
-/// outside the store (as `vakt checkpoint` printed them), if any.
-pub fn verify(store: &StoreReader, external: Option<&str>) -> VerifyReport {
-    let mut report = VerifyReport {
-        ok: false,
-        store_id: store.info().store_id.clone(),
-        key_fingerprint: String::new(),
-        streams: Vec::new(),
-        problems: Vec::new(),
-        warnings: Vec::new(),
-        external_checkpoints: 0,
-    };
-    let verifier = match store.verifier() {
-        Ok(verifier) => verifier,
-        Err(error) => {
-            report.problems.push(Problem {
-                stream: None,
-                kind: "store-key",
-                message: format!("the store's verifier key cannot be read: {error}"),
-                first_seq: None,
-                last_seq: None,
-                from: None,
-                to: None,
-                file: Some(layout::STORE_INFO.to_string()),
-            });
-            return report;
-        }
-    };
-    report.key_fingerprint = verifier.fingerprint();
-    let mut external_by_stream = external
-        .map(|text| external_expectations(store, &verifier, text, &mut report))
-        .unwrap_or_default();
-    for stream in Stream::ALL {
-        let external = external_by_stream.remove(&stream).unwrap_or_default();
-        let stream_report = StreamCheck::new(
-            store,
-            &verifier,
-            stream,
-            &mut report.problems,
-            &mut report.warnings,
-        )
-        .run(external);
-        report.streams.push(stream_report);
-    }
-    report.ok = report.problems.is_empty();
-    report
-}
-
-/// Reads checkpoints kept outside the store: each must carry the store's
-/// signature and one of its streams' origins.
-fn external_expectations(
-    store: &StoreReader,
-    verifier: &NoteVerifier,
-    text: &str,
-    report: &mut VerifyReport,
-) -> BTreeMap<Stream, Vec<Expectation>> {
-    let mut by_stream: BTreeMap<Stream, Vec<Expectation>> = BTreeMap::new();
-    let notes = split_notes(text);
-    if notes.is_empty() {
-        report.problems.push(external_problem(
-            "no signed checkpoint found in the file given with --against".into(),
-        ));
-    }
-    for (index, note) in notes.iter().enumerate() {
-        let checkpoint = match verifier.verify(note) {
-            Ok(checkpoint) => checkpoint,
-            Err(error) => {
-                report.problems.push(external_problem(format!(
-                    "external checkpoint {} does not verify with this store's key {}: {error}; \
-                     either it belongs to another store or the store's key was replaced",
-                    index + 1,
-                    verifier.fingerprint()
-                )));
-                continue;
-            }
-        };
-        let Some(stream) = Stream::ALL
-            .into_iter()
-            .find(|stream| store.info().origin(*stream) == checkpoint.origin)
-        else {
-            report.problems.push(external_problem(format!(
-                "external checkpoint {} has origin `{}`, which is none of this store's streams",
-                index + 1,
-                checkpoint.origin
-            )));
-            continue;
-        };
-        report.external_checkpoints += 1;
-        by_stream.entry(stream).or_default().push(expectation(
-            &checkpoint,
-            true,
-            format!(
-                "external checkpoint {} (size {})",
-                index + 1,
-                checkpoint.size
-            ),
-        ));
-    }
-    by_stream
-}
-
-fn external_problem(message: String) -> Problem {
-    Problem {
-        stream: None,
-        kind: "external-checkpoint",
-        message,
-        first_seq: None,
-        last_seq: None,
-        from: None,
-        to: None,
-        file: None,
-    }
-}
-
-fn expectation(checkpoint: &Checkpoint, external: bool, label: String) -> Expectation {
-    let manifest_hash = checkpoint
-        .extensions
-        .iter()
-        .find_map(|line| line.strip_prefix("manifest "))
-        .map(str::to_string);
-    Expectation {
-        size: checkpoint.size,
-        root: checkpoint.root,
-        manifest_hash,
-        external,
-        label,
-    }
-}
-
 /// The verification of one stream.
-struct StreamCheck<'a> {
-    store: &'a StoreReader,
-    verifier: &'a NoteVerifier,
-    stream: Stream,
-    problems: &'a mut Vec<Problem>,
-    warnings: &'a mut Vec<Problem>,
-    frontier: Frontier,
+pub(super) struct StreamCheck<'a> {
+    pub(super) store: &'a StoreReader,
+    pub(super) verifier: &'a NoteVerifier,
+    pub(super) stream: Stream,
+    pub(super) problems: &'a mut Vec<Problem>,
+    pub(super) warnings: &'a mut Vec<Problem>,
+    pub(super) frontier: Frontier,
     /// Roots the rebuilt tree must have at given sizes.
-    expectations: BTreeMap<u64, Vec<Expectation>>,
+    pub(super) expectations: BTreeMap<u64, Vec<Expectation>>,
     /// Chain hash of the last manifest line ending at each tree size.
-    line_hash_at_size: BTreeMap<u64, String>,
-    first_time: Option<DateTime<Utc>>,
-    last_time: Option<DateTime<Utc>>,
+    pub(super) line_hash_at_size: BTreeMap<u64, String>,
+    pub(super) first_time: Option<DateTime<Utc>>,
+    pub(super) last_time: Option<DateTime<Utc>>,
 }
 
 impl<'a> StreamCheck<'a> {
-    fn new(
+    pub(super) fn new(
         store: &'a StoreReader,
         verifier: &'a NoteVerifier,
         stream: Stream,
@@ -276,11 +52,11 @@ impl<'a> StreamCheck<'a> {
         }
     }
 
-    fn problem(&mut self, problem: Problem) {
+    pub(super) fn problem(&mut self, problem: Problem) {
         self.problems.push(problem);
     }
 
-    fn run(mut self, external: Vec<Expectation>) -> StreamReport {
+    pub(super) fn run(mut self, external: Vec<Expectation>) -> StreamReport {
         let stream = self.stream;
         let manifest_file = layout::manifest(stream);
         let checkpoint_count = self.load_checkpoints();
@@ -470,173 +246,7 @@ impl<'a> StreamCheck<'a> {
         Some(entry)
     }
 
-    /// Checks a segment file against its entry, re-derives every record's
-    /// leaf hash and extends the tree; the root after it must be the entry's.
-    fn check_segment(&mut self, entry: &ManifestEntry) {
-        let stream = self.stream;
-        let path = self.store.root().join(&entry.path);
-        let rows = match fs::metadata(&path) {
-            Err(_) => {
-                let message = format!(
-                    "segment file is missing: records {}..{} are gone",
-                    entry.first_seq, entry.tree_size
-                );
-                self.problem(Problem::new(stream, "segment-missing", message).in_entry(entry));
-                self.resume_after(entry);
-                return;
-            }
-            Ok(_) => {
-                self.check_file_digest(entry, &path);
-                self.store.read_segment_rows(stream, &entry.path)
-            }
-        };
-        let rows = match rows {
-            Ok(rows) => rows,
-            Err(error) => {
-                self.problem(
-                    Problem::new(stream, "segment-unreadable", error.to_string()).in_entry(entry),
-                );
-                self.resume_after(entry);
-                return;
-            }
-        };
-        if rows.len() as u64 != entry.count {
-            let message = format!(
-                "segment holds {} rows, the manifest lists {}: records removed or inserted",
-                rows.len(),
-                entry.count
-            );
-            self.problem(Problem::new(stream, "row-count", message).in_entry(entry));
-        }
-        let mut row_problems = Vec::new();
-        for (position, row) in rows.iter().enumerate() {
-            let expected_seq = entry.first_seq + position as u64;
-            let record = match Record::from_values(stream, &row.values) {
-                Ok(record) => record,
-                Err(error) => {
-                    row_problems.push(
-                        Problem::new(
-                            stream,
-                            "row-shape",
-                            format!("row {position} cannot be read: {error}"),
-                        )
-                        .at_seq(expected_seq, None),
-                    );
-                    continue;
-                }
-            };
-            let seq = record.envelope.seq;
-            let time = record.envelope.time;
-            if seq != expected_seq {
-                row_problems.push(
-                    Problem::new(
-                        stream,
-                        "row-sequence",
-                        format!("row {position} holds record {seq} where record {expected_seq} belongs: records removed, inserted or reordered"),
-                    )
-                    .at_seq(expected_seq, Some(time)),
-                );
-            }
-            if time.date_naive() != entry.day || time < entry.min_time || time > entry.max_time {
-                row_problems.push(
-                    Problem::new(
-                        stream,
-                        "row-time",
-                        format!(
-                            "record {seq} has time {time}, outside the segment's {} .. {}",
-                            entry.min_time, entry.max_time
-                        ),
-                    )
-                    .at_seq(seq, Some(time)),
-                );
-            }
-            match record.leaf_hash() {
-                Ok(hash) => {
-                    if hash.as_slice() != row.stored_leaf_hash.as_slice() {
-                        row_problems.push(
-                            Problem::new(
-                                stream,
-                                "row-changed",
-                                format!("record {seq}: its columns do not hash to its stored leaf hash: the row was changed"),
-                            )
-                            .at_seq(seq, Some(time)),
-                        );
-                    }
-                    self.push_leaf(hash);
-                }
-                Err(error) => row_problems.push(
-                    Problem::new(stream, "row-shape", error.to_string()).at_seq(seq, Some(time)),
-                ),
-            }
-            self.first_time = Some(self.first_time.map_or(time, |first| first.min(time)));
-            self.last_time = Some(self.last_time.map_or(time, |last| last.max(time)));
-        }
-        let extra = row_problems.len().saturating_sub(ROW_PROBLEMS_PER_SEGMENT);
-        for problem in row_problems.into_iter().take(ROW_PROBLEMS_PER_SEGMENT) {
-            self.problem(problem.in_file(entry.path.clone()));
-        }
-        if extra > 0 {
-            let message = format!("and {extra} more row problems in this segment");
-            self.problem(Problem::new(stream, "row-more", message).in_entry(entry));
-        }
-        let root = hex::encode(self.frontier.root());
-        if self.frontier.size() != entry.tree_size || root != entry.root {
-            let message = format!(
-                "the Merkle tree rebuilt from records {}..{} has {} leaves and root {root}, the manifest says {} and {}: \
-                 records were changed, removed, inserted or reordered",
-                entry.first_seq,
-                entry.tree_size,
-                self.frontier.size(),
-                entry.tree_size,
-                entry.root
-            );
-            self.problem(Problem::new(stream, "tree-root", message).in_entry(entry));
-            self.resume_after(entry);
-        }
-    }
-
-    fn check_file_digest(&mut self, entry: &ManifestEntry, path: &Path) {
-        match file_sha256(path) {
-            Ok((sha256, size)) if sha256 == entry.file_sha256 && size == entry.file_size => {}
-            Ok((sha256, size)) => {
-                let message = format!(
-                    "segment file differs from the one the manifest lists ({size} bytes, SHA-256 {sha256}; listed: {} bytes, {}): \
-                     it was rewritten or replaced",
-                    entry.file_size, entry.file_sha256
-                );
-                self.problem(Problem::new(self.stream, "segment-changed", message).in_entry(entry));
-            }
-            Err(error) => {
-                self.problem(
-                    Problem::new(self.stream, "segment-unreadable", error.to_string())
-                        .in_entry(entry),
-                );
-            }
-        }
-    }
-
-    /// After a broken segment, goes on from the tree state the manifest
-    /// claims for its end, so that later segments are judged on their own.
-    fn resume_after(&mut self, entry: &ManifestEntry) {
-        let subtrees: Option<Vec<Hash>> = entry
-            .frontier
-            .iter()
-            .map(|text| {
-                hex::decode(text)
-                    .ok()
-                    .and_then(|bytes| bytes.try_into().ok())
-            })
-            .collect();
-        match subtrees.map(|subtrees| Frontier::from_parts(entry.tree_size, subtrees)) {
-            Some(Ok(frontier)) => self.frontier = frontier,
-            _ => {
-                let message = "the manifest entry's tree edge is malformed; later segments cannot be checked on their own".to_string();
-                self.problem(Problem::new(self.stream, "manifest-entry", message).in_entry(entry));
-            }
-        }
-    }
-
-    fn push_leaf(&mut self, hash: Hash) {
+    pub(super) fn push_leaf(&mut self, hash: Hash) {
         self.frontier.push(hash);
         self.check_size(self.frontier.size());
     }
@@ -814,22 +424,4 @@ impl<'a> StreamCheck<'a> {
             }
         }
     }
-}
-
-fn file_sha256(path: &Path) -> std::io::Result<(String, u64)> {
-    use sha2::{Digest, Sha256};
-    use std::io::Read;
-    let mut file = fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 16];
-    let mut size = 0u64;
-    loop {
-        let read = file.read(&mut buffer)?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&buffer[..read]);
-        size += read as u64;
-    }
-    Ok((hex::encode(hasher.finalize()), size))
 }

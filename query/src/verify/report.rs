@@ -1,0 +1,85 @@
+//! What verification reports: problems with their location, per-stream
+//! summaries, and the verdict.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use vakt_schemas::Stream;
+use vakt_schemas::manifest::ManifestEntry;
+
+/// One thing verification found wrong (or, as a warning, worth knowing).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Problem {
+    pub stream: Option<Stream>,
+    /// A stable identifier of the kind of problem, for scripts.
+    pub kind: &'static str,
+    pub message: String,
+    pub first_seq: Option<u64>,
+    pub last_seq: Option<u64>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub file: Option<String>,
+}
+
+impl Problem {
+    pub(super) fn new(stream: Stream, kind: &'static str, message: String) -> Problem {
+        Problem {
+            stream: Some(stream),
+            kind,
+            message,
+            first_seq: None,
+            last_seq: None,
+            from: None,
+            to: None,
+            file: None,
+        }
+    }
+
+    pub(super) fn in_entry(mut self, entry: &ManifestEntry) -> Problem {
+        self.first_seq = Some(entry.first_seq);
+        self.last_seq = Some((entry.first_seq + entry.count).saturating_sub(1));
+        self.from = Some(entry.min_time);
+        self.to = Some(entry.max_time);
+        self.file = Some(entry.path.clone());
+        self
+    }
+
+    pub(super) fn at_seq(mut self, seq: u64, time: Option<DateTime<Utc>>) -> Problem {
+        self.first_seq = Some(seq);
+        self.last_seq = Some(seq);
+        self.from = time;
+        self.to = time;
+        self
+    }
+
+    pub(super) fn in_file(mut self, file: String) -> Problem {
+        self.file = Some(file);
+        self
+    }
+}
+
+/// What verification found for one stream.
+#[derive(Debug, Clone, Serialize)]
+pub struct StreamReport {
+    pub stream: Stream,
+    pub records: u64,
+    pub segments: u64,
+    /// Root of the tree rebuilt from the records, lowercase hex.
+    pub root: String,
+    pub checkpoints: u64,
+    pub first_time: Option<DateTime<Utc>>,
+    pub last_time: Option<DateTime<Utc>>,
+}
+
+/// The outcome of a verification.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    /// True when no problem was found.
+    pub ok: bool,
+    pub store_id: String,
+    pub key_fingerprint: String,
+    pub streams: Vec<StreamReport>,
+    pub problems: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+    /// Checkpoints from outside the store that were checked.
+    pub external_checkpoints: u64,
+}

@@ -1,0 +1,201 @@
+//! The verification of one segment: the file's digest, and every row
+//! re-derived into its canonical record and leaf hash.
+
+use std::fs;
+use std::path::Path;
+
+use vakt_schemas::Record;
+use vakt_schemas::manifest::ManifestEntry;
+use vakt_schemas::merkle::{Frontier, Hash};
+
+use super::report::Problem;
+use super::stream::StreamCheck;
+
+/// Row problems reported per segment before the rest are summed up.
+const ROW_PROBLEMS_PER_SEGMENT: usize = 5;
+
+impl StreamCheck<'_> {
+    /// Checks a segment file against its entry, re-derives every record's
+    /// leaf hash and extends the tree; the root after it must be the entry's.
+    pub(super) fn check_segment(&mut self, entry: &ManifestEntry) {
+        let stream = self.stream;
+        let path = self.store.root().join(&entry.path);
+        let rows = match fs::metadata(&path) {
+            Err(_) => {
+                let message = format!(
+                    "segment file is missing: records {}..{} are gone",
+                    entry.first_seq, entry.tree_size
+                );
+                self.problem(Problem::new(stream, "segment-missing", message).in_entry(entry));
+                self.resume_after(entry);
+                return;
+            }
+            Ok(_) => {
+                self.check_file_digest(entry, &path);
+                self.store.read_segment_rows(stream, &entry.path)
+            }
+        };
+        let rows = match rows {
+            Ok(rows) => rows,
+            Err(error) => {
+                self.problem(
+                    Problem::new(stream, "segment-unreadable", error.to_string()).in_entry(entry),
+                );
+                self.resume_after(entry);
+                return;
+            }
+        };
+        if rows.len() as u64 != entry.count {
+            let message = format!(
+                "segment holds {} rows, the manifest lists {}: records removed or inserted",
+                rows.len(),
+                entry.count
+            );
+            self.problem(Problem::new(stream, "row-count", message).in_entry(entry));
+        }
+        let mut row_problems = Vec::new();
+        for (position, row) in rows.iter().enumerate() {
+            let expected_seq = entry.first_seq + position as u64;
+            let record = match Record::from_values(stream, &row.values) {
+                Ok(record) => record,
+                Err(error) => {
+                    row_problems.push(
+                        Problem::new(
+                            stream,
+                            "row-shape",
+                            format!("row {position} cannot be read: {error}"),
+                        )
+                        .at_seq(expected_seq, None),
+                    );
+                    continue;
+                }
+            };
+            let seq = record.envelope.seq;
+            let time = record.envelope.time;
+            if seq != expected_seq {
+                row_problems.push(
+                    Problem::new(
+                        stream,
+                        "row-sequence",
+                        format!("row {position} holds record {seq} where record {expected_seq} belongs: records removed, inserted or reordered"),
+                    )
+                    .at_seq(expected_seq, Some(time)),
+                );
+            }
+            if time.date_naive() != entry.day || time < entry.min_time || time > entry.max_time {
+                row_problems.push(
+                    Problem::new(
+                        stream,
+                        "row-time",
+                        format!(
+                            "record {seq} has time {time}, outside the segment's {} .. {}",
+                            entry.min_time, entry.max_time
+                        ),
+                    )
+                    .at_seq(seq, Some(time)),
+                );
+            }
+            match record.leaf_hash() {
+                Ok(hash) => {
+                    if hash.as_slice() != row.stored_leaf_hash.as_slice() {
+                        row_problems.push(
+                            Problem::new(
+                                stream,
+                                "row-changed",
+                                format!("record {seq}: its columns do not hash to its stored leaf hash: the row was changed"),
+                            )
+                            .at_seq(seq, Some(time)),
+                        );
+                    }
+                    self.push_leaf(hash);
+                }
+                Err(error) => row_problems.push(
+                    Problem::new(stream, "row-shape", error.to_string()).at_seq(seq, Some(time)),
+                ),
+            }
+            self.first_time = Some(self.first_time.map_or(time, |first| first.min(time)));
+            self.last_time = Some(self.last_time.map_or(time, |last| last.max(time)));
+        }
+        let extra = row_problems.len().saturating_sub(ROW_PROBLEMS_PER_SEGMENT);
+        for problem in row_problems.into_iter().take(ROW_PROBLEMS_PER_SEGMENT) {
+            self.problem(problem.in_file(entry.path.clone()));
+        }
+        if extra > 0 {
+            let message = format!("and {extra} more row problems in this segment");
+            self.problem(Problem::new(stream, "row-more", message).in_entry(entry));
+        }
+        let root = hex::encode(self.frontier.root());
+        if self.frontier.size() != entry.tree_size || root != entry.root {
+            let message = format!(
+                "the Merkle tree rebuilt from records {}..{} has {} leaves and root {root}, the manifest says {} and {}: \
+                 records were changed, removed, inserted or reordered",
+                entry.first_seq,
+                entry.tree_size,
+                self.frontier.size(),
+                entry.tree_size,
+                entry.root
+            );
+            self.problem(Problem::new(stream, "tree-root", message).in_entry(entry));
+            self.resume_after(entry);
+        }
+    }
+
+    fn check_file_digest(&mut self, entry: &ManifestEntry, path: &Path) {
+        match file_sha256(path) {
+            Ok((sha256, size)) if sha256 == entry.file_sha256 && size == entry.file_size => {}
+            Ok((sha256, size)) => {
+                let message = format!(
+                    "segment file differs from the one the manifest lists ({size} bytes, SHA-256 {sha256}; listed: {} bytes, {}): \
+                     it was rewritten or replaced",
+                    entry.file_size, entry.file_sha256
+                );
+                self.problem(Problem::new(self.stream, "segment-changed", message).in_entry(entry));
+            }
+            Err(error) => {
+                self.problem(
+                    Problem::new(self.stream, "segment-unreadable", error.to_string())
+                        .in_entry(entry),
+                );
+            }
+        }
+    }
+
+    /// After a broken segment, goes on from the tree state the manifest
+    /// claims for its end, so that later segments are judged on their own.
+    pub(super) fn resume_after(&mut self, entry: &ManifestEntry) {
+        let subtrees: Option<Vec<Hash>> = entry
+            .frontier
+            .iter()
+            .map(|text| {
+                hex::decode(text)
+                    .ok()
+                    .and_then(|bytes| bytes.try_into().ok())
+            })
+            .collect();
+        match subtrees.map(|subtrees| Frontier::from_parts(entry.tree_size, subtrees)) {
+            Some(Ok(frontier)) => self.frontier = frontier,
+            _ => {
+                let message = "the manifest entry's tree edge is malformed; later segments cannot be checked on their own".to_string();
+                self.problem(Problem::new(self.stream, "manifest-entry", message).in_entry(entry));
+            }
+        }
+    }
+}
+
+fn file_sha256(path: &Path) -> std::io::Result<(String, u64)> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut file = fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 16];
+    let mut size = 0u64;
+    loop {
+        let read = file.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+        size += read as u64;
+    }
+    Ok((hex::encode(hasher.finalize()), size))
+}

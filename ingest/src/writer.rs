@@ -309,15 +309,24 @@ impl StoreWriter {
         }
         let relative = layout::segment(stream, day, txn, first_seq);
         let path = self.root.join(&relative);
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(io_error(dir))?;
-        }
+        let Some(dir) = path.parent() else {
+            return Err(WriteError::Damaged {
+                path: path.clone(),
+                detail: "a segment path without a folder".into(),
+            });
+        };
+        fs::create_dir_all(dir).map_err(io_error(dir))?;
         let written = write_segment(&path, stream, &records, &hashes).map_err(|source| {
             WriteError::Segment {
                 path: path.clone(),
                 source,
             }
         })?;
+        // The file's directory entry must reach the disk before HEAD names it.
+        sync_dir(dir).map_err(io_error(dir))?;
+        if let Some(stream_dir) = dir.parent() {
+            sync_dir(stream_dir).map_err(io_error(stream_dir))?;
+        }
         let times = records.iter().map(|record| record.envelope.time);
         Ok(ManifestEntry {
             index,
@@ -446,7 +455,13 @@ pub(crate) fn write_head(root: &Path, head: &Head) -> std::io::Result<()> {
     let temp = root.join(layout::HEAD_TEMP);
     write_synced(&temp, text.as_bytes())?;
     fs::rename(&temp, root.join(layout::HEAD))?;
-    File::open(root)?.sync_all()
+    sync_dir(root)
+}
+
+/// Flushes a directory, so that files created or renamed in it survive a
+/// power loss.
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    File::open(dir)?.sync_all()
 }
 
 /// Writes a whole file and flushes it to disk.

@@ -4,16 +4,15 @@
 //! in the store and, when given, checkpoints kept outside it. Every problem
 //! names the stream, sequence range, time range and file it concerns.
 
-
 mod report;
 mod segment;
 mod stream;
 
 use std::collections::BTreeMap;
 
-use vakt_schemas::{Stream, layout};
 use vakt_schemas::checkpoint::{Checkpoint, NoteVerifier, split_notes};
 use vakt_schemas::merkle::Hash;
+use vakt_schemas::{Stream, layout};
 
 use crate::reader::StoreReader;
 
@@ -159,4 +158,3 @@ pub(crate) fn expectation(checkpoint: &Checkpoint, external: bool, label: String
         label,
     }
 }
-

@@ -30,9 +30,11 @@ pub struct IngestArgs {
     /// Accept only events of this stream; other lines go to quarantine.
     #[arg(long)]
     stream: Option<Stream>,
-    /// The lines' format: auto, sshd, netfilter, samba or jsonl.
-    #[arg(long = "format", default_value = "auto", value_name = "FORMAT")]
-    input_format: Format,
+    /// The lines' format: auto, sshd, netfilter (iptables), samba or jsonl.
+    /// `--format json` is accepted as a shorthand for `--output json`, as for
+    /// vakt's other commands.
+    #[arg(long = "format", default_value = "auto", value_name = "FORMAT", value_parser = parse_format_arg)]
+    input_format: FormatArg,
     /// Year of the first line of syslog files without years (RFC 3164)
     /// [default: inferred from each file's modification time].
     #[arg(long)]
@@ -56,7 +58,13 @@ pub fn run(global: &GlobalArgs, args: IngestArgs) -> anyhow::Result<Outcome> {
     let store_dir = global.store_dir(&config);
     let mut writer = StoreWriter::open(&store_dir)?;
     let mut options = IngestOptions::from_config(&config);
-    options.format = args.input_format;
+    let output = match args.input_format {
+        FormatArg::Log(format) => {
+            options.format = format;
+            args.output
+        }
+        FormatArg::JsonSummary => OutputFormat::Json,
+    };
     options.stream = args.stream;
     options.year = args.year.or(options.year);
     if let Some(commit_every) = args.commit_every {
@@ -81,7 +89,7 @@ pub fn run(global: &GlobalArgs, args: IngestArgs) -> anyhow::Result<Outcome> {
         &mut on_progress,
     )?;
     bar.finish_and_clear();
-    match args.output {
+    match output {
         OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&summary)?),
         OutputFormat::Text => print_summary(&summary),
     }
@@ -89,6 +97,22 @@ pub fn run(global: &GlobalArgs, args: IngestArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Problems);
     }
     Ok(Outcome::Success)
+}
+
+/// What `--format` said: a log format, or `json` for the summary.
+#[derive(Debug, Clone, Copy)]
+enum FormatArg {
+    Log(Format),
+    JsonSummary,
+}
+
+fn parse_format_arg(text: &str) -> Result<FormatArg, String> {
+    if text == "json" {
+        return Ok(FormatArg::JsonSummary);
+    }
+    text.parse::<Format>()
+        .map(FormatArg::Log)
+        .map_err(|error| format!("{error}; for a JSON summary use --output json"))
 }
 
 fn progress_bar() -> ProgressBar {

@@ -2,6 +2,7 @@
 //! bad input. One test binary, so the dependency tree is linked once.
 
 mod bad_input;
+mod commands;
 mod common;
 mod crash;
 mod roundtrip;

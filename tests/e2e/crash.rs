@@ -13,7 +13,10 @@ use vakt_schemas::Stream;
 
 use crate::common::{TestStore, sample_config, sample_logs, stderr};
 
-const KILLS: usize = 24;
+/// Kills that must land while the ingest runs.
+const KILLS: usize = 20;
+/// Rounds tried at most to get them.
+const MAX_ROUNDS: usize = 60;
 
 fn inputs() -> Vec<PathBuf> {
     vec![
@@ -72,14 +75,18 @@ fn ingest_args(store: &TestStore) -> Vec<String> {
 #[test]
 fn killed_ingests_leave_a_verifying_store_and_a_rerun_stores_every_line_once() {
     let expected = input_lines();
-    let timing_store = TestStore::new();
-    let started = Instant::now();
-    let output = crate::common::vakt_command(timing_store.dir.path())
-        .args(ingest_args(&timing_store))
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr(&output));
-    let full_run = started.elapsed();
+    // The fastest of two full runs sets the window in which kills land.
+    let mut full_run = std::time::Duration::MAX;
+    for _ in 0..2 {
+        let timing_store = TestStore::new();
+        let started = Instant::now();
+        let output = crate::common::vakt_command(timing_store.dir.path())
+            .args(ingest_args(&timing_store))
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        full_run = full_run.min(started.elapsed());
+    }
 
     let seed: u64 = std::env::var("VAKT_CRASH_SEED")
         .ok()
@@ -90,7 +97,9 @@ fn killed_ingests_leave_a_verifying_store_and_a_rerun_stores_every_line_once() {
     );
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut killed_midway = 0;
-    for round in 0..KILLS {
+    let mut round = 0;
+    while killed_midway < KILLS && round < MAX_ROUNDS {
+        round += 1;
         let store = TestStore::new();
         let mut child = crate::common::vakt_command(store.dir.path())
             .args(ingest_args(&store))
@@ -98,7 +107,7 @@ fn killed_ingests_leave_a_verifying_store_and_a_rerun_stores_every_line_once() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let delay = full_run.mul_f64(rng.gen_range(0.05..1.0));
+        let delay = full_run.mul_f64(rng.gen_range(0.02..0.95));
         std::thread::sleep(delay);
         if child.try_wait().unwrap().is_none() {
             killed_midway += 1;
@@ -142,8 +151,9 @@ fn killed_ingests_leave_a_verifying_store_and_a_rerun_stores_every_line_once() {
             );
         }
     }
+    println!("{killed_midway} kills landed in a running ingest in {round} rounds");
     assert!(
-        killed_midway >= KILLS / 2,
-        "only {killed_midway} of {KILLS} kills hit a running ingest; the test is not exercising crashes"
+        killed_midway >= KILLS,
+        "only {killed_midway} of {round} kills hit a running ingest; the test is not exercising crashes"
     );
 }

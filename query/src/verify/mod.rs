@@ -45,16 +45,13 @@ pub fn verify(store: &StoreReader, external: Option<&str>) -> VerifyReport {
     let verifier = match store.verifier() {
         Ok(verifier) => verifier,
         Err(error) => {
-            report.problems.push(Problem {
-                stream: None,
-                kind: "store-key",
-                message: format!("the store's verifier key cannot be read: {error}"),
-                first_seq: None,
-                last_seq: None,
-                from: None,
-                to: None,
-                file: Some(layout::STORE_INFO.to_string()),
-            });
+            report.problems.push(
+                Problem::store_wide(
+                    "store-key",
+                    format!("the store's verifier key cannot be read: {error}"),
+                )
+                .in_file(layout::STORE_INFO.to_string()),
+            );
             return report;
         }
     };
@@ -132,16 +129,7 @@ fn external_expectations(
 }
 
 fn external_problem(message: String) -> Problem {
-    Problem {
-        stream: None,
-        kind: "external-checkpoint",
-        message,
-        first_seq: None,
-        last_seq: None,
-        from: None,
-        to: None,
-        file: None,
-    }
+    Problem::store_wide("external-checkpoint", message)
 }
 
 pub(crate) fn expectation(checkpoint: &Checkpoint, external: bool, label: String) -> Expectation {

@@ -34,6 +34,20 @@ impl Problem {
         }
     }
 
+    /// A problem of the store as a whole, not of one stream.
+    pub(super) fn store_wide(kind: &'static str, message: String) -> Problem {
+        Problem {
+            stream: None,
+            kind,
+            message,
+            first_seq: None,
+            last_seq: None,
+            from: None,
+            to: None,
+            file: None,
+        }
+    }
+
     pub(super) fn in_entry(mut self, entry: &ManifestEntry) -> Problem {
         self.first_seq = Some(entry.first_seq);
         self.last_seq = Some((entry.first_seq + entry.count).saturating_sub(1));

@@ -13,7 +13,7 @@ use vakt_schemas::head::{FORMAT_VERSION, Head, StoreInfo};
 use vakt_schemas::merkle::empty_root;
 use vakt_schemas::{Stream, layout};
 
-use crate::writer::{append_checkpoint, write_head, write_private_file, write_synced};
+use crate::files::{append_checkpoint, write_head, write_private_file, write_synced};
 
 /// What `init` made.
 #[derive(Debug)]

@@ -7,7 +7,10 @@
 //!
 //! This crate is the only writer of a store; `vakt-query` is its only reader.
 
+pub mod audit;
+pub mod commit;
 pub mod enrich;
+pub mod files;
 pub mod init;
 pub mod lines;
 pub mod parse;
@@ -16,6 +19,8 @@ pub mod segment;
 pub mod source;
 pub mod writer;
 
+pub use audit::append_audit;
+pub use commit::{CommitHook, Committer};
 pub use init::{InitError, StoreCreated, init_store};
 pub use pipeline::{IngestError, IngestOptions, IngestSummary, Progress, ingest};
 pub use writer::{StoreWriter, WriteError};

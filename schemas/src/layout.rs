@@ -4,7 +4,8 @@
 //! ```text
 //! store.json                           what store this is and its verifying key
 //! HEAD                                 the commit point (head.rs)
-//! LOCK                                 held by the one writer
+//! LOCK                                 held by the one ingest
+//! COMMIT.LOCK                          held during each commit
 //! keys/signing.key                     Ed25519 seed, hex, mode 0600
 //! <stream>/manifest.jsonl              the hash-chained list of segments
 //! <stream>/checkpoints                 every signed checkpoint, appended
@@ -19,6 +20,7 @@ pub const STORE_INFO: &str = "store.json";
 pub const HEAD: &str = "HEAD";
 pub const HEAD_TEMP: &str = "HEAD.tmp";
 pub const LOCK: &str = "LOCK";
+pub const COMMIT_LOCK: &str = "COMMIT.LOCK";
 pub const SIGNING_KEY: &str = "keys/signing.key";
 
 /// The stream's directory.

@@ -1,0 +1,52 @@
+//! Appending to the `audit` stream: vakt's own use (queries, exports, spot
+//! checks) recorded by the commands themselves. An audit append does not
+//! need the ingest lock, only the short commit lock, so queries are
+//! recorded even while a long ingest runs.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{SubsecRound, Utc};
+use vakt_schemas::{AuditEvent, Event};
+
+use crate::commit::Committer;
+use crate::writer::{PendingRecord, WriteError};
+
+/// The `source` of audit records.
+pub const AUDIT_SOURCE: &str = "vakt";
+
+/// Appends one audit record and returns its sequence number in the `audit` stream.
+pub fn append_audit(root: &Path, event: AuditEvent) -> Result<u64, WriteError> {
+    let committer = Committer::open(root)?;
+    let raw = serde_json::to_string(&event).unwrap_or_default();
+    let record = PendingRecord {
+        time: Utc::now().trunc_subsecs(6),
+        source: AUDIT_SOURCE.to_string(),
+        raw,
+        event: Event::Audit(event),
+    };
+    let (head, _) = committer.commit(vec![record], BTreeMap::new(), None)?;
+    let size = head
+        .stream(vakt_schemas::Stream::Audit)
+        .map_or(0, |stream| stream.tree_size);
+    Ok(size.saturating_sub(1))
+}
+
+/// The operating-system user running this process.
+pub fn os_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| format!("uid:{}", current_uid()))
+}
+
+fn current_uid() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("Uid:"))
+                .and_then(|ids| ids.split_whitespace().next().map(str::to_string))
+        })
+        .unwrap_or_else(|| "unknown".to_string())
+}

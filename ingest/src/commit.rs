@@ -1,0 +1,413 @@
+//! One commit of records to a store, under the commit lock.
+//!
+//! Every commit, whoever makes it (an ingest, or a command appending to the
+//! audit stream), holds `COMMIT.LOCK` from reading `HEAD` until the new
+//! `HEAD` is in place, and first cleans up after any commit that was
+//! interrupted: manifest and checkpoint logs are cut back to the lengths
+//! `HEAD` records and segment files of commits newer than `HEAD` removed.
+//! It then writes, in this order: new segment files (never overwriting), the
+//! new manifest lines, the new signed checkpoints, whatever the commit hook
+//! adds (the full-text index), and `HEAD` through an atomic rename. So a
+//! crash at any instant leaves the store as it was before the commit or
+//! after it.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+use ed25519_dalek::SigningKey;
+use fs4::fs_std::FileExt;
+use rand::RngCore;
+use vakt_schemas::checkpoint::{Checkpoint, NoteSigner, NoteVerifier};
+use vakt_schemas::head::{Head, SourceProgress, StoreInfo};
+use vakt_schemas::manifest::{ManifestEntry, line_hash};
+use vakt_schemas::merkle::{Frontier, Hash};
+use vakt_schemas::{Envelope, Record, Stream, layout};
+
+use crate::files::{append_at, append_checkpoint, sync_dir, write_head};
+use crate::segment::write_segment;
+use crate::writer::{CommitSummary, PendingRecord, WriteError, io_error};
+
+/// Something that must be written in the same commit as the records: it runs
+/// after the segments, manifests and checkpoints are written and before
+/// `HEAD` makes them visible.
+pub trait CommitHook {
+    /// Called under the commit lock after cleaning up, with the committed
+    /// `HEAD`: anything the hook holds beyond it was never committed.
+    fn recover(&mut self, head: &Head) -> Result<(), String>;
+    /// Called with the records of a commit, in sequence order per stream,
+    /// before `HEAD` is written. An error aborts the commit.
+    fn before_head(&mut self, txn: u64, records: &[(Stream, Vec<Record>)]) -> Result<(), String>;
+}
+
+/// Held while a commit runs; released when dropped.
+struct CommitLock {
+    _file: File,
+}
+
+impl CommitLock {
+    /// Waits for the commit lock (commits are short).
+    fn acquire(root: &Path) -> Result<CommitLock, WriteError> {
+        let path = root.join(layout::COMMIT_LOCK);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io_error(&path))?;
+        FileExt::lock_exclusive(&file).map_err(io_error(&path))?;
+        Ok(CommitLock { _file: file })
+    }
+}
+
+/// What every commit to one store needs: where it is and how to sign.
+pub struct Committer {
+    root: PathBuf,
+    info: StoreInfo,
+    signer: NoteSigner,
+}
+
+impl Committer {
+    /// Reads the store's identity and signing key.
+    pub fn open(root: &Path) -> Result<Committer, WriteError> {
+        let info_path = root.join(layout::STORE_INFO);
+        if !info_path.exists() {
+            return Err(WriteError::NotAStore(root.to_path_buf()));
+        }
+        let info: StoreInfo = read_json(&info_path)?;
+        let signer = load_signer(root, &info)?;
+        Ok(Committer {
+            root: root.to_path_buf(),
+            info,
+            signer,
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The committed `HEAD`, after cleaning up an interrupted commit.
+    pub fn recovered_head(
+        &self,
+        hook: Option<&mut (dyn CommitHook + '_)>,
+    ) -> Result<Head, WriteError> {
+        let _lock = CommitLock::acquire(&self.root)?;
+        let head: Head = read_json(&self.root.join(layout::HEAD))?;
+        self.recover(&head, hook)?;
+        Ok(head)
+    }
+
+    fn recover(
+        &self,
+        head: &Head,
+        hook: Option<&mut (dyn CommitHook + '_)>,
+    ) -> Result<(), WriteError> {
+        let temp = self.root.join(layout::HEAD_TEMP);
+        if temp.exists() {
+            fs::remove_file(&temp).map_err(io_error(&temp))?;
+        }
+        for (stream, stream_head) in &head.streams {
+            let manifest = self.root.join(layout::manifest(*stream));
+            cut_to_length(&manifest, stream_head.manifest_bytes)?;
+            let checkpoints = self.root.join(layout::checkpoints(*stream));
+            cut_to_length(&checkpoints, stream_head.checkpoints_bytes)?;
+            remove_uncommitted_segments(&self.root.join(layout::stream_dir(*stream)), head.txn)?;
+        }
+        if let Some(hook) = hook {
+            hook.recover(head)
+                .map_err(|detail| WriteError::Hook { detail })?;
+        }
+        Ok(())
+    }
+
+    /// The tree of a stream as its last committed manifest entry leaves it.
+    fn load_frontier(&self, stream: Stream, head: &Head) -> Result<Frontier, WriteError> {
+        let manifest = self.root.join(layout::manifest(stream));
+        let text = fs::read_to_string(&manifest).map_err(io_error(&manifest))?;
+        let Some(line) = text.lines().last() else {
+            return Ok(Frontier::new());
+        };
+        let Some(stream_head) = head.stream(stream) else {
+            return Err(WriteError::Damaged {
+                path: self.root.join(layout::HEAD),
+                detail: format!("no entry for stream {stream}"),
+            });
+        };
+        let damaged = |detail: String| WriteError::Damaged {
+            path: manifest.clone(),
+            detail,
+        };
+        let entry = ManifestEntry::from_line(line)
+            .map_err(|error| damaged(format!("last entry unreadable: {error}")))?;
+        let subtrees = entry
+            .frontier
+            .iter()
+            .map(|hex_hash| parse_hash(hex_hash))
+            .collect::<Option<Vec<Hash>>>()
+            .ok_or_else(|| damaged("last entry's frontier is not hex".into()))?;
+        let frontier = Frontier::from_parts(entry.tree_size, subtrees)
+            .map_err(|error| damaged(error.to_string()))?;
+        if hex::encode(frontier.root()) != stream_head.root
+            || frontier.size() != stream_head.tree_size
+        {
+            return Err(damaged("last entry disagrees with HEAD".into()));
+        }
+        Ok(frontier)
+    }
+
+    /// Stores `records` and the sources' progress as one atomic commit and
+    /// returns the new `HEAD`. Records are grouped by stream and UTC day;
+    /// within a day they keep their order, and sequence numbers follow day
+    /// by day.
+    pub fn commit(
+        &self,
+        records: Vec<PendingRecord>,
+        sources: BTreeMap<String, SourceProgress>,
+        mut hook: Option<&mut (dyn CommitHook + '_)>,
+    ) -> Result<(Head, CommitSummary), WriteError> {
+        let _lock = CommitLock::acquire(&self.root)?;
+        let head: Head = read_json(&self.root.join(layout::HEAD))?;
+        self.recover(&head, hook.as_deref_mut())?;
+        let now = Utc::now().trunc_subsecs(6).max(head.committed_at);
+        let txn = head.txn + 1;
+        let mut grouped: BTreeMap<Stream, BTreeMap<NaiveDate, Vec<PendingRecord>>> =
+            BTreeMap::new();
+        for record in records {
+            grouped
+                .entry(record.event.stream())
+                .or_default()
+                .entry(record.time.date_naive())
+                .or_default()
+                .push(record);
+        }
+        let mut new_head = head.clone();
+        new_head.txn = txn;
+        new_head.committed_at = now;
+        let mut summary = CommitSummary {
+            txn,
+            ..CommitSummary::default()
+        };
+        let mut written: Vec<(Stream, Vec<Record>)> = Vec::new();
+        for (stream, days) in grouped {
+            let mut frontier = self.load_frontier(stream, &head)?;
+            let mut stream_records = Vec::new();
+            let Some(stream_head) = new_head.streams.get_mut(&stream) else {
+                return Err(WriteError::Damaged {
+                    path: self.root.join(layout::HEAD),
+                    detail: format!("no entry for stream {stream}"),
+                });
+            };
+            let mut lines = String::new();
+            let mut last_hash = stream_head.last_entry_hash.clone();
+            for (day, day_records) in days {
+                let (entry, day_records) = self.write_day(
+                    stream,
+                    day,
+                    txn,
+                    now,
+                    day_records,
+                    &mut frontier,
+                    stream_head.entries,
+                    &last_hash,
+                )?;
+                stream_records.extend(day_records);
+                let line = entry.to_line();
+                last_hash = line_hash(&line);
+                lines.push_str(&line);
+                lines.push('\n');
+                stream_head.entries += 1;
+                *summary.records.entry(stream).or_default() += entry.count;
+                summary.segments += 1;
+            }
+            let manifest = self.root.join(layout::manifest(stream));
+            append_at(&manifest, stream_head.manifest_bytes, lines.as_bytes())
+                .map_err(io_error(&manifest))?;
+            stream_head.manifest_bytes += lines.len() as u64;
+            stream_head.last_entry_hash = last_hash.clone();
+            stream_head.tree_size = frontier.size();
+            stream_head.root = hex::encode(frontier.root());
+            let checkpoint = Checkpoint {
+                origin: self.info.origin(stream),
+                size: frontier.size(),
+                root: frontier.root(),
+                extensions: vec![format!("manifest {last_hash}")],
+            };
+            let checkpoints = self.root.join(layout::checkpoints(stream));
+            let note = self
+                .signer
+                .try_sign(&checkpoint)
+                .map_err(|error| WriteError::Damaged {
+                    path: self.root.join(layout::STORE_INFO),
+                    detail: format!("cannot sign the {stream} checkpoint: {error}"),
+                })?;
+            stream_head.checkpoints_bytes =
+                append_checkpoint(&checkpoints, stream_head.checkpoints_bytes, &note)
+                    .map_err(io_error(&checkpoints))?;
+            written.push((stream, stream_records));
+        }
+        new_head.sources.extend(sources);
+        if let Some(hook) = hook {
+            hook.before_head(txn, &written)
+                .map_err(|detail| WriteError::Hook { detail })?;
+        }
+        write_head(&self.root, &new_head).map_err(io_error(&self.root))?;
+        Ok((new_head, summary))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn write_day(
+        &self,
+        stream: Stream,
+        day: NaiveDate,
+        txn: u64,
+        now: DateTime<Utc>,
+        pending: Vec<PendingRecord>,
+        frontier: &mut Frontier,
+        index: u64,
+        prev: &str,
+    ) -> Result<(ManifestEntry, Vec<Record>), WriteError> {
+        let first_seq = frontier.size();
+        let mut records = Vec::with_capacity(pending.len());
+        let mut hashes = Vec::with_capacity(pending.len());
+        let mut rng = rand::thread_rng();
+        for (offset, item) in pending.into_iter().enumerate() {
+            let mut nonce = [0u8; 16];
+            rng.fill_bytes(&mut nonce);
+            let record = Record {
+                envelope: Envelope {
+                    seq: first_seq + offset as u64,
+                    time: item.time,
+                    ingest_time: now,
+                    source: item.source,
+                    raw: item.raw,
+                    nonce,
+                },
+                event: item.event,
+            };
+            let hash = record
+                .leaf_hash()
+                .map_err(|source| WriteError::Encode { stream, source })?;
+            frontier.push(hash);
+            hashes.push(hash);
+            records.push(record);
+        }
+        let relative = layout::segment(stream, day, txn, first_seq);
+        let path = self.root.join(&relative);
+        let Some(dir) = path.parent() else {
+            return Err(WriteError::Damaged {
+                path: path.clone(),
+                detail: "a segment path without a folder".into(),
+            });
+        };
+        fs::create_dir_all(dir).map_err(io_error(dir))?;
+        let written = write_segment(&path, stream, &records, &hashes).map_err(|source| {
+            WriteError::Segment {
+                path: path.clone(),
+                source,
+            }
+        })?;
+        // The file's directory entry must reach the disk before HEAD names it.
+        sync_dir(dir).map_err(io_error(dir))?;
+        if let Some(stream_dir) = dir.parent() {
+            sync_dir(stream_dir).map_err(io_error(stream_dir))?;
+        }
+        let times = records.iter().map(|record| record.envelope.time);
+        let entry = ManifestEntry {
+            index,
+            prev: prev.to_string(),
+            txn,
+            path: relative,
+            day,
+            first_seq,
+            count: records.len() as u64,
+            min_time: times.clone().min().unwrap_or(now),
+            max_time: times.max().unwrap_or(now),
+            ingest_time: now,
+            file_sha256: written.sha256,
+            file_size: written.size,
+            tree_size: frontier.size(),
+            root: hex::encode(frontier.root()),
+            frontier: frontier.subtrees().iter().map(hex::encode).collect(),
+        };
+        Ok((entry, records))
+    }
+}
+
+fn parse_hash(text: &str) -> Option<Hash> {
+    hex::decode(text).ok()?.try_into().ok()
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, WriteError> {
+    let text = fs::read_to_string(path).map_err(io_error(path))?;
+    serde_json::from_str(&text).map_err(|error| WriteError::Damaged {
+        path: path.to_path_buf(),
+        detail: error.to_string(),
+    })
+}
+
+fn load_signer(root: &Path, info: &StoreInfo) -> Result<NoteSigner, WriteError> {
+    let path = root.join(layout::SIGNING_KEY);
+    let text = fs::read_to_string(&path).map_err(io_error(&path))?;
+    let damaged = |detail: String| WriteError::Damaged {
+        path: path.clone(),
+        detail,
+    };
+    let seed: [u8; 32] = hex::decode(text.trim())
+        .ok()
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or_else(|| damaged("expected 64 hex digits (an Ed25519 seed)".into()))?;
+    let verifier =
+        NoteVerifier::parse(&info.verifier_key).map_err(|error| damaged(error.to_string()))?;
+    let signer = NoteSigner::new(verifier.name(), SigningKey::from_bytes(&seed))
+        .map_err(|error| damaged(error.to_string()))?;
+    if signer.verifier().to_vkey() != info.verifier_key {
+        return Err(damaged(
+            "the signing key does not match the store's verifier key in store.json".into(),
+        ));
+    }
+    Ok(signer)
+}
+
+fn cut_to_length(path: &Path, length: u64) -> Result<(), WriteError> {
+    let actual = fs::metadata(path).map_err(io_error(path))?.len();
+    if actual == length {
+        return Ok(());
+    }
+    if actual < length {
+        return Err(WriteError::Damaged {
+            path: path.to_path_buf(),
+            detail: format!("{actual} bytes where HEAD committed {length}"),
+        });
+    }
+    let file = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(io_error(path))?;
+    file.set_len(length).map_err(io_error(path))?;
+    file.sync_all().map_err(io_error(path))
+}
+
+/// Removes segment files of commits after `committed_txn` (leftovers of a
+/// commit that was interrupted before its `HEAD` was written).
+fn remove_uncommitted_segments(stream_dir: &Path, committed_txn: u64) -> Result<(), WriteError> {
+    let Ok(days) = fs::read_dir(stream_dir) else {
+        return Ok(());
+    };
+    for day in days.flatten() {
+        let day_path = day.path();
+        if !day_path.is_dir() {
+            continue;
+        }
+        let files = fs::read_dir(&day_path).map_err(io_error(&day_path))?;
+        for file in files.flatten() {
+            let name = file.file_name().to_string_lossy().to_string();
+            let uncommitted = layout::segment_txn(&name).is_some_and(|txn| txn > committed_txn);
+            if uncommitted {
+                fs::remove_file(file.path()).map_err(io_error(&file.path()))?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -7,6 +7,7 @@
 
 mod commands;
 mod settings;
+mod usage;
 
 use std::process::ExitCode;
 
@@ -31,7 +32,15 @@ enum Command {
     Ingest(commands::ingest::IngestArgs),
     Verify(commands::verify::VerifyArgs),
     Checkpoint(commands::checkpoint::CheckpointArgs),
+    Sql(commands::sql::SqlArgs),
+    Search(commands::search::SearchArgs),
+    Index(commands::index::IndexArgs),
+    Timeline(commands::timeline::TimelineArgs),
+    Spotcheck(commands::spotcheck::SpotcheckArgs),
+    Export(commands::export::ExportArgs),
+    VerifyBundle(commands::export::VerifyBundleArgs),
     Demo(commands::demo::DemoArgs),
+    Generate(commands::generate::GenerateArgs),
 }
 
 /// The outcome of a command, mapped to the documented exit codes.
@@ -48,7 +57,15 @@ fn main() -> ExitCode {
         Command::Ingest(args) => commands::ingest::run(&cli.global, args),
         Command::Verify(args) => commands::verify::run(&cli.global, args),
         Command::Checkpoint(args) => commands::checkpoint::run(&cli.global, args),
+        Command::Sql(args) => commands::sql::run(&cli.global, args),
+        Command::Search(args) => commands::search::run(&cli.global, args),
+        Command::Index(args) => commands::index::run(&cli.global, args),
+        Command::Timeline(args) => commands::timeline::run(&cli.global, args),
+        Command::Spotcheck(args) => commands::spotcheck::run(&cli.global, args),
+        Command::Export(args) => commands::export::run(&cli.global, args),
+        Command::VerifyBundle(args) => commands::export::run_verify_bundle(&cli.global, args),
         Command::Demo(args) => commands::demo::run(&cli.global, args),
+        Command::Generate(args) => commands::generate::run(&cli.global, args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -2,6 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
+use anyhow::anyhow;
+use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, TimeZone, Utc};
+
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use vakt_schemas::config::Config;
@@ -49,4 +52,61 @@ pub enum OutputFormat {
     Text,
     /// One JSON document (stable field names).
     Json,
+}
+
+/// An instant from RFC 3339, or a local date or date and time in `zone`.
+/// A date alone means the start of that day, or the start of the next one
+/// when it ends a range (`end`).
+pub fn parse_time<Tz: TimeZone>(text: &str, zone: &Tz, end: bool) -> anyhow::Result<DateTime<Utc>> {
+    let text = text.trim();
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Ok(time.with_timezone(&Utc));
+    }
+    let local = if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        let day = if end {
+            day.checked_add_days(Days::new(1))
+                .ok_or_else(|| anyhow!("{text} is out of range"))?
+        } else {
+            day
+        };
+        day.and_hms_opt(0, 0, 0)
+            .ok_or_else(|| anyhow!("{text} is out of range"))?
+    } else {
+        [
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M",
+        ]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+        .ok_or_else(|| {
+            anyhow!(
+                "`{text}` is not a time: give RFC 3339 (2026-03-02T08:00:00Z), \
+                     a local date (2026-03-02) or a local date and time (2026-03-02T08:00)"
+            )
+        })?
+    };
+    zone.from_local_datetime(&local)
+        .earliest()
+        .map(|time| time.with_timezone(&Utc))
+        .ok_or_else(|| {
+            anyhow!("{text} does not exist in the configured time zone (a clock change)")
+        })
+}
+
+/// The optional window of `--from`/`--to` arguments.
+pub fn parse_window<Tz: TimeZone>(
+    from: Option<&str>,
+    to: Option<&str>,
+    zone: &Tz,
+) -> anyhow::Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+    let from = from.map(|text| parse_time(text, zone, false)).transpose()?;
+    let to = to.map(|text| parse_time(text, zone, true)).transpose()?;
+    if let (Some(from), Some(to)) = (from, to) {
+        if to <= from {
+            return Err(anyhow!("--to ({to}) is not after --from ({from})"));
+        }
+    }
+    Ok((from, to))
 }

@@ -32,11 +32,23 @@ pub fn append_audit(root: &Path, event: AuditEvent) -> Result<u64, WriteError> {
     Ok(size.saturating_sub(1))
 }
 
-/// The operating-system user running this process.
+/// The operating-system user running this process: the name of its real
+/// uid in /etc/passwd, else `$USER`, else `uid:N`.
 pub fn os_user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| format!("uid:{}", current_uid()))
+    let uid = current_uid();
+    let from_passwd = std::fs::read_to_string("/etc/passwd")
+        .ok()
+        .and_then(|passwd| {
+            passwd.lines().find_map(|line| {
+                let mut fields = line.split(':');
+                let name = fields.next()?;
+                let entry_uid = fields.nth(1)?;
+                (entry_uid == uid).then(|| name.to_string())
+            })
+        });
+    from_passwd
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| format!("uid:{uid}"))
 }
 
 fn current_uid() -> String {

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod commit;
 pub mod enrich;
 pub mod files;
+pub mod fulltext;
 pub mod init;
 pub mod lines;
 pub mod parse;

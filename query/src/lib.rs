@@ -4,8 +4,15 @@
 //! verification of the store against its manifests, Merkle trees and
 //! checkpoints.
 
+pub mod evidence;
+mod leaves;
 pub mod reader;
+pub mod search;
+pub mod spotcheck;
+pub mod sql;
+pub mod timeline;
 pub mod verify;
 
 pub use reader::{ReadError, StoreReader};
+pub use sql::{QueryResult, SessionOptions, SqlError, SqlSession};
 pub use verify::{Problem, VerifyReport, verify};

@@ -5,7 +5,10 @@
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
+};
+use parquet::file::metadata::PageIndexPolicy;
 use vakt_schemas::arrow::{StoredRow, batch_to_rows};
 use vakt_schemas::checkpoint::{NoteVerifier, split_notes};
 use vakt_schemas::head::{Head, StoreInfo};
@@ -204,6 +207,150 @@ impl StoreReader {
             }
         }
         Ok(records)
+    }
+
+    /// The records of one segment the manifest lists.
+    pub fn segment_records(
+        &self,
+        stream: Stream,
+        entry: &ManifestEntry,
+    ) -> Result<Vec<Record>, ReadError> {
+        let rows = self.read_segment_rows(stream, &entry.path)?;
+        self.rows_to_records(stream, &entry.path, rows)
+    }
+
+    /// The committed records of `stream` with the sequence numbers `seqs`,
+    /// in sequence order. Only the segments holding them are read (found by
+    /// the manifest's `first_seq` and `count`), and in each only the pages
+    /// of those rows. A number the store does not hold is an error.
+    pub fn records_at(&self, stream: Stream, seqs: &[u64]) -> Result<Vec<Record>, ReadError> {
+        let mut wanted = seqs.to_vec();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let manifest_path = self.root.join(layout::manifest(stream));
+        let mut records = Vec::with_capacity(wanted.len());
+        let mut rest: &[u64] = &wanted;
+        for line in self.manifest(stream)? {
+            if rest.is_empty() {
+                break;
+            }
+            let entry = line.entry.map_err(|detail| ReadError::Damaged {
+                path: manifest_path.clone(),
+                detail: format!("line {}: {detail}", line.number),
+            })?;
+            let end = entry.first_seq.saturating_add(entry.count);
+            if rest[0] < entry.first_seq {
+                // Before this segment and not in the ones before it.
+                break;
+            }
+            let inside = rest.partition_point(|seq| *seq < end);
+            let in_segment = &rest[..inside];
+            rest = &rest[inside..];
+            if in_segment.is_empty() {
+                continue;
+            }
+            let offsets: Vec<usize> = in_segment
+                .iter()
+                .map(|seq| (seq - entry.first_seq) as usize)
+                .collect();
+            let rows = self.read_segment_rows_at(stream, &entry.path, &offsets)?;
+            let found = self.rows_to_records(stream, &entry.path, rows)?;
+            let found_seqs: Vec<u64> = found.iter().map(|record| record.envelope.seq).collect();
+            if found_seqs != in_segment {
+                return Err(ReadError::Damaged {
+                    path: self.root.join(&entry.path),
+                    detail: format!(
+                        "rows at offsets {offsets:?} hold sequence numbers {found_seqs:?}, \
+                         the manifest says {in_segment:?}"
+                    ),
+                });
+            }
+            records.extend(found);
+        }
+        if let Some(missing) = rest.first() {
+            return Err(ReadError::Damaged {
+                path: manifest_path,
+                detail: format!("no committed segment holds {stream} record {missing}"),
+            });
+        }
+        Ok(records)
+    }
+
+    /// The rows at `offsets` (0-based, ascending) of one segment.
+    fn read_segment_rows_at(
+        &self,
+        stream: Stream,
+        relative: &str,
+        offsets: &[usize],
+    ) -> Result<Vec<StoredRow>, ReadError> {
+        let path = self.root.join(relative);
+        let damaged = |detail: String| ReadError::Damaged {
+            path: path.clone(),
+            detail,
+        };
+        let file = File::open(&path).map_err(io_error(&path))?;
+        // The offset index lets the reader skip the pages of rows not asked for.
+        let options = ArrowReaderOptions::new().with_offset_index_policy(PageIndexPolicy::Optional);
+        let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)
+            .map_err(|error| damaged(format!("not a readable Parquet file: {error}")))?;
+        let mut groups = Vec::new();
+        let mut selectors = Vec::new();
+        let mut start = 0usize;
+        let mut next = 0usize;
+        for (group, metadata) in builder.metadata().row_groups().iter().enumerate() {
+            let end = start + usize::try_from(metadata.num_rows()).unwrap_or(0);
+            let mut position = start;
+            while next < offsets.len() && offsets[next] < end {
+                if groups.last() != Some(&group) {
+                    groups.push(group);
+                }
+                let offset = offsets[next].max(position);
+                if offset > position {
+                    selectors.push(RowSelector::skip(offset - position));
+                }
+                selectors.push(RowSelector::select(1));
+                position = offset + 1;
+                next += 1;
+            }
+            if groups.last() == Some(&group) && end > position {
+                selectors.push(RowSelector::skip(end - position));
+            }
+            start = end;
+        }
+        if next < offsets.len() {
+            return Err(damaged(format!(
+                "{start} rows, but row {} was asked for",
+                offsets[next]
+            )));
+        }
+        let reader = builder
+            .with_row_groups(groups)
+            .with_row_selection(RowSelection::from(selectors))
+            .with_batch_size(offsets.len().clamp(1, 8192))
+            .build()
+            .map_err(|error| damaged(format!("not a readable Parquet file: {error}")))?;
+        let mut rows = Vec::with_capacity(offsets.len());
+        for batch in reader {
+            let batch = batch.map_err(|error| damaged(format!("unreadable row group: {error}")))?;
+            rows.extend(batch_to_rows(stream, &batch).map_err(|error| damaged(error.to_string()))?);
+        }
+        Ok(rows)
+    }
+
+    fn rows_to_records(
+        &self,
+        stream: Stream,
+        relative: &str,
+        rows: Vec<StoredRow>,
+    ) -> Result<Vec<Record>, ReadError> {
+        rows.into_iter()
+            .map(|row| {
+                Record::from_values(stream, &row.values).map_err(|error| ReadError::Damaged {
+                    path: self.root.join(relative),
+                    detail: error.to_string(),
+                })
+            })
+            .collect()
     }
 }
 

@@ -22,6 +22,7 @@ pub const HEAD_TEMP: &str = "HEAD.tmp";
 pub const LOCK: &str = "LOCK";
 pub const COMMIT_LOCK: &str = "COMMIT.LOCK";
 pub const SIGNING_KEY: &str = "keys/signing.key";
+pub const INDEX: &str = "index";
 
 /// The stream's directory.
 pub fn stream_dir(stream: Stream) -> String {

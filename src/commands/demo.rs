@@ -76,6 +76,8 @@ pub fn run(_global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Outcome> {
     );
 
     let mut writer = StoreWriter::open(&store_dir)?;
+    let hook = crate::commands::index::open_hook(&writer)?;
+    writer.set_hook(Box::new(hook))?;
     let options = IngestOptions::from_config(&config);
     let summary = ingest(
         &mut writer,

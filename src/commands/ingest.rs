@@ -57,6 +57,8 @@ pub fn run(global: &GlobalArgs, args: IngestArgs) -> anyhow::Result<Outcome> {
     let config = global.load_config()?;
     let store_dir = global.store_dir(&config);
     let mut writer = StoreWriter::open(&store_dir)?;
+    let hook = crate::commands::index::open_hook(&writer)?;
+    writer.set_hook(Box::new(hook))?;
     let mut options = IngestOptions::from_config(&config);
     let output = match args.input_format {
         FormatArg::Log(format) => {

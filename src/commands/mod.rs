@@ -2,6 +2,13 @@
 
 pub mod checkpoint;
 pub mod demo;
+pub mod export;
+pub mod generate;
+pub mod index;
 pub mod ingest;
 pub mod init;
+pub mod search;
+pub mod spotcheck;
+pub mod sql;
+pub mod timeline;
 pub mod verify;

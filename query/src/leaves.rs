@@ -1,0 +1,67 @@
+//! The stored leaf hashes of a stream, read column-only from the segments,
+//! for building proofs. They are not trusted: a proof built from a changed
+//! hash does not lead to the signed root, so a checker catches it.
+
+use std::fs::File;
+
+use arrow_array::Array;
+use arrow_array::cast::AsArray;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use vakt_schemas::merkle::Hash;
+use vakt_schemas::{Stream, layout};
+
+use crate::reader::{ReadError, StoreReader};
+
+impl StoreReader {
+    /// The first `size` stored leaf hashes of `stream`, in sequence order.
+    pub fn leaf_hashes(&self, stream: Stream, size: u64) -> Result<Vec<Hash>, ReadError> {
+        let mut hashes = Vec::with_capacity(size as usize);
+        let manifest_path = self.root().join(layout::manifest(stream));
+        for line in self.manifest(stream)? {
+            if hashes.len() as u64 >= size {
+                break;
+            }
+            let entry = line.entry.map_err(|detail| ReadError::Damaged {
+                path: manifest_path.clone(),
+                detail: format!("line {}: {detail}", line.number),
+            })?;
+            let path = self.root().join(&entry.path);
+            let damaged = |detail: String| ReadError::Damaged {
+                path: path.clone(),
+                detail,
+            };
+            let file = File::open(&path).map_err(|source| ReadError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+                .map_err(|error| damaged(format!("not a readable Parquet file: {error}")))?;
+            let leaf_column = builder.schema().fields().len() - 1;
+            let mask = ProjectionMask::roots(builder.parquet_schema(), [leaf_column]);
+            let reader = builder
+                .with_projection(mask)
+                .build()
+                .map_err(|error| damaged(error.to_string()))?;
+            for batch in reader {
+                let batch = batch.map_err(|error| damaged(error.to_string()))?;
+                let column = batch.column(0).as_fixed_size_binary();
+                for row in 0..column.len() {
+                    let hash: Hash = column
+                        .value(row)
+                        .try_into()
+                        .map_err(|_| damaged("a leaf hash is not 32 bytes".into()))?;
+                    hashes.push(hash);
+                }
+            }
+        }
+        hashes.truncate(size as usize);
+        if (hashes.len() as u64) < size {
+            return Err(ReadError::Damaged {
+                path: manifest_path,
+                detail: format!("{} leaf hashes where {size} are needed", hashes.len()),
+            });
+        }
+        Ok(hashes)
+    }
+}

@@ -1,0 +1,127 @@
+//! `vakt sql`
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use vakt_query::StoreReader;
+use vakt_query::sql::{SessionOptions, SqlSession, write_csv, write_json, write_table};
+
+use crate::Outcome;
+use crate::settings::GlobalArgs;
+use crate::usage::record_use;
+
+/// Run one SQL query over the store (DataFusion's SQL dialect).
+///
+/// Tables, one per stream, made of exactly the segments the committed
+/// manifests list (a file put into the store by other means is never read):
+///
+///   sessions    server, server_zone, user, src_ip, src_port, src_zone, protocol,
+///               action, session_id, auth_methods, multi_factor
+///   firewall    device, action, src_ip, src_port, src_zone, dst_ip, dst_port,
+///               dst_zone, protocol, new_connection, rule, in_iface, out_iface
+///   access      host, user, operation, path, target, area, dataset, success,
+///               client_ip, client_name, share, session
+///   registry    file, digest, content
+///   audit       user, command, detail, rows, result
+///   quarantine  line, offset, reason, raw_length, raw_sha256, intended_stream
+///
+/// Every table also has seq, time, ingest_time, source, raw, nonce and leaf_hash.
+///
+/// Views:
+///
+///   secure_sessions  sessions on servers in the secure zone
+///   secure_inbound   firewall records of traffic into the secure zone from outside it
+///   dataset_access   file accesses per dataset, user and local day: dataset, user,
+///                    day, accesses, failed, first_time, last_time
+///
+/// Times are stored in UTC; a string compared with `time` is read as UTC
+/// unless it has an offset. A filter on time reads only the segments of the
+/// days it covers, e.g.
+///
+///   vakt sql "SELECT user, count(*) FROM secure_sessions
+///             WHERE time >= '2026-03-10' AND time < '2026-03-11' GROUP BY user"
+///
+/// `SHOW TABLES` and `SHOW COLUMNS FROM sessions` list what there is.
+/// Queries only read: CREATE, INSERT, COPY and SET are refused.
+///
+/// Output: a table for a person (times in the configured time zone), or
+/// --format json (one array of objects) or csv (with a header) for scripts,
+/// times in RFC 3339 UTC; --out FILE writes the rows to a Parquet file and
+/// prints their number. Exit 0 with a result, 2 when the query is wrong
+/// (DataFusion's message) or the store cannot be read.
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct SqlArgs {
+    /// One SQL statement.
+    query: String,
+    /// table for a person; json or csv for scripts.
+    #[arg(long, value_enum, default_value_t)]
+    format: SqlFormat,
+    /// Write the rows to this Parquet file instead of printing them.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+/// How the rows are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum SqlFormat {
+    /// An aligned table, times in the configured time zone.
+    #[default]
+    Table,
+    /// One JSON array of objects, times in RFC 3339 UTC.
+    Json,
+    /// CSV with a header line, times in RFC 3339 UTC.
+    Csv,
+}
+
+pub fn run(global: &GlobalArgs, args: SqlArgs) -> anyhow::Result<Outcome> {
+    let config = global.load_config()?;
+    let time_zone = config.time_zone()?;
+    let store_dir = global.store_dir(&config);
+    let store = StoreReader::open(&store_dir)?;
+    let options = SessionOptions {
+        time_zone,
+        ..SessionOptions::default()
+    };
+    let session = SqlSession::open(&store, &options)?;
+    if let Some(path) = &args.out {
+        let rows = session.write_parquet(&args.query, path)?;
+        record_use(
+            &store_dir,
+            "sql",
+            Some(args.query.clone()),
+            Some(rows as u64),
+            Some(format!("written to {}", path.display())),
+        )?;
+        if args.format == SqlFormat::Json {
+            let summary = serde_json::json!({ "rows": rows, "file": path.display().to_string() });
+            println!("{summary}");
+        } else {
+            println!("{rows} rows written to {}", path.display());
+        }
+        return Ok(Outcome::Success);
+    }
+    let result = session.query(&args.query)?;
+    record_use(
+        &store_dir,
+        "sql",
+        Some(args.query.clone()),
+        Some(result.rows as u64),
+        None,
+    )?;
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let printed = match args.format {
+        SqlFormat::Table => write_table(&mut out, &result, time_zone),
+        SqlFormat::Json => write_json(&mut out, &result),
+        SqlFormat::Csv => write_csv(&mut out, &result),
+    }
+    .and_then(|()| out.flush());
+    match printed {
+        // A reader that stops early (`| head`) is not an error.
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(Outcome::Success),
+        Err(error) => Err(anyhow::anyhow!("cannot print the result: {error}")),
+        Ok(()) => Ok(Outcome::Success),
+    }
+}

@@ -104,7 +104,8 @@ pub fn run(global: &GlobalArgs, args: SearchArgs) -> anyhow::Result<Outcome> {
         .map(|text| parse_time(text, &time_zone, true))
         .transpose()
         .context("--to")?;
-    let store = StoreReader::open(&global.store_dir(&config))?;
+    let store_dir = global.store_dir(&config);
+    let store = StoreReader::open(&store_dir)?;
     let request = SearchRequest {
         query: args.query.clone(),
         from,
@@ -113,6 +114,13 @@ pub fn run(global: &GlobalArgs, args: SearchArgs) -> anyhow::Result<Outcome> {
         limit: args.limit,
     };
     let results = search(&store, &request)?;
+    crate::usage::record_use(
+        &store_dir,
+        "search",
+        Some(args.query.clone()),
+        Some(results.hits.len() as u64),
+        None,
+    )?;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let printed = match args.format {

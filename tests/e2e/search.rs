@@ -563,7 +563,7 @@ fn search_agrees_with_a_brute_force_scan_also_after_a_crash() {
         serde_json::from_slice::<Value>(&output.stdout).unwrap(),
         Value::Array(vec![])
     );
-    index_agrees_with_scan(&root, 7, 100);
+    index_agrees_with_scan(&root, 7, 75);
 
     // The next writer drops them from the index and commits them for real.
     let mut writer = StoreWriter::open(&root).expect("open for writing");
@@ -579,7 +579,7 @@ fn search_agrees_with_a_brute_force_scan_also_after_a_crash() {
     writer.commit(phantoms(), BTreeMap::new()).expect("commit");
     drop(writer);
     assert_eq!(ghost_hits(&root), 3);
-    index_agrees_with_scan(&root, 11, 100);
+    index_agrees_with_scan(&root, 11, 75);
     let (code, _) = store.verify(&[]);
     assert_eq!(code, 0, "the store verifies");
 }

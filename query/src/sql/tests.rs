@@ -36,8 +36,15 @@ fn at(d: u32, hour: u32, minute: u32) -> DateTime<Utc> {
 fn event(stream: Stream, n: u64) -> Event {
     match stream {
         Stream::Sessions => Event::Sessions(SessionEvent {
-            server: if n % 2 == 0 { "ts1" } else { "web1" }.into(),
-            server_zone: Some(if n % 2 == 0 { "secure" } else { "internal" }.into()),
+            server: if n.is_multiple_of(2) { "ts1" } else { "web1" }.into(),
+            server_zone: Some(
+                if n.is_multiple_of(2) {
+                    "secure"
+                } else {
+                    "internal"
+                }
+                .into(),
+            ),
             user: Some(format!("user{}", n % 3)),
             protocol: "ssh".into(),
             action: "login".into(),
@@ -47,20 +54,34 @@ fn event(stream: Stream, n: u64) -> Event {
             device: "fw-sec".into(),
             action: "allow".into(),
             src_ip: "10.10.1.5".into(),
-            src_zone: Some(if n % 4 == 0 { "secure" } else { "internal" }.into()),
+            src_zone: Some(
+                if n.is_multiple_of(4) {
+                    "secure"
+                } else {
+                    "internal"
+                }
+                .into(),
+            ),
             dst_ip: "10.20.0.10".into(),
-            dst_zone: Some(if n % 2 == 0 { "secure" } else { "internal" }.into()),
+            dst_zone: Some(
+                if n.is_multiple_of(2) {
+                    "secure"
+                } else {
+                    "internal"
+                }
+                .into(),
+            ),
             protocol: "tcp".into(),
             new_connection: true,
             ..FirewallEvent::default()
         }),
         Stream::Access => Event::Access(AccessEvent {
             host: "fs1".into(),
-            user: Some(if n % 2 == 0 { "ada" } else { "bo" }.into()),
+            user: Some(if n.is_multiple_of(2) { "ada" } else { "bo" }.into()),
             operation: "read".into(),
             path: format!("/data/survey/file{n}.csv"),
             dataset: (n % 3 != 1).then(|| "survey".to_string()),
-            success: n % 5 != 0,
+            success: !n.is_multiple_of(5),
             ..AccessEvent::default()
         }),
         _ => unreachable!("the test store has sessions, firewall and access"),

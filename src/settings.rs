@@ -95,18 +95,21 @@ pub fn parse_time<Tz: TimeZone>(text: &str, zone: &Tz, end: bool) -> anyhow::Res
         })
 }
 
+/// A time window whose ends may be open.
+pub type Window = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// The optional window of `--from`/`--to` arguments.
 pub fn parse_window<Tz: TimeZone>(
     from: Option<&str>,
     to: Option<&str>,
     zone: &Tz,
-) -> anyhow::Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+) -> anyhow::Result<Window> {
     let from = from.map(|text| parse_time(text, zone, false)).transpose()?;
     let to = to.map(|text| parse_time(text, zone, true)).transpose()?;
-    if let (Some(from), Some(to)) = (from, to) {
-        if to <= from {
-            return Err(anyhow!("--to ({to}) is not after --from ({from})"));
-        }
+    if let (Some(from), Some(to)) = (from, to)
+        && to <= from
+    {
+        return Err(anyhow!("--to ({to}) is not after --from ({from})"));
     }
     Ok((from, to))
 }

@@ -151,10 +151,10 @@ fn newest_signed(
     stream: Stream,
 ) -> Result<(String, u64), SpotCheckError> {
     for note in store.checkpoints(stream)?.into_iter().rev() {
-        if let Ok(checkpoint) = verifier.verify(&note) {
-            if checkpoint.origin == store.info().origin(stream) {
-                return Ok((note, checkpoint.size));
-            }
+        if let Ok(checkpoint) = verifier.verify(&note)
+            && checkpoint.origin == store.info().origin(stream)
+        {
+            return Ok((note, checkpoint.size));
         }
     }
     Err(SpotCheckError::NoCheckpoint(stream))

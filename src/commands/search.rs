@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use anyhow::{Context, anyhow, bail};
-use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, TimeZone};
 use clap::{Args, ValueEnum};
 use vakt_query::StoreReader;
 use vakt_query::search::{SearchHit, SearchRequest, SearchResults, search};
@@ -11,7 +11,7 @@ use vakt_schemas::table::event_columns;
 use vakt_schemas::{Stream, Value};
 
 use crate::Outcome;
-use crate::settings::GlobalArgs;
+use crate::settings::{GlobalArgs, parse_time};
 
 /// Full-text search over the raw lines and main fields of the records.
 ///
@@ -134,47 +134,6 @@ pub fn run(global: &GlobalArgs, args: SearchArgs) -> anyhow::Result<Outcome> {
         Err(error) => Err(anyhow!("cannot print the result: {error}")),
         Ok(()) => Ok(Outcome::Success),
     }
-}
-
-/// An instant from RFC 3339, or a local date or date and time in `zone`.
-/// A date alone means the start of that day, or the start of the next one
-/// when it ends a range (`end`).
-fn parse_time<Tz: TimeZone>(text: &str, zone: &Tz, end: bool) -> anyhow::Result<DateTime<Utc>> {
-    let text = text.trim();
-    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
-        return Ok(time.with_timezone(&Utc));
-    }
-    let local = if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        let day = if end {
-            day.checked_add_days(Days::new(1))
-                .ok_or_else(|| anyhow!("{text} is out of range"))?
-        } else {
-            day
-        };
-        day.and_hms_opt(0, 0, 0)
-            .ok_or_else(|| anyhow!("{text} is out of range"))?
-    } else {
-        [
-            "%Y-%m-%dT%H:%M:%S%.f",
-            "%Y-%m-%d %H:%M:%S%.f",
-            "%Y-%m-%dT%H:%M",
-            "%Y-%m-%d %H:%M",
-        ]
-        .iter()
-        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
-        .ok_or_else(|| {
-            anyhow!(
-                "`{text}` is not a time: give RFC 3339 (2026-03-02T08:00:00Z), \
-                     a local date (2026-03-02) or a local date and time (2026-03-02T08:00)"
-            )
-        })?
-    };
-    zone.from_local_datetime(&local)
-        .earliest()
-        .map(|time| time.with_timezone(&Utc))
-        .ok_or_else(|| {
-            anyhow!("{text} does not exist in the configured time zone (a clock change)")
-        })
 }
 
 /// The event columns of a hit with their values, in table order.

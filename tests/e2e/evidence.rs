@@ -7,6 +7,9 @@ use vakt_schemas::{Event, Stream};
 
 use crate::common::{TestStore, sample_logs, stderr, stdout};
 
+/// A named change to one bundle record.
+type Mutation = (&'static str, Box<dyn Fn(&mut serde_json::Value)>);
+
 fn store_with_sample() -> TestStore {
     let store = TestStore::new();
     store.ingest(&[sample_logs().join("logs")], &[]);
@@ -220,7 +223,7 @@ fn an_exported_bundle_verifies_with_vakt_and_independently_and_every_mutation_fa
     // Every way of changing the evidence is caught by both checkers.
     let records = std::fs::read_to_string(out.join("records.jsonl")).unwrap();
     let first: serde_json::Value = serde_json::from_str(records.lines().next().unwrap()).unwrap();
-    let mutations: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
+    let mutations: Vec<Mutation> = vec![
         (
             "a field changed",
             Box::new(|record| record["fields"][4]["value"] = "changed raw line".into()),
@@ -245,10 +248,9 @@ fn an_exported_bundle_verifies_with_vakt_and_independently_and_every_mutation_fa
             "a proof hash flipped",
             Box::new(|record| {
                 let hash = record["proof"][0].as_str().unwrap().to_string();
-                let flipped = if hash.starts_with('0') {
-                    format!("1{}", &hash[1..])
-                } else {
-                    format!("0{}", &hash[1..])
+                let flipped = match hash.strip_prefix('0') {
+                    Some(rest) => format!("1{rest}"),
+                    None => format!("0{}", &hash[1..]),
                 };
                 record["proof"][0] = flipped.into();
             }),

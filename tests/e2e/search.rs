@@ -108,17 +108,20 @@ const FIELDS: [&str; 17] = [
 ];
 
 /// One record as the scan sees it.
+/// Per field, each value with the (record index, stream) pairs holding it.
+type FieldValues = HashMap<&'static str, Vec<(String, Vec<(usize, String)>)>>;
+
 struct Doc {
     stream: Stream,
     seq: u64,
     time: i64,
     /// Per field, its values as written and as indexed (terms with positions).
-    values: HashMap<&'static str, Vec<(String, Vec<(usize, String)>)>>,
+    values: FieldValues,
 }
 
 impl Doc {
     fn of(record: &Record) -> Doc {
-        let mut values: HashMap<&'static str, Vec<(String, Vec<(usize, String)>)>> = HashMap::new();
+        let mut values: FieldValues = HashMap::new();
         for (field, value) in field_values(record) {
             let analyzer = analyzer_of(field).expect("a text field");
             let terms = vakt_index::analysis::analyze(analyzer, &value);

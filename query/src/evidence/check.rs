@@ -70,14 +70,14 @@ pub fn check_bundle(dir: &Path, expected_key: Option<&str>) -> Result<BundleChec
         checkpoints: BTreeMap::new(),
         problems: Vec::new(),
     };
-    if let Some(expected) = expected_key {
-        if expected.trim() != verifier.to_vkey() {
-            check.problems.push(format!(
-                "the bundle's key {} is not the expected key {}",
-                verifier.to_vkey(),
-                expected.trim()
-            ));
-        }
+    if let Some(expected) = expected_key
+        && expected.trim() != verifier.to_vkey()
+    {
+        check.problems.push(format!(
+            "the bundle's key {} is not the expected key {}",
+            verifier.to_vkey(),
+            expected.trim()
+        ));
     }
     let mut signed: BTreeMap<String, Checkpoint> = BTreeMap::new();
     for (stream, size) in &info.checkpoints {

@@ -131,7 +131,8 @@ pub fn run(global: &GlobalArgs, args: IndexArgs) -> anyhow::Result<Outcome> {
             }
             for (stream, size) in &committed {
                 let covered = state.as_ref().map_or(0, |state| state.covered(*stream));
-                println!("{stream:<11} {covered:>12} of {size:>12} committed records indexed");
+                let name = stream.name();
+                println!("{name:<11} {covered:>12} of {size:>12} committed records indexed");
             }
             if state.is_some() {
                 println!(

@@ -45,7 +45,8 @@ use crate::settings::{GlobalArgs, parse_time};
 ///
 /// The index is checked against the store: a search never shows a record
 /// that is not committed, and refuses to run (exit 2, asking for `vakt
-/// index --rebuild`) when the index lacks committed records. Exit 0 with or
+/// index --rebuild`) when the index lacks committed records. Each search is
+/// recorded in the audit stream before anything is shown. Exit 0 with or
 /// without hits, 2 for a malformed query or when the search cannot run.
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]

@@ -107,15 +107,14 @@ const FIELDS: [&str; 17] = [
     "raw",
 ];
 
-/// One record as the scan sees it.
-/// Per field, each value with the (record index, stream) pairs holding it.
+/// Per field, each value as written and as indexed (terms with positions).
 type FieldValues = HashMap<&'static str, Vec<(String, Vec<(usize, String)>)>>;
 
+/// One record as the scan sees it.
 struct Doc {
     stream: Stream,
     seq: u64,
     time: i64,
-    /// Per field, its values as written and as indexed (terms with positions).
     values: FieldValues,
 }
 

@@ -33,7 +33,7 @@ cargo build --release --quiet
 vakt=$PWD/target/release/vakt
 
 venv=bench/.venv
-if ! "$venv/bin/python" -c 'import duckdb' 2> /dev/null; then
+if ! "$venv/bin/python" -c 'import duckdb, pytz' 2> /dev/null; then
   echo "== installing duckdb into $venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r bench/requirements.txt

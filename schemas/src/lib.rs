@@ -16,6 +16,7 @@ pub mod layout;
 pub mod manifest;
 pub mod merkle;
 pub mod record;
+pub mod registry;
 pub mod stream;
 pub mod table;
 pub mod value;

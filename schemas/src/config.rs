@@ -22,6 +22,8 @@ pub struct Config {
     pub areas: BTreeMap<String, Vec<String>>,
     pub ingest: IngestConfig,
     pub firewall: FirewallConfig,
+    pub secure_zone: SecureZoneConfig,
+    pub review: ReviewConfig,
 }
 
 impl Default for Config {
@@ -34,6 +36,8 @@ impl Default for Config {
             areas: BTreeMap::new(),
             ingest: IngestConfig::default(),
             firewall: FirewallConfig::default(),
+            secure_zone: SecureZoneConfig::default(),
+            review: ReviewConfig::default(),
         }
     }
 }
@@ -109,6 +113,56 @@ pub struct ZoneConfig {
     pub secure: Vec<IpNet>,
     /// Host name to zone, for logs that name a host instead of an address.
     pub hosts: BTreeMap<String, String>,
+    /// Addresses on the institute's premises (3.3.h); empty: the internal
+    /// and secure ranges.
+    pub premises: Vec<IpNet>,
+    /// Connections from the external into the internal zone the IT manager
+    /// allowed (3.2.e).
+    pub exceptions: Vec<FirewallException>,
+}
+
+/// `[[zones.exceptions]]`: one allowed kind of connection from outside.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FirewallException {
+    /// What it is for, as the review prints it.
+    pub name: String,
+    /// Destination addresses.
+    pub destination: Vec<IpNet>,
+    /// Destination ports; empty: any.
+    #[serde(default)]
+    pub ports: Vec<u16>,
+    /// `tcp`, `udp`, ...; unset: any.
+    pub protocol: Option<String>,
+    /// Source addresses; empty: any.
+    #[serde(default)]
+    pub source: Vec<IpNet>,
+    /// Who approved it (3.2.e: the IT manager).
+    pub approved_by: String,
+    pub approved_on: Option<chrono::NaiveDate>,
+}
+
+impl FirewallException {
+    /// Whether a connection is one this exception allows.
+    pub fn allows(
+        &self,
+        source: IpAddr,
+        destination: IpAddr,
+        port: Option<u16>,
+        protocol: &str,
+    ) -> bool {
+        let to = self
+            .destination
+            .iter()
+            .any(|net| net.contains(&destination));
+        let from = self.source.is_empty() || self.source.iter().any(|net| net.contains(&source));
+        let on_port = self.ports.is_empty() || port.is_some_and(|port| self.ports.contains(&port));
+        let by = self
+            .protocol
+            .as_deref()
+            .is_none_or(|expected| expected.eq_ignore_ascii_case(protocol));
+        to && from && on_port && by
+    }
 }
 
 impl Default for ZoneConfig {
@@ -118,6 +172,8 @@ impl Default for ZoneConfig {
             internal: rfc1918.iter().filter_map(|net| net.parse().ok()).collect(),
             secure: Vec::new(),
             hosts: BTreeMap::new(),
+            premises: Vec::new(),
+            exceptions: Vec::new(),
         }
     }
 }
@@ -137,6 +193,14 @@ impl ZoneConfig {
             return INTERNAL;
         }
         EXTERNAL
+    }
+
+    /// Whether an address is on the premises (3.3.h).
+    pub fn on_premises(&self, address: IpAddr) -> bool {
+        if self.premises.is_empty() {
+            return self.zone_of_ip(address) != EXTERNAL;
+        }
+        self.premises.iter().any(|net| net.contains(&address))
     }
 
     /// The zone of a host given by address or by a configured name.
@@ -167,6 +231,36 @@ impl Default for IngestConfig {
             syslog_year: None,
             max_line_bytes: 64 * 1024,
             commit_every: 500_000,
+        }
+    }
+}
+
+/// `[secure_zone]`: the sanctioned ways in and out of the secure zone.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecureZoneConfig {
+    /// Terminal server name (as session logs show it) to its address: the
+    /// one sanctioned way in (3.3.c).
+    pub terminal_servers: BTreeMap<String, IpAddr>,
+    /// Addresses of approved transfer hosts outside the zone (3.3.d).
+    pub transfer_hosts: Vec<IpNet>,
+}
+
+/// `[review]`: thresholds of the yearly review.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReviewConfig {
+    /// A log source silent longer than this many hours is a finding.
+    pub silent_hours: u32,
+    /// Days a class A dataset may be kept after it was received (4.5.a).
+    pub class_a_days: u32,
+}
+
+impl Default for ReviewConfig {
+    fn default() -> Self {
+        ReviewConfig {
+            silent_hours: 72,
+            class_a_days: 30,
         }
     }
 }
@@ -242,5 +336,40 @@ mod tests {
         assert!(Config::parse("institue = \"typo\"").is_err());
         let error = Config::parse("timezone = \"Mars/Olympus\"").unwrap_err();
         assert!(error.to_string().contains("Mars/Olympus"));
+    }
+
+    #[test]
+    fn exceptions_terminal_servers_and_premises() {
+        let config = Config::parse(
+            r#"
+            [zones]
+            internal = ["10.10.0.0/16"]
+            secure = ["10.20.0.0/24"]
+            [[zones.exceptions]]
+            name = "published web server"
+            destination = ["10.10.0.25/32"]
+            ports = [443]
+            protocol = "tcp"
+            approved_by = "it"
+            approved_on = 2025-11-01
+            [secure_zone]
+            terminal_servers = { ts1 = "10.20.0.10" }
+            transfer_hosts = ["10.10.0.40/32"]
+            [review]
+            silent_hours = 48
+            "#,
+        )
+        .unwrap();
+        let ip = |text: &str| text.parse::<IpAddr>().unwrap();
+        let web = &config.zones.exceptions[0];
+        assert!(web.allows(ip("81.2.3.4"), ip("10.10.0.25"), Some(443), "TCP"));
+        assert!(!web.allows(ip("81.2.3.4"), ip("10.10.0.25"), Some(22), "tcp"));
+        assert!(!web.allows(ip("81.2.3.4"), ip("10.10.0.26"), Some(443), "tcp"));
+        assert!(!web.allows(ip("81.2.3.4"), ip("10.10.0.25"), Some(443), "udp"));
+        assert_eq!(config.secure_zone.terminal_servers["ts1"], ip("10.20.0.10"));
+        assert!(config.zones.on_premises(ip("10.10.3.3")));
+        assert!(!config.zones.on_premises(ip("84.2.3.4")));
+        assert_eq!(config.review.silent_hours, 48);
+        assert_eq!(config.review.class_a_days, 30);
     }
 }

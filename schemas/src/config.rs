@@ -139,6 +139,7 @@ pub struct FirewallException {
     pub source: Vec<IpNet>,
     /// Who approved it (3.2.e: the IT manager).
     pub approved_by: String,
+    #[serde(default, with = "crate::registry::moment::day::optional")]
     pub approved_on: Option<chrono::NaiveDate>,
 }
 

@@ -31,6 +31,7 @@ pub struct Dataset {
     /// Licence (konsesjon) reference.
     pub licence: Option<String>,
     /// Last day the dataset may be kept.
+    #[serde(default, with = "crate::registry::moment::day::optional")]
     pub delete_by: Option<NaiveDate>,
     pub deletion_rule: Option<String>,
     /// The dataset this one was extracted from (4.1.d).
@@ -39,8 +40,10 @@ pub struct Dataset {
     /// (4.4.d for D and E, 4.7.b for C).
     pub exception: Option<String>,
     /// Last day the exception allows it (class C kept temporarily outside).
+    #[serde(default, with = "crate::registry::moment::day::optional")]
     pub exception_until: Option<NaiveDate>,
     /// Day the dataset was received (class A must not be kept over time, 4.5.a).
+    #[serde(default, with = "crate::registry::moment::day::optional")]
     pub received: Option<NaiveDate>,
 }
 

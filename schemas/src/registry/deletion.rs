@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 pub struct Deletion {
     pub dataset: String,
     /// Day the deletion was done.
+    #[serde(with = "crate::registry::moment::day")]
     pub date: NaiveDate,
     pub method: Option<String>,
     /// Paths of copies deleted with it (outside the dataset's own paths).

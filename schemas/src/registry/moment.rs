@@ -139,6 +139,50 @@ impl TryFrom<toml::value::Datetime> for Moment {
     }
 }
 
+/// Serde helpers for a field that holds a whole day (`2026-03-01`), read
+/// from a TOML date or from its text.
+pub mod day {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::Moment;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
+        match Moment::deserialize(deserializer)? {
+            Moment::Date(date) => Ok(date),
+            other => Err(serde::de::Error::custom(format!(
+                "`{other}` is a time: write the day alone, e.g. 2026-03-01"
+            ))),
+        }
+    }
+
+    pub fn serialize<S: Serializer>(date: &NaiveDate, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(date)
+    }
+
+    /// The same for an optional field (use with `#[serde(default)]`).
+    pub mod optional {
+        use chrono::NaiveDate;
+        use serde::{Deserializer, Serializer};
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<NaiveDate>, D::Error> {
+            super::deserialize(deserializer).map(Some)
+        }
+
+        pub fn serialize<S: Serializer>(
+            date: &Option<NaiveDate>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            match date {
+                Some(date) => serializer.collect_str(date),
+                None => serializer.serialize_none(),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,10 +29,13 @@ pub struct Person {
     /// The local project leader supervising an external (3.3.h).
     pub supervisor: Option<String>,
     /// First day.
+    #[serde(default, with = "crate::registry::moment::day::optional")]
     pub start: Option<NaiveDate>,
     /// Last day (left on): the person must be blocked after it (3.3.k).
+    #[serde(default, with = "crate::registry::moment::day::optional")]
     pub end: Option<NaiveDate>,
     /// Day the secure-zone confidentiality declaration was signed (3.3.i).
+    #[serde(default, with = "crate::registry::moment::day::optional")]
     pub declaration_signed: Option<NaiveDate>,
     /// The director allows use from outside the premises (3.3.h).
     #[serde(default)]

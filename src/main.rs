@@ -41,6 +41,7 @@ enum Command {
     VerifyBundle(commands::export::VerifyBundleArgs),
     Demo(commands::demo::DemoArgs),
     Generate(commands::generate::GenerateArgs),
+    Review(commands::review::ReviewArgs),
 }
 
 /// The outcome of a command, mapped to the documented exit codes.
@@ -66,6 +67,7 @@ fn main() -> ExitCode {
         Command::VerifyBundle(args) => commands::export::run_verify_bundle(&cli.global, args),
         Command::Demo(args) => commands::demo::run(&cli.global, args),
         Command::Generate(args) => commands::generate::run(&cli.global, args),
+        Command::Review(args) => commands::review::run(&cli.global, args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

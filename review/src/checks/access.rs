@@ -1,0 +1,373 @@
+//! File access in the secure zone's areas: authorisation of every access
+//! (c), use of deleted or unregistered data (a, b), printing (d).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use vakt_query::sql::SqlSession;
+use vakt_schemas::Stream;
+use vakt_schemas::registry::dataset::path_in;
+use vakt_schemas::registry::{Kind, Registry, Scope};
+
+use crate::ReviewError;
+use crate::context::{Context, cite_dataset, cite_deletion, cite_person};
+use crate::draft::Drafts;
+use crate::finding::Check;
+use crate::rows::Rows;
+
+/// A copy of dataset data to a path outside the dataset (`copy`, `rename`).
+struct Copy {
+    dataset: String,
+    target: String,
+    seq: u64,
+    time: DateTime<Utc>,
+}
+
+/// Checks every successful file access of the year.
+pub fn check(
+    context: &Context,
+    session: &SqlSession,
+    drafts: &mut Drafts,
+) -> Result<(), ReviewError> {
+    let sql = format!(
+        "SELECT seq, time, \"user\", operation, path, target, area FROM access \
+         WHERE success AND {}",
+        context.period.sql_condition()
+    );
+    let rows = Rows::query(session, &sql)?;
+    let final_registry = context.registry();
+    let mut copies: Vec<Copy> = Vec::new();
+    let mut deletes: HashMap<String, Vec<DateTime<Utc>>> = HashMap::new();
+
+    for row in rows.each() {
+        let (seq, time) = (row.seq(), row.time());
+        let path = row.text("path").unwrap_or("");
+        let operation = row.text("operation").unwrap_or("");
+        let registry = context.registry_at(time);
+        let area = row
+            .text("area")
+            .map(str::to_string)
+            .or_else(|| context.config.area_of(path).map(str::to_string));
+        let dataset = registry
+            .dataset_of_path(path)
+            .or_else(|| final_registry.dataset_of_path(path));
+
+        if operation == "delete" {
+            deletes.entry(path.to_string()).or_default().push(time);
+        }
+        if let (Some(dataset), Some(target)) = (dataset, row.text("target"))
+            && matches!(operation, "copy" | "rename")
+            && !dataset.holds(target)
+        {
+            copies.push(Copy {
+                dataset: dataset.id.clone(),
+                target: target.to_string(),
+                seq,
+                time,
+            });
+        }
+
+        if let Some(dataset) = dataset {
+            after_deletion(
+                context,
+                final_registry,
+                drafts,
+                &dataset.id,
+                operation,
+                seq,
+                time,
+            );
+            let personal = dataset.sensitivity.is_personal() && dataset.identifiability <= 6;
+            if operation == "print" && personal {
+                drafts
+                    .entry(
+                        Check::PrintPersonal,
+                        format!("dataset={}", dataset.id),
+                        |draft| {
+                            let users = draft.names.iter().cloned().collect::<Vec<_>>().join(", ");
+                            format!(
+                                "personal data of dataset {} was printed {} time(s) (by {users})",
+                                draft.subject_value(),
+                                draft.count()
+                            )
+                        },
+                    )
+                    .record(Stream::Access, seq, time)
+                    .registry(cite_dataset(&dataset.id))
+                    .name(row.text("user").unwrap_or("?"));
+            }
+        } else if area.as_deref() == Some("data")
+            && let Some(folder) = first_folder(context, "data", path)
+        {
+            drafts
+                .entry(Check::UnregisteredData, format!("path={folder}"), |draft| {
+                    format!(
+                        "{} is in use ({} accesses) but is not in the data overview",
+                        draft.subject_value(),
+                        draft.count()
+                    )
+                })
+                .record(Stream::Access, seq, time);
+        }
+
+        let Some(user) = row.text("user") else {
+            continue;
+        };
+        let person = registry.person(user);
+        if let Some(person) = person
+            && let Some(end) = person.end
+            && time >= context.period.end_of_day(end)
+        {
+            drafts
+                .entry(Check::LeaverActivity, format!("user={user}"), |draft| {
+                    format!(
+                        "{} was active {} time(s) after leaving on {} (first {})",
+                        draft.subject_value(),
+                        draft.count(),
+                        draft.get("end"),
+                        draft.get("first")
+                    )
+                })
+                .record(Stream::Access, seq, time)
+                .registry(cite_person(user))
+                .fact("end", end)
+                .fact("first", context.local(time));
+        }
+
+        match area.as_deref() {
+            Some(area @ ("system" | "program")) => {
+                if person.is_none_or(|person| person.kind != Kind::Operations) {
+                    drafts
+                        .entry(
+                            Check::OperationsArea,
+                            format!("user={user} area={area}"),
+                            |draft| {
+                                format!(
+                                    "{} used the {} area {} time(s) without being operations staff",
+                                    draft.subject_value(),
+                                    draft.get("area"),
+                                    draft.count()
+                                )
+                            },
+                        )
+                        .record(Stream::Access, seq, time)
+                        .fact("area", area);
+                }
+            }
+            _ => uncovered(
+                context,
+                registry,
+                drafts,
+                user,
+                dataset.map(|d| d.id.as_str()),
+                area.as_deref(),
+                path,
+                seq,
+                time,
+            ),
+        }
+    }
+
+    copies_remaining(context, final_registry, drafts, &copies, &deletes);
+    Ok(())
+}
+
+/// `uncovered_access`: an access to a dataset, a project folder or another
+/// user's home without a grant in force.
+#[allow(clippy::too_many_arguments)]
+fn uncovered(
+    context: &Context,
+    registry: &Registry,
+    drafts: &mut Drafts,
+    user: &str,
+    dataset: Option<&str>,
+    area: Option<&str>,
+    path: &str,
+    seq: u64,
+    time: DateTime<Utc>,
+) {
+    let statement = |draft: &crate::draft::Draft| {
+        let what = draft
+            .subject
+            .split_once(' ')
+            .map_or("", |(_, what)| what)
+            .replace('=', " ");
+        format!(
+            "{} accessed {what} {} time(s) without a valid authorisation",
+            draft.subject_value(),
+            draft.count()
+        )
+    };
+    if let Some(id) = dataset {
+        let mut scopes = vec![Scope::Dataset(id.to_string())];
+        if let Some(project) = registry.dataset(id).and_then(|d| d.project.clone()) {
+            scopes.push(Scope::Project(project));
+        }
+        if !context.covered(user, &scopes, time) {
+            drafts
+                .entry(
+                    Check::UncoveredAccess,
+                    format!("user={user} dataset={id}"),
+                    statement,
+                )
+                .record(Stream::Access, seq, time)
+                .registry(cite_dataset(id));
+        }
+        return;
+    }
+    match area {
+        Some("project") => {
+            let Some(folder) = first_folder(context, "project", path) else {
+                return;
+            };
+            let project = folder.rsplit('/').next().unwrap_or_default().to_string();
+            if !context.covered(user, &[Scope::Project(project.clone())], time) {
+                drafts
+                    .entry(
+                        Check::UncoveredAccess,
+                        format!("user={user} project={project}"),
+                        statement,
+                    )
+                    .record(Stream::Access, seq, time);
+            }
+        }
+        Some("user") => {
+            let Some(folder) = first_folder(context, "user", path) else {
+                return;
+            };
+            let owner = folder.rsplit('/').next().unwrap_or_default();
+            if owner != user {
+                drafts
+                    .entry(
+                        Check::UncoveredAccess,
+                        format!("user={user} home={owner}"),
+                        statement,
+                    )
+                    .record(Stream::Access, seq, time);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The first folder below an area's prefix that holds `path`:
+/// `/data/hudreg/x.csv` in area `data` (prefix `/data`) gives `/data/hudreg`.
+fn first_folder(context: &Context, area: &str, path: &str) -> Option<String> {
+    let prefixes = context.config.areas.get(area)?;
+    let prefix = prefixes
+        .iter()
+        .filter(|prefix| path_in(path, prefix))
+        .max_by_key(|prefix| prefix.len())?
+        .trim_end_matches('/');
+    let rest = path[prefix.len()..].trim_start_matches('/');
+    let name = rest.split('/').next().filter(|name| !name.is_empty())?;
+    Some(format!("{prefix}/{name}"))
+}
+
+/// `access_after_deletion`: use of a dataset after its deletion day (the
+/// recorded deletion, else `delete_by`).
+fn after_deletion(
+    context: &Context,
+    registry: &Registry,
+    drafts: &mut Drafts,
+    dataset: &str,
+    operation: &str,
+    seq: u64,
+    time: DateTime<Utc>,
+) {
+    if operation == "delete" {
+        return;
+    }
+    let recorded = registry
+        .deletions_of(dataset)
+        .map(|deletion| deletion.date)
+        .min();
+    let deletion_day = recorded.or_else(|| registry.dataset(dataset).and_then(|d| d.delete_by));
+    let Some(day) = deletion_day else {
+        return;
+    };
+    if time < context.period.end_of_day(day) {
+        return;
+    }
+    let draft = drafts.entry(
+        Check::AccessAfterDeletion,
+        format!("dataset={dataset}"),
+        |draft| {
+            format!(
+                "dataset {} was used {} time(s) after its deletion day {} (first {})",
+                draft.subject_value(),
+                draft.count(),
+                draft.get("day"),
+                draft.get("first")
+            )
+        },
+    );
+    draft
+        .record(Stream::Access, seq, time)
+        .registry(cite_dataset(dataset))
+        .fact("day", day)
+        .fact("first", context.local(time));
+    if let Some(date) = recorded {
+        draft.registry(cite_deletion(dataset, date));
+    }
+}
+
+/// `copies_remain`: copies made before a recorded deletion that were
+/// neither deleted by the end of the deletion day nor listed as deleted.
+fn copies_remaining(
+    context: &Context,
+    registry: &Registry,
+    drafts: &mut Drafts,
+    copies: &[Copy],
+    deletes: &HashMap<String, Vec<DateTime<Utc>>>,
+) {
+    for deletion in &registry.deletions {
+        let deadline = context.period.end_of_day(deletion.date);
+        for copy in copies
+            .iter()
+            .filter(|copy| copy.dataset == deletion.dataset && copy.time < deadline)
+        {
+            let listed = deletion
+                .copies
+                .iter()
+                .any(|listed| path_in(&copy.target, listed));
+            let deleted = ancestors(&copy.target).any(|path| {
+                deletes.get(path).is_some_and(|times| {
+                    times
+                        .iter()
+                        .any(|time| *time >= copy.time && *time < deadline)
+                })
+            });
+            if listed || deleted {
+                continue;
+            }
+            drafts
+                .entry(
+                    Check::CopiesRemain,
+                    format!("dataset={}", deletion.dataset),
+                    |draft| {
+                        let targets = draft.names.iter().cloned().collect::<Vec<_>>().join(", ");
+                        format!(
+                            "dataset {} was recorded deleted on {}, but copies remain: {targets}",
+                            draft.subject_value(),
+                            draft.get("date")
+                        )
+                    },
+                )
+                .record(Stream::Access, copy.seq, copy.time)
+                .registry(cite_deletion(&deletion.dataset, deletion.date))
+                .fact("date", deletion.date)
+                .name(&copy.target);
+        }
+    }
+}
+
+/// A path and every folder above it: `/a/b/c`, `/a/b`, `/a`.
+fn ancestors(path: &str) -> impl Iterator<Item = &str> {
+    let path = path.trim_end_matches('/');
+    std::iter::once(path).chain(
+        path.match_indices('/')
+            .map(move |(at, _)| &path[..at])
+            .filter(|folder| !folder.is_empty()),
+    )
+}

@@ -1,0 +1,102 @@
+//! Connections the firewalls let through across zone boundaries (3.2.e,
+//! 3.3.c, 3.3.d).
+
+use std::net::IpAddr;
+
+use vakt_query::sql::SqlSession;
+use vakt_schemas::Stream;
+use vakt_schemas::config::{EXTERNAL, INTERNAL, SECURE};
+
+use crate::ReviewError;
+use crate::context::Context;
+use crate::draft::Drafts;
+use crate::finding::Check;
+use crate::rows::Rows;
+
+/// Checks every allowed new connection of the year that crosses into or
+/// out of the secure zone, or from external into internal.
+pub fn check(
+    context: &Context,
+    session: &SqlSession,
+    drafts: &mut Drafts,
+) -> Result<(), ReviewError> {
+    let sql = format!(
+        "SELECT seq, time, src_ip, src_zone, dst_ip, dst_port, dst_zone, protocol FROM firewall \
+         WHERE action = 'allow' AND new_connection AND {} AND ( \
+           (dst_zone = 'secure' AND coalesce(src_zone, '') <> 'secure') \
+           OR (src_zone = 'secure' AND coalesce(dst_zone, '') <> 'secure') \
+           OR (src_zone = 'external' AND dst_zone = 'internal'))",
+        context.period.sql_condition()
+    );
+    let rows = Rows::query(session, &sql)?;
+    let config = context.config;
+    let terminal_addresses: Vec<IpAddr> = config
+        .secure_zone
+        .terminal_servers
+        .values()
+        .copied()
+        .collect();
+    for row in rows.each() {
+        let (seq, time) = (row.seq(), row.time());
+        let src_zone = row.text("src_zone").unwrap_or(EXTERNAL);
+        let dst_zone = row.text("dst_zone").unwrap_or(EXTERNAL);
+        let protocol = row.text("protocol").unwrap_or("?").to_ascii_lowercase();
+        let port = row.u16("dst_port");
+        let dst_text = row.text("dst_ip").unwrap_or("?");
+        let (Some(source), Some(destination)) = (
+            row.text("src_ip")
+                .and_then(|text| text.parse::<IpAddr>().ok()),
+            dst_text.parse::<IpAddr>().ok(),
+        ) else {
+            continue;
+        };
+        let to = match port {
+            Some(port) => format!("to={dst_text}:{port}/{protocol}"),
+            None => format!("to={dst_text}/{protocol}"),
+        };
+
+        if dst_zone == SECURE && src_zone != SECURE {
+            let terminal_session =
+                src_zone == INTERNAL && terminal_addresses.contains(&destination);
+            if !terminal_session {
+                drafts
+                    .entry(Check::InboundToSecure, format!("from={src_zone} {to}"), |draft| {
+                        let (_, to) = draft.subject.split_once(' ').unwrap_or(("", ""));
+                        format!("the firewall let {} connection(s) from the {} zone into the secure zone ({})", draft.count(), draft.subject_value(), to.trim_start_matches("to="))
+                    })
+                    .record(Stream::Firewall, seq, time);
+            }
+        } else if src_zone == SECURE && dst_zone != SECURE {
+            let transfer_host = config
+                .secure_zone
+                .transfer_hosts
+                .iter()
+                .any(|net| net.contains(&destination));
+            if !transfer_host {
+                drafts
+                    .entry(Check::SecureEgress, to, |draft| {
+                        format!(
+                            "the firewall let {} connection(s) from the secure zone out to {}",
+                            draft.count(),
+                            draft.subject_value()
+                        )
+                    })
+                    .record(Stream::Firewall, seq, time);
+            }
+        } else if src_zone == EXTERNAL && dst_zone == INTERNAL {
+            let listed = config
+                .zones
+                .exceptions
+                .iter()
+                .any(|exception| exception.allows(source, destination, port, &protocol));
+            if !listed {
+                drafts
+                    .entry(Check::UnlistedException, to, |draft| {
+                        format!("the firewall let {} connection(s) from outside in to {}, which no listed exception allows", draft.count(), draft.subject_value())
+                    })
+                    .record(Stream::Firewall, seq, time);
+            }
+        }
+    }
+    Ok(())
+}

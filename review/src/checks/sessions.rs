@@ -1,0 +1,122 @@
+//! Terminal sessions into the secure zone: who may log in (c), from where
+//! (3.3.h) and how (d, 3.3.c).
+
+use std::net::IpAddr;
+
+use vakt_query::sql::SqlSession;
+use vakt_schemas::Stream;
+use vakt_schemas::config::SECURE;
+use vakt_schemas::registry::{Kind, Scope};
+
+use crate::ReviewError;
+use crate::context::{Context, cite_person};
+use crate::draft::Drafts;
+use crate::finding::Check;
+use crate::rows::Rows;
+
+/// Checks every login of the year into a secure-zone server.
+pub fn check(
+    context: &Context,
+    session: &SqlSession,
+    drafts: &mut Drafts,
+) -> Result<(), ReviewError> {
+    let sql = format!(
+        "SELECT seq, time, server, server_zone, \"user\", src_ip, multi_factor FROM sessions \
+         WHERE action = 'login' AND {}",
+        context.period.sql_condition()
+    );
+    let rows = Rows::query(session, &sql)?;
+    let terminal_servers = &context.config.secure_zone.terminal_servers;
+    for row in rows.each() {
+        let server = row.text("server").unwrap_or("");
+        let into_secure =
+            row.text("server_zone") == Some(SECURE) || terminal_servers.contains_key(server);
+        if !into_secure {
+            continue;
+        }
+        let (seq, time) = (row.seq(), row.time());
+        let Some(user) = row.text("user") else {
+            continue;
+        };
+        let registry = context.registry_at(time);
+        let person = registry.person(user);
+        let when = context.local(time);
+
+        if !context.covered(user, &[Scope::SecureZone], time) {
+            let draft = drafts.entry(Check::UncoveredSession, format!("user={user}"), |draft| {
+                let servers = draft.names.iter().cloned().collect::<Vec<_>>().join(", ");
+                let unknown = if draft.has("unknown") { " (not in people.toml)" } else { "" };
+                format!("{}{unknown} logged in {} time(s) to {servers} without a valid secure-zone authorisation", draft.subject_value(), draft.count())
+            });
+            draft.record(Stream::Sessions, seq, time).name(server);
+            if person.is_none() {
+                draft.fact("unknown", true);
+            }
+        }
+
+        let Some(person) = person else {
+            continue;
+        };
+        if let Some(end) = person.end
+            && time >= context.period.end_of_day(end)
+        {
+            drafts
+                .entry(Check::LeaverActivity, format!("user={user}"), |draft| {
+                    format!(
+                        "{} was active {} time(s) after leaving on {} (first {})",
+                        draft.subject_value(),
+                        draft.count(),
+                        draft.get("end"),
+                        draft.get("first")
+                    )
+                })
+                .record(Stream::Sessions, seq, time)
+                .registry(cite_person(user))
+                .fact("end", end)
+                .fact("first", &when);
+        }
+
+        let signed_in_time = person
+            .declaration_signed
+            .is_some_and(|signed| signed <= context.period.day_of(time));
+        if !signed_in_time {
+            drafts
+                .entry(Check::NoDeclaration, format!("user={user}"), |draft| {
+                    format!("{} used the secure zone {} time(s) without a signed confidentiality declaration", draft.subject_value(), draft.count())
+                })
+                .record(Stream::Sessions, seq, time)
+                .registry(cite_person(user));
+        }
+
+        if person.kind == Kind::External && !person.remote_allowed {
+            let source = row
+                .text("src_ip")
+                .and_then(|text| text.parse::<IpAddr>().ok());
+            if source.is_some_and(|address| !context.config.zones.on_premises(address)) {
+                drafts
+                    .entry(Check::ExternalRemote, format!("user={user}"), |draft| {
+                        let from = draft.names.iter().cloned().collect::<Vec<_>>().join(", ");
+                        format!("external {} used the secure zone {} time(s) from outside the premises ({from}) without permission", draft.subject_value(), draft.count())
+                    })
+                    .record(Stream::Sessions, seq, time)
+                    .registry(cite_person(user))
+                    .name(row.text("src_ip").unwrap_or("?"));
+            }
+        }
+
+        if row.flag("multi_factor") == Some(false) {
+            drafts
+                .entry(Check::SingleFactor, format!("user={user}"), |draft| {
+                    let servers = draft.names.iter().cloned().collect::<Vec<_>>().join(", ");
+                    format!(
+                        "{} logged in {} time(s) to {servers} with a single authentication method",
+                        draft.subject_value(),
+                        draft.count()
+                    )
+                })
+                .record(Stream::Sessions, seq, time)
+                .name(server);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,86 @@
+//! The registry as it stood over time: every snapshot of the `registry`
+//! stream, parsed.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use vakt_query::reader::{ReadError, StoreReader};
+use vakt_schemas::registry::Registry;
+use vakt_schemas::{Event, Stream};
+
+/// One recorded state of the registry.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// When it was recorded.
+    pub recorded: DateTime<Utc>,
+    /// Sequence number of its first row in the `registry` stream.
+    pub first_seq: u64,
+    pub registry: Registry,
+}
+
+/// Every snapshot, oldest first.
+#[derive(Debug, Default)]
+pub struct History {
+    pub snapshots: Vec<Snapshot>,
+    /// Snapshots that did not parse (they passed validation when ingested,
+    /// so this means a changed validator): `(first seq, problem)`.
+    pub unreadable: Vec<(u64, String)>,
+}
+
+impl History {
+    /// Reads the `registry` stream. A snapshot is the run of rows whose file
+    /// names do not repeat: ingest writes each registry file once per snapshot.
+    pub fn load(store: &StoreReader) -> Result<History, ReadError> {
+        let mut history = History::default();
+        let mut texts: BTreeMap<String, String> = BTreeMap::new();
+        let mut started: Option<(DateTime<Utc>, u64)> = None;
+        for record in store.records(Stream::Registry)? {
+            let Event::Registry(row) = record.event else {
+                continue;
+            };
+            if texts.contains_key(&row.file)
+                && let Some((recorded, first_seq)) = started.take()
+            {
+                history.push(recorded, first_seq, std::mem::take(&mut texts));
+            }
+            started.get_or_insert((record.envelope.time, record.envelope.seq));
+            texts.insert(row.file, row.content);
+        }
+        if let Some((recorded, first_seq)) = started {
+            history.push(recorded, first_seq, texts);
+        }
+        Ok(history)
+    }
+
+    fn push(&mut self, recorded: DateTime<Utc>, first_seq: u64, texts: BTreeMap<String, String>) {
+        match Registry::parse(&texts) {
+            Ok(registry) => self.snapshots.push(Snapshot {
+                recorded,
+                first_seq,
+                registry,
+            }),
+            Err(error) => self.unreadable.push((first_seq, error.to_string())),
+        }
+    }
+
+    /// A history of one registry, as if recorded before everything (tests).
+    pub fn single(registry: Registry) -> History {
+        History {
+            snapshots: vec![Snapshot {
+                recorded: DateTime::<Utc>::MIN_UTC,
+                first_seq: 0,
+                registry,
+            }],
+            unreadable: Vec::new(),
+        }
+    }
+
+    /// The snapshot in force at `time`: the newest recorded at or before
+    /// it, else the first one.
+    pub fn at(&self, time: DateTime<Utc>) -> Option<&Snapshot> {
+        let after = self
+            .snapshots
+            .partition_point(|snapshot| snapshot.recorded <= time);
+        self.snapshots.get(after.saturating_sub(1))
+    }
+}

@@ -1,0 +1,359 @@
+//! The director's yearly security review (instruction 5.6): computes every
+//! check of `CHECKS.md` over one year of a store, against the registry as
+//! it stood at each event's time, and returns the findings with their
+//! evidence, a verdict per area, the year's spot checks and the store's
+//! integrity. Reads the store only through `vakt-query`; renders nothing
+//! but JSON and Markdown (the PDF is `vakt-report`'s job).
+
+mod checks;
+mod context;
+mod draft;
+pub mod finding;
+mod history;
+mod markdown;
+pub mod period;
+mod rows;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use vakt_query::reader::{ReadError, StoreReader};
+use vakt_query::spotcheck;
+use vakt_query::sql::{SessionOptions, SqlSession};
+use vakt_schemas::Stream;
+use vakt_schemas::config::Config;
+
+pub use finding::{Area, Check, Evidence, Finding, RecordEvidence, Severity};
+pub use history::History;
+pub use markdown::markdown;
+pub use period::Period;
+
+use context::Context;
+use draft::Drafts;
+
+/// Why a review could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    #[error("the year {0} has not begun or cannot be reviewed")]
+    Year(i32),
+    #[error("the configured time zone: {0}")]
+    Config(String),
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error("cannot open the store for queries: {0}")]
+    Session(String),
+    #[error("a review query failed: {detail}\nquery: {sql}")]
+    Query { sql: String, detail: String },
+    #[error("cannot read the spot checks from the audit stream: {0}")]
+    SpotChecks(String),
+}
+
+/// How a review is run.
+#[derive(Clone, Debug)]
+pub struct ReviewOptions {
+    pub year: i32,
+    /// The review's own time (the cutoff of a year not yet over).
+    pub now: DateTime<Utc>,
+    /// Run `vakt verify` on the store as part of the review.
+    pub verify: bool,
+}
+
+/// The whole review. Its JSON form is documented in CHECKS.md and stable.
+#[derive(Debug, Serialize)]
+pub struct Review {
+    pub vakt_version: &'static str,
+    pub institute: String,
+    pub period: Period,
+    pub registry: RegistrySummary,
+    pub areas: Vec<AreaReview>,
+    pub spot_checks: SpotChecks,
+    pub integrity: Integrity,
+    /// Findings per severity over all areas.
+    pub totals: BTreeMap<Severity, usize>,
+}
+
+/// What registry history the review judged against.
+#[derive(Debug, Serialize)]
+pub struct RegistrySummary {
+    pub snapshots: usize,
+    pub first_recorded: Option<DateTime<Utc>>,
+    pub last_recorded: Option<DateTime<Utc>>,
+    pub datasets: usize,
+    pub people: usize,
+    pub grants: usize,
+    pub deletions: usize,
+    /// Snapshots that could not be read: (first sequence number, problem).
+    pub unreadable: Vec<(u64, String)>,
+}
+
+/// One area (a)-(d) of 5.6.b.
+#[derive(Debug, Serialize)]
+pub struct AreaReview {
+    pub area: Area,
+    pub title: &'static str,
+    /// `passed`, `deviations` or `failed`.
+    pub verdict: &'static str,
+    pub counts: BTreeMap<Severity, usize>,
+    pub checks: Vec<CheckSummary>,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CheckSummary {
+    pub check: &'static str,
+    pub clause: &'static str,
+    pub severity: Severity,
+    pub verifies: &'static str,
+    pub findings: usize,
+}
+
+/// The spot checks drawn in the year (3.3.l).
+#[derive(Debug, Default, Serialize)]
+pub struct SpotChecks {
+    pub draws: usize,
+    pub items_drawn: usize,
+    pub items_checked: usize,
+    pub findings: Vec<SpotCheckFinding>,
+    pub by_draw: Vec<DrawSummary>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DrawSummary {
+    pub draw: u64,
+    pub drawn_at: DateTime<Utc>,
+    pub drawn_by: String,
+    pub stream: String,
+    pub items: usize,
+    pub checked: usize,
+    pub findings: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SpotCheckFinding {
+    pub draw: u64,
+    pub stream: String,
+    pub item: u64,
+    pub finding: String,
+}
+
+/// The store's own state: verification, records, retention.
+#[derive(Debug, Serialize)]
+pub struct Integrity {
+    /// `None` when the review was run without verification.
+    pub verified: Option<bool>,
+    pub problems: Vec<String>,
+    pub key_fingerprint: Option<String>,
+    pub streams: Vec<StreamState>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StreamState {
+    pub stream: Stream,
+    pub records: u64,
+    pub root: String,
+    pub oldest: Option<DateTime<Utc>>,
+    pub newest: Option<DateTime<Utc>>,
+    /// The newest signed checkpoint, as a note.
+    pub checkpoint: Option<String>,
+}
+
+/// Runs the review of one year.
+pub fn review(
+    store: &StoreReader,
+    config: &Config,
+    options: &ReviewOptions,
+) -> Result<Review, ReviewError> {
+    let zone = config
+        .time_zone()
+        .map_err(|error| ReviewError::Config(error.to_string()))?;
+    let period =
+        Period::new(options.year, zone, options.now).ok_or(ReviewError::Year(options.year))?;
+    let history = History::load(store)?;
+    let session = SqlSession::open(
+        store,
+        &SessionOptions {
+            time_zone: zone,
+            threads: None,
+        },
+    )
+    .map_err(|error| ReviewError::Session(error.to_string()))?;
+    let context = Context::new(config, period, &history);
+
+    let mut drafts = Drafts::default();
+    checks::registry::check(&context, &mut drafts);
+    checks::sessions::check(&context, &session, &mut drafts)?;
+    checks::access::check(&context, &session, &mut drafts)?;
+    checks::firewall::check(&context, &session, &mut drafts)?;
+    let activity = checks::logging::activity(&context, &session)?;
+    checks::logging::check(&context, &activity, &mut drafts);
+    let integrity = integrity(store, options.verify, &mut drafts)?;
+    let findings = drafts.finish();
+
+    let registry = context.registry();
+    let registry = RegistrySummary {
+        snapshots: history.snapshots.len(),
+        first_recorded: history.snapshots.first().map(|snapshot| snapshot.recorded),
+        last_recorded: history.snapshots.last().map(|snapshot| snapshot.recorded),
+        datasets: registry.datasets.len(),
+        people: registry.people.len(),
+        grants: registry.grants.len(),
+        deletions: registry.deletions.len(),
+        unreadable: history.unreadable.clone(),
+    };
+    let areas = areas(findings);
+    let mut totals: BTreeMap<Severity, usize> = BTreeMap::new();
+    for area in &areas {
+        for (severity, count) in &area.counts {
+            *totals.entry(*severity).or_default() += count;
+        }
+    }
+    Ok(Review {
+        vakt_version: env!("CARGO_PKG_VERSION"),
+        institute: config.institute.clone(),
+        period,
+        registry,
+        areas,
+        spot_checks: spot_checks(store, &period)?,
+        integrity,
+        totals,
+    })
+}
+
+fn areas(findings: Vec<Finding>) -> Vec<AreaReview> {
+    Area::ALL
+        .into_iter()
+        .map(|area| {
+            let findings: Vec<Finding> = findings
+                .iter()
+                .filter(|finding| finding.area == area)
+                .cloned()
+                .collect();
+            let mut counts: BTreeMap<Severity, usize> =
+                [Severity::High, Severity::Medium, Severity::Low]
+                    .into_iter()
+                    .map(|severity| (severity, 0))
+                    .collect();
+            for finding in &findings {
+                *counts.entry(finding.severity).or_default() += 1;
+            }
+            let verdict = if findings.is_empty() {
+                "passed"
+            } else if counts[&Severity::High] > 0 {
+                "failed"
+            } else {
+                "deviations"
+            };
+            let checks = Check::ALL
+                .into_iter()
+                .filter(|check| check.area() == area)
+                .map(|check| CheckSummary {
+                    check: check.id(),
+                    clause: check.clause(),
+                    severity: check.severity(),
+                    verifies: check.describe(),
+                    findings: findings
+                        .iter()
+                        .filter(|finding| finding.check == check.id())
+                        .count(),
+                })
+                .collect();
+            AreaReview {
+                area,
+                title: area.title(),
+                verdict,
+                counts,
+                checks,
+                findings,
+            }
+        })
+        .collect()
+}
+
+fn integrity(
+    store: &StoreReader,
+    verify: bool,
+    drafts: &mut Drafts,
+) -> Result<Integrity, ReviewError> {
+    let mut state = Integrity {
+        verified: None,
+        problems: Vec::new(),
+        key_fingerprint: None,
+        streams: Vec::new(),
+    };
+    let mut times: BTreeMap<Stream, TimeSpan> = BTreeMap::new();
+    if verify {
+        let report = vakt_query::verify(store, None);
+        state.verified = Some(report.ok);
+        state.key_fingerprint = Some(report.key_fingerprint.clone());
+        state.problems = report
+            .problems
+            .iter()
+            .map(|problem| match problem.stream {
+                Some(stream) => format!("{stream}: {}", problem.message),
+                None => problem.message.clone(),
+            })
+            .collect();
+        for stream in &report.streams {
+            times.insert(stream.stream, (stream.first_time, stream.last_time));
+        }
+        if !report.ok {
+            let draft = drafts.entry(Check::StoreVerification, "store".to_string(), |draft| {
+                format!(
+                    "the log store does not verify: {} problem(s), first: {}",
+                    draft.notes().len(),
+                    draft.notes().first().map_or("", String::as_str)
+                )
+            });
+            for problem in &state.problems {
+                draft.note(problem.clone());
+            }
+        }
+    }
+    for stream in Stream::ALL {
+        let head = store.head().stream(stream);
+        let (oldest, newest) = times.get(&stream).copied().unwrap_or((None, None));
+        state.streams.push(StreamState {
+            stream,
+            records: head.map_or(0, |head| head.tree_size),
+            root: head.map_or_else(String::new, |head| head.root.clone()),
+            oldest,
+            newest,
+            checkpoint: store.latest_checkpoint(stream)?,
+        });
+    }
+    Ok(state)
+}
+
+fn spot_checks(store: &StoreReader, period: &Period) -> Result<SpotChecks, ReviewError> {
+    let draws =
+        spotcheck::draws(store).map_err(|error| ReviewError::SpotChecks(error.to_string()))?;
+    let mut summary = SpotChecks::default();
+    for status in draws
+        .iter()
+        .filter(|status| status.drawn_at >= period.start && status.drawn_at < period.end)
+    {
+        let stream = status.draw.request.stream.name().to_string();
+        summary.draws += 1;
+        summary.items_drawn += status.draw.items.len();
+        summary.items_checked += status.checked();
+        for outcome in status.findings() {
+            summary.findings.push(SpotCheckFinding {
+                draw: status.id,
+                stream: stream.clone(),
+                item: outcome.item,
+                finding: outcome.finding.clone().unwrap_or_default(),
+            });
+        }
+        summary.by_draw.push(DrawSummary {
+            draw: status.id,
+            drawn_at: status.drawn_at,
+            drawn_by: status.drawn_by.clone(),
+            stream,
+            items: status.draw.items.len(),
+            checked: status.checked(),
+            findings: status.findings().count(),
+        });
+    }
+    Ok(summary)
+}

@@ -270,6 +270,9 @@ fn areas(findings: Vec<Finding>) -> Vec<AreaReview> {
         .collect()
 }
 
+/// The oldest and newest record time of a stream.
+type TimeSpan = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 fn integrity(
     store: &StoreReader,
     verify: bool,

@@ -164,12 +164,23 @@ pub fn review(
     config: &Config,
     options: &ReviewOptions,
 ) -> Result<Review, ReviewError> {
+    let history = History::load(store)?;
+    review_against(store, config, &history, options)
+}
+
+/// Runs the review of one year against a given registry history instead of
+/// the store's own (the store's is [`History::load`]).
+pub fn review_against(
+    store: &StoreReader,
+    config: &Config,
+    history: &History,
+    options: &ReviewOptions,
+) -> Result<Review, ReviewError> {
     let zone = config
         .time_zone()
         .map_err(|error| ReviewError::Config(error.to_string()))?;
     let period =
         Period::new(options.year, zone, options.now).ok_or(ReviewError::Year(options.year))?;
-    let history = History::load(store)?;
     let session = SqlSession::open(
         store,
         &SessionOptions {
@@ -178,7 +189,7 @@ pub fn review(
         },
     )
     .map_err(|error| ReviewError::Session(error.to_string()))?;
-    let context = Context::new(config, period, &history);
+    let context = Context::new(config, period, history);
 
     let mut drafts = Drafts::default();
     checks::registry::check(&context, &mut drafts);
@@ -360,3 +371,6 @@ fn spot_checks(store: &StoreReader, period: &Period) -> Result<SpotChecks, Revie
     }
     Ok(summary)
 }
+
+#[cfg(test)]
+mod tests;

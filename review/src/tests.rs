@@ -742,3 +742,60 @@ fn verdicts_follow_the_worst_finding_and_the_store_verifies() {
     assert_eq!(json["areas"][1]["findings"][0]["check"], "deletion_overdue");
     assert_eq!(json["period"]["zone"], "Europe/Oslo");
 }
+
+#[test]
+fn events_are_judged_against_the_registry_recorded_before_them() {
+    // kari's dataset grant was only recorded on 2025-06-01, although it
+    // says it runs from 2025-01-01: a March access is judged against the
+    // registry as recorded then, which did not hold it.
+    let without = registry(&[(
+        "authorizations.toml",
+        &GRANTS.replace("scope = \"dataset:hud\"", "scope = \"dataset:old\""),
+    )]);
+    let with = registry(&[(
+        "authorizations.toml",
+        &GRANTS.replace("until = 2025-06-01T12:00:00", "until = 2025-12-31"),
+    )]);
+    let history = History {
+        snapshots: vec![
+            history::Snapshot {
+                recorded: "2025-01-01T00:00:00Z".parse().unwrap(),
+                first_seq: 0,
+                registry: without,
+            },
+            history::Snapshot {
+                recorded: "2025-06-01T00:00:00Z".parse().unwrap(),
+                first_seq: 4,
+                registry: with,
+            },
+        ],
+        unreadable: Vec::new(),
+    };
+    let (_dir, reader, config) = store(&[
+        access("2025-03-03T08:00:00Z", "kari", "read", "/data/hud/a.csv"),
+        access("2025-07-03T08:00:00Z", "kari", "read", "/data/hud/a.csv"),
+    ]);
+    let options = ReviewOptions {
+        year: 2025,
+        now: "2026-02-01T00:00:00Z".parse().unwrap(),
+        verify: false,
+    };
+    let review = review_against(&reader, &config, &history, &options).unwrap();
+    let uncovered = finding(&review, Check::UncoveredAccess, "user=kari dataset=hud");
+    assert_eq!(seqs(uncovered, vakt_schemas::Stream::Access), vec![0]);
+    assert_eq!(
+        history
+            .at("2024-06-01T00:00:00Z".parse().unwrap())
+            .unwrap()
+            .first_seq,
+        0,
+        "before the first: the first"
+    );
+    assert_eq!(
+        history
+            .at("2025-06-01T00:00:00Z".parse().unwrap())
+            .unwrap()
+            .first_seq,
+        4
+    );
+}

@@ -3,7 +3,8 @@
 //!
 //! Exit codes: 0 success; 1 the command ran and found a problem (e.g.
 //! verification failed, or no input could be read); 2 the command could not
-//! run (bad arguments, no store, unreadable configuration).
+//! run (bad arguments, no store, unreadable configuration) or was given
+//! input it refuses (a registry folder with a problem).
 
 mod commands;
 mod settings;
@@ -42,6 +43,7 @@ enum Command {
     Demo(commands::demo::DemoArgs),
     Generate(commands::generate::GenerateArgs),
     Review(commands::review::ReviewArgs),
+    Registry(commands::registry::RegistryArgs),
 }
 
 /// The outcome of a command, mapped to the documented exit codes.
@@ -49,6 +51,8 @@ pub enum Outcome {
     Success,
     /// The command ran and found something wrong.
     Problems,
+    /// The input given cannot be used (exit 2, as when a command cannot run).
+    Invalid,
 }
 
 fn main() -> ExitCode {
@@ -68,10 +72,12 @@ fn main() -> ExitCode {
         Command::Demo(args) => commands::demo::run(&cli.global, args),
         Command::Generate(args) => commands::generate::run(&cli.global, args),
         Command::Review(args) => commands::review::run(&cli.global, args),
+        Command::Registry(args) => commands::registry::run(&cli.global, args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Problems) => ExitCode::from(1),
+        Ok(Outcome::Invalid) => ExitCode::from(2),
         Err(error) => {
             eprintln!("vakt: {error:#}");
             ExitCode::from(2)

@@ -1,11 +1,20 @@
-//! Fills in what a log line does not say but the configuration knows: the
-//! zone of every address and host, the area of every path. Fields a source
-//! already set (e.g. in JSON Lines) are kept.
+//! Fills in what a log line does not say but the configuration or the
+//! registry knows: the zone of every address and host, the area of every
+//! path (configuration), the dataset of every path (the registry's data
+//! overview). Fields a source already set (e.g. in JSON Lines) are kept.
+//!
+//! The `dataset` column of `access` reflects the registry at hand when the
+//! event was ingested (the folder given with `--registry`, else the newest
+//! snapshot in the store), not the registry as it stood when the access
+//! happened. It serves finding accesses (`vakt timeline --dataset`); the
+//! review judges every access against the registry at event time, from the
+//! snapshots in the `registry` stream, and does not trust this column.
 
 use std::net::IpAddr;
 
 use vakt_schemas::Event;
 use vakt_schemas::config::Config;
+use vakt_schemas::registry::Registry;
 
 /// Adds zones and areas to an event.
 pub fn enrich(config: &Config, event: &mut Event) {
@@ -40,6 +49,23 @@ pub fn enrich(config: &Config, event: &mut Event) {
         }
         Event::Registry(_) | Event::Audit(_) | Event::Quarantine(_) => {}
     }
+}
+
+/// Sets the dataset of a file access from the registry's dataset paths (the
+/// dataset with the longest prefix holding the accessed path) when the
+/// event has none; returns whether it did. See the module documentation
+/// for what the column means.
+pub fn fill_dataset(registry: &Registry, event: &mut Event) -> bool {
+    let Event::Access(access) = event else {
+        return false;
+    };
+    if access.dataset.is_some() {
+        return false;
+    }
+    access.dataset = registry
+        .dataset_of_path(&access.path)
+        .map(|dataset| dataset.id.clone());
+    access.dataset.is_some()
 }
 
 #[cfg(test)]
@@ -101,5 +127,63 @@ mod tests {
             unreachable!()
         };
         assert_eq!(access.area.as_deref(), Some("user"));
+    }
+
+    fn two_datasets() -> Registry {
+        let dataset = |id: &str, path: &str| {
+            format!(
+                "[[dataset]]\nid = \"{id}\"\nname = \"{id}\"\nsensitivity = \"S\"\n\
+                 identifiability = 3\nclass = \"B\"\nzone = \"secure\"\narea = \"data\"\n\
+                 paths = [\"{path}\"]\n"
+            )
+        };
+        let datasets = format!(
+            "{}\n{}",
+            dataset("hudreg", "/data/hudreg"),
+            dataset("hudreg-2024", "/data/hudreg/2024")
+        );
+        let texts = [("datasets.toml".to_string(), datasets)]
+            .into_iter()
+            .collect();
+        Registry::parse(&texts).unwrap()
+    }
+
+    fn access(path: &str, dataset: Option<&str>) -> Event {
+        Event::Access(AccessEvent {
+            path: path.into(),
+            dataset: dataset.map(str::to_string),
+            ..AccessEvent::default()
+        })
+    }
+
+    fn dataset_of(event: &Event) -> Option<&str> {
+        match event {
+            Event::Access(access) => access.dataset.as_deref(),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_dataset_with_the_longest_matching_path_is_filled_in() {
+        let registry = two_datasets();
+        let mut inner = access("/data/hudreg/2024/a.csv", None);
+        assert!(fill_dataset(&registry, &mut inner));
+        assert_eq!(dataset_of(&inner), Some("hudreg-2024"));
+        let mut outer = access("/data/hudreg/2023/a.csv", None);
+        assert!(fill_dataset(&registry, &mut outer));
+        assert_eq!(dataset_of(&outer), Some("hudreg"));
+    }
+
+    #[test]
+    fn a_dataset_the_source_gave_or_no_matching_path_leaves_it_alone() {
+        let registry = two_datasets();
+        let mut declared = access("/data/hudreg/a.csv", Some("declared"));
+        assert!(!fill_dataset(&registry, &mut declared));
+        assert_eq!(dataset_of(&declared), Some("declared"));
+        let mut elsewhere = access("/data/hudregister/a.csv", None);
+        assert!(!fill_dataset(&registry, &mut elsewhere));
+        assert_eq!(dataset_of(&elsewhere), None);
+        let mut session = Event::Sessions(SessionEvent::default());
+        assert!(!fill_dataset(&registry, &mut session));
     }
 }

@@ -6,6 +6,11 @@
 //! Every line read ends up either as a record of its stream or as a record
 //! of the quarantine stream with the reason: `lines read = records stored +
 //! lines quarantined` holds for every run.
+//!
+//! With a registry folder (`--registry`, already checked), a snapshot of it
+//! is committed first when it changed (`registry.rs`), and its dataset
+//! paths fill in the dataset of file accesses; without one, the newest
+//! snapshot in the store does (`enrich.rs` says what that column means).
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -17,11 +22,13 @@ use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
 use vakt_schemas::config::Config;
 use vakt_schemas::head::SourceProgress;
+use vakt_schemas::registry::Registry;
 use vakt_schemas::{Event, QuarantineEvent, Stream};
 
-use crate::enrich::enrich;
+use crate::enrich::{enrich, fill_dataset};
 use crate::lines::{Line, LineReader};
 use crate::parse::{Format, LineParser, ParseContext, Parsed};
+use crate::registry::{CheckedRegistry, RegistrySummary, newest_snapshot, record_snapshot};
 use crate::source::{InputFile, InputProblem, expand_inputs, inspect};
 use crate::writer::{PendingRecord, StoreWriter, WriteError};
 
@@ -44,6 +51,9 @@ pub struct IngestOptions {
     pub commit_every: usize,
     /// Longer lines go to quarantine.
     pub max_line_bytes: usize,
+    /// A registry folder to snapshot (when it changed) before the inputs
+    /// are read, and whose dataset paths fill in the dataset of accesses.
+    pub registry: Option<CheckedRegistry>,
 }
 
 impl IngestOptions {
@@ -54,6 +64,7 @@ impl IngestOptions {
             year: config.ingest.syslog_year,
             commit_every: config.ingest.commit_every.max(1),
             max_line_bytes: config.ingest.max_line_bytes.max(1),
+            registry: None,
         }
     }
 }
@@ -86,7 +97,34 @@ pub struct IngestSummary {
     pub problems: Vec<String>,
     /// Inputs that had nothing new to read.
     pub notes: Vec<String>,
+    /// What the registry folder given did; `None` when none was given.
+    pub registry: Option<RegistrySummary>,
+    /// Where the dataset of file accesses came from.
+    pub datasets: DatasetFill,
     pub seconds: f64,
+}
+
+/// Which registry filled in the dataset of file accesses, and how often.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DatasetFill {
+    pub from: DatasetSource,
+    /// The commit of the store's snapshot used, when `from` is `snapshot`.
+    pub snapshot_txn: Option<u64>,
+    /// Access events that got a dataset from it.
+    pub filled: u64,
+}
+
+/// Where the dataset paths came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DatasetSource {
+    /// The registry folder given for this ingest.
+    Folder,
+    /// The newest registry snapshot in the store.
+    Snapshot,
+    /// No registry: datasets stay empty unless the source gave them.
+    #[default]
+    None,
 }
 
 impl IngestSummary {
@@ -123,14 +161,28 @@ pub fn ingest(
 ) -> Result<IngestSummary, IngestError> {
     let started = Instant::now();
     let time_zone = config.time_zone()?;
+    let mut summary = IngestSummary::default();
+    let dataset_registry = match &options.registry {
+        Some(registry) => {
+            let recorded = record_snapshot(writer, registry)?;
+            if recorded.snapshot_written {
+                summary.commits += 1;
+            }
+            summary.registry = Some(recorded);
+            summary.datasets.from = DatasetSource::Folder;
+            Some(registry.registry().clone())
+        }
+        None => stored_registry(writer, &mut summary)?,
+    };
     let mut run = Run {
         writer,
         config,
         options,
-        summary: IngestSummary::default(),
+        summary,
         pending: Vec::new(),
         progress_by_source: BTreeMap::new(),
         progress: Progress::default(),
+        dataset_registry,
     };
     let read_stdin = inputs.iter().any(|path| path.as_os_str() == STDIN);
     let paths: Vec<PathBuf> = inputs
@@ -175,8 +227,42 @@ pub fn ingest(
         run.progress.files_done += 1;
     }
     run.commit()?;
+    let access_stored = run.summary.by_stream.contains_key(&Stream::Access);
+    if access_stored && run.dataset_registry.is_none() {
+        run.summary.notes.push(
+            "no valid registry in the store or given with --registry: file accesses got no dataset"
+                .to_string(),
+        );
+    }
     run.summary.seconds = started.elapsed().as_secs_f64();
     Ok(run.summary)
+}
+
+/// The registry of the newest snapshot in the store, for filling in
+/// datasets when no folder was given.
+fn stored_registry(
+    writer: &StoreWriter,
+    summary: &mut IngestSummary,
+) -> Result<Option<Registry>, IngestError> {
+    let Some(snapshot) = newest_snapshot(writer.root(), writer.head())? else {
+        return Ok(None);
+    };
+    match snapshot.registry() {
+        Ok(registry) => {
+            summary.datasets.from = DatasetSource::Snapshot;
+            summary.datasets.snapshot_txn = Some(snapshot.txn);
+            Ok(Some(registry))
+        }
+        Err(error) => {
+            summary.notes.push(format!(
+                "the newest registry snapshot in the store (commit {}) does not pass today's \
+                 checks, so file accesses got no dataset: {error}; ingest the registry again \
+                 with --registry",
+                snapshot.txn
+            ));
+            Ok(None)
+        }
+    }
 }
 
 struct Run<'a> {
@@ -187,6 +273,8 @@ struct Run<'a> {
     pending: Vec<PendingRecord>,
     progress_by_source: BTreeMap<String, SourceProgress>,
     progress: Progress,
+    /// The registry whose dataset paths fill in the dataset of accesses.
+    dataset_registry: Option<Registry>,
 }
 
 impl Run<'_> {
@@ -330,6 +418,11 @@ impl Run<'_> {
         match outcome {
             Parsed::Event { time, mut event } => {
                 enrich(self.config, &mut event);
+                if let Some(registry) = &self.dataset_registry
+                    && fill_dataset(registry, &mut event)
+                {
+                    self.summary.datasets.filled += 1;
+                }
                 self.summary.records_stored += 1;
                 *self.summary.by_stream.entry(event.stream()).or_default() += 1;
                 self.pending.push(PendingRecord {

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use vakt_ingest::parse::Format;
-use vakt_ingest::{IngestOptions, IngestSummary, Progress, StoreWriter, ingest};
+use vakt_ingest::pipeline::DatasetSource;
+use vakt_ingest::{IngestOptions, IngestSummary, Progress, RegistryFolder, StoreWriter, ingest};
 use vakt_schemas::Stream;
 
 use crate::Outcome;
@@ -20,13 +21,26 @@ use crate::settings::{GlobalArgs, OutputFormat};
 /// file access, JSON Lines of vakt's tables) unless --format says it.
 /// Lines no parser accepts are kept in the quarantine stream with the reason.
 /// Running the same ingest again stores nothing twice: each file's progress
-/// is committed with its records. Exit 0 when anything could be read, 1 when
-/// nothing could, 2 when the store could not be opened.
+/// is committed with its records.
+///
+/// With --registry DIR, the registry folder is checked first (as `vakt
+/// registry check DIR` does); with any problem nothing at all is stored,
+/// not the logs either. When it is valid and differs from the newest
+/// registry snapshot in the store, a new snapshot of it is stored. Its
+/// dataset paths (else those of the newest snapshot in the store) fill in
+/// the dataset of file accesses, as the registry stands at ingest time.
+///
+/// Exit 0 when anything could be read, 1 when nothing could, 2 when the
+/// store could not be opened or the registry has a problem.
 #[derive(Debug, Args)]
 pub struct IngestArgs {
     /// Files, directories, or `-` for standard input.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "registry", value_name = "PATH")]
     paths: Vec<PathBuf>,
+    /// The registry folder (datasets.toml, people.toml, authorizations.toml,
+    /// deletions.toml): stored as a snapshot when it changed.
+    #[arg(long, value_name = "DIR")]
+    registry: Option<PathBuf>,
     /// Accept only events of this stream; other lines go to quarantine.
     #[arg(long)]
     stream: Option<Stream>,
@@ -55,6 +69,12 @@ pub struct IngestArgs {
 
 pub fn run(global: &GlobalArgs, args: IngestArgs) -> anyhow::Result<Outcome> {
     let config = global.load_config()?;
+    // Checked before the store is opened: a registry with a problem stops
+    // the whole command before anything is written.
+    let registry = match &args.registry {
+        Some(dir) => Some(RegistryFolder::read(dir)?.check()?),
+        None => None,
+    };
     let store_dir = global.store_dir(&config);
     let mut writer = StoreWriter::open(&store_dir)?;
     let hook = crate::commands::index::open_hook(&writer)?;
@@ -68,6 +88,7 @@ pub fn run(global: &GlobalArgs, args: IngestArgs) -> anyhow::Result<Outcome> {
         FormatArg::JsonSummary => OutputFormat::Json,
     };
     options.stream = args.stream;
+    options.registry = registry;
     options.year = args.year.or(options.year);
     if let Some(commit_every) = args.commit_every {
         options.commit_every = commit_every.max(1);
@@ -163,4 +184,26 @@ pub fn print_summary(summary: &IngestSummary) {
         summary.lines_read as f64 / seconds,
         megabytes / seconds,
     );
+    if let Some(registry) = &summary.registry {
+        for file in &registry.absent {
+            eprintln!("note: registry: {file} is absent: it counts as empty");
+        }
+        println!("{registry}");
+    }
+    let datasets = &summary.datasets;
+    if !summary.by_stream.contains_key(&Stream::Access) {
+        return;
+    }
+    match datasets.from {
+        DatasetSource::Folder => println!(
+            "datasets: {} file accesses got theirs from the registry folder",
+            datasets.filled
+        ),
+        DatasetSource::Snapshot => println!(
+            "datasets: {} file accesses got theirs from the newest registry snapshot in the store (commit {})",
+            datasets.filled,
+            datasets.snapshot_txn.unwrap_or_default()
+        ),
+        DatasetSource::None => {}
+    }
 }

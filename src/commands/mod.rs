@@ -7,6 +7,7 @@ pub mod generate;
 pub mod index;
 pub mod ingest;
 pub mod init;
+pub mod registry;
 pub mod review;
 pub mod search;
 pub mod spotcheck;

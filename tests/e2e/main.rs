@@ -7,6 +7,7 @@ mod common;
 mod crash;
 mod evidence;
 mod generate;
+mod registry;
 mod roundtrip;
 mod search;
 mod sql;

@@ -28,25 +28,29 @@ pub struct History {
 }
 
 impl History {
-    /// Reads the `registry` stream. A snapshot is the run of rows whose file
-    /// names do not repeat: ingest writes each registry file once per snapshot.
+    /// Reads the `registry` stream. A snapshot is the rows that share one
+    /// record time: ingest writes each snapshot in a commit of its own with
+    /// one time for all its rows, later than the previous snapshot's.
     pub fn load(store: &StoreReader) -> Result<History, ReadError> {
         let mut history = History::default();
-        let mut texts: BTreeMap<String, String> = BTreeMap::new();
-        let mut started: Option<(DateTime<Utc>, u64)> = None;
+        let mut current: Option<(DateTime<Utc>, u64, BTreeMap<String, String>)> = None;
         for record in store.records(Stream::Registry)? {
             let Event::Registry(row) = record.event else {
                 continue;
             };
-            if texts.contains_key(&row.file)
-                && let Some((recorded, first_seq)) = started.take()
+            let time = record.envelope.time;
+            if current
+                .as_ref()
+                .is_some_and(|(recorded, _, _)| *recorded != time)
+                && let Some((recorded, first_seq, texts)) = current.take()
             {
-                history.push(recorded, first_seq, std::mem::take(&mut texts));
+                history.push(recorded, first_seq, texts);
             }
-            started.get_or_insert((record.envelope.time, record.envelope.seq));
+            let (_, _, texts) =
+                current.get_or_insert_with(|| (time, record.envelope.seq, BTreeMap::new()));
             texts.insert(row.file, row.content);
         }
-        if let Some((recorded, first_seq)) = started {
+        if let Some((recorded, first_seq, texts)) = current {
             history.push(recorded, first_seq, texts);
         }
         Ok(history)

@@ -799,3 +799,38 @@ fn events_are_judged_against_the_registry_recorded_before_them() {
         4
     );
 }
+
+#[test]
+fn the_history_holds_each_ingested_snapshot_even_when_a_file_is_added() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path().join("store");
+    init_store(&root).unwrap();
+    let folder = dir.path().join("registry");
+    std::fs::create_dir(&folder).unwrap();
+    let config = Config::parse(CONFIG).unwrap();
+    let snapshot = |folder: &Path| {
+        let checked = vakt_ingest::RegistryFolder::read(folder)
+            .unwrap()
+            .check()
+            .unwrap();
+        let mut writer = StoreWriter::open(&root).unwrap();
+        let options = IngestOptions {
+            registry: Some(checked),
+            ..IngestOptions::from_config(&config)
+        };
+        ingest(&mut writer, &config, &[], &options, &mut |_| {}).unwrap();
+    };
+    // First people only, then datasets.toml (first in file order) is added.
+    std::fs::write(folder.join("people.toml"), PEOPLE).unwrap();
+    snapshot(&folder);
+    std::fs::write(folder.join("datasets.toml"), DATASETS).unwrap();
+    snapshot(&folder);
+    let reader = StoreReader::open(&root).unwrap();
+    let history = History::load(&reader).unwrap();
+    assert!(history.unreadable.is_empty(), "{:?}", history.unreadable);
+    assert_eq!(history.snapshots.len(), 2);
+    assert_eq!(history.snapshots[0].registry.datasets.len(), 0);
+    assert_eq!(history.snapshots[0].registry.people.len(), 5);
+    assert_eq!(history.snapshots[1].registry.datasets.len(), 2);
+    assert!(history.snapshots[0].recorded < history.snapshots[1].recorded);
+}

@@ -51,7 +51,9 @@ needle=$(probe '[n["text"] for n in g["needles"] if n["kind"]=="file"][0]')
 server=$(probe '[f["host"] for f in g["files"] if f["host"].startswith("ts")][0]')
 
 step init v init
-step ingest v ingest --output json "$logs"/*/
+hosts=()
+for dir in "$logs"/*/; do [ "$(basename "$dir")" = registry ] || hosts+=("$dir"); done
+step ingest v ingest --output json --registry "$logs/registry" "${hosts[@]}"
 step verify v verify
 step checkpoint v checkpoint
 step sql_user_day v sql --format json "SELECT time, seq, raw FROM sessions WHERE \"user\" = '$user' AND time >= TIMESTAMP '${day}T00:00:00Z' AND time < TIMESTAMP '${day}T00:00:00Z' + INTERVAL '1 day'"
@@ -75,5 +77,6 @@ step verify_bundle "$vakt" verify-bundle "$work/bundle"
 step verify_bundle_py python3 docs/verify_bundle.py "$work/bundle"
 step index_rebuild v index --rebuild
 step verify_after v verify
+step review v review --year 2025 --format json
 echo "store: $(du -sb "$store" | cut -f1) bytes; failures: $failures"
 [ "$failures" = 0 ]

@@ -49,9 +49,11 @@ generate_seconds=$(echo "$t1 - $t0" | bc -l)
 
 echo "== init + ingest into $store"
 "$vakt" --store "$store" init > /dev/null
-# The host folders only: $logs/vakt.toml is configuration, not a log.
+# The host folders are logs; vakt.toml is configuration, registry/ the registry.
+hosts=()
+for dir in "$logs"/*/; do [ "$(basename "$dir")" = registry ] || hosts+=("$dir"); done
 t0=$(now)
-"$vakt" --store "$store" --config "$logs/vakt.toml" ingest --output json "$logs"/*/ > "$work/ingest.json"
+"$vakt" --store "$store" --config "$logs/vakt.toml" ingest --output json --registry "$logs/registry" "${hosts[@]}" > "$work/ingest.json"
 t1=$(now)
 ingest_seconds=$(echo "$t1 - $t0" | bc -l)
 

@@ -32,6 +32,7 @@ mod day;
 mod emit;
 mod institute;
 mod plan;
+mod registry;
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -193,7 +194,10 @@ pub struct Summary {
     pub seconds: f64,
 }
 
-/// Writes the logs and `vakt.toml` into `out_dir` (new or empty).
+/// The folder of `out_dir` holding the registry files (`vakt ingest --registry`).
+pub const REGISTRY_DIR: &str = "registry";
+
+/// Writes the logs, `vakt.toml` and the registry into `out_dir` (new or empty).
 pub fn generate(config: &GeneratorConfig, out_dir: &Path) -> Result<Summary, GenerateError> {
     let started = Instant::now();
     if config.days == 0 {
@@ -249,6 +253,12 @@ pub fn generate(config: &GeneratorConfig, out_dir: &Path) -> Result<Summary, Gen
     let files = output.finish()?;
     let config_path = out_dir.join("vakt.toml");
     fs::write(&config_path, institute_config(config)).map_err(io_error(&config_path))?;
+    let registry_dir = out_dir.join(REGISTRY_DIR);
+    fs::create_dir_all(&registry_dir).map_err(io_error(&registry_dir))?;
+    for (name, text) in registry::registry_files(&inst, config.start, config.days) {
+        let path = registry_dir.join(name);
+        fs::write(&path, text).map_err(io_error(&path))?;
+    }
 
     let file_of = |at: Option<(usize, i64)>| {
         at.map(|(host, time)| {

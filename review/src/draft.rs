@@ -143,6 +143,15 @@ impl Draft {
         self
     }
 
+    /// Keeps the smallest value given for a key (local times sort as text).
+    pub fn earliest(&mut self, key: &'static str, value: String) -> &mut Draft {
+        let kept = self.facts.entry(key).or_insert_with(|| value.clone());
+        if value < *kept {
+            *kept = value;
+        }
+        self
+    }
+
     /// A kept value, or "?" (a statement never fails).
     pub fn get(&self, key: &str) -> &str {
         self.facts.get(key).map_or("?", String::as_str)

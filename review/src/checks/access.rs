@@ -10,7 +10,7 @@ use vakt_schemas::registry::dataset::path_in;
 use vakt_schemas::registry::{Kind, Registry, Scope};
 
 use crate::ReviewError;
-use crate::context::{Context, cite_dataset, cite_deletion, cite_person};
+use crate::context::{Context, cite_dataset, cite_deletion};
 use crate::draft::Drafts;
 use crate::finding::Check;
 use crate::rows::Rows;
@@ -114,24 +114,8 @@ pub fn check(
             continue;
         };
         let person = registry.person(user);
-        if let Some(person) = person
-            && let Some(end) = person.end
-            && time >= context.period.end_of_day(end)
-        {
-            drafts
-                .entry(Check::LeaverActivity, format!("user={user}"), |draft| {
-                    format!(
-                        "{} was active {} time(s) after leaving on {} (first {})",
-                        draft.subject_value(),
-                        draft.count(),
-                        draft.get("end"),
-                        draft.get("first")
-                    )
-                })
-                .record(Stream::Access, seq, time)
-                .registry(cite_person(user))
-                .fact("end", end)
-                .fact("first", context.local(time));
+        if let Some(person) = person {
+            super::leaver_activity(context, drafts, person, Stream::Access, seq, time);
         }
 
         match area.as_deref() {
@@ -306,7 +290,7 @@ fn after_deletion(
         .record(Stream::Access, seq, time)
         .registry(cite_dataset(dataset))
         .fact("day", day)
-        .fact("first", context.local(time));
+        .earliest("first", context.local(time));
     if let Some(date) = recorded {
         draft.registry(cite_deletion(dataset, date));
     }

@@ -40,7 +40,6 @@ pub fn check(
         };
         let registry = context.registry_at(time);
         let person = registry.person(user);
-        let when = context.local(time);
 
         if !context.covered(user, &[Scope::SecureZone], time) {
             let draft = drafts.entry(Check::UncoveredSession, format!("user={user}"), |draft| {
@@ -57,24 +56,7 @@ pub fn check(
         let Some(person) = person else {
             continue;
         };
-        if let Some(end) = person.end
-            && time >= context.period.end_of_day(end)
-        {
-            drafts
-                .entry(Check::LeaverActivity, format!("user={user}"), |draft| {
-                    format!(
-                        "{} was active {} time(s) after leaving on {} (first {})",
-                        draft.subject_value(),
-                        draft.count(),
-                        draft.get("end"),
-                        draft.get("first")
-                    )
-                })
-                .record(Stream::Sessions, seq, time)
-                .registry(cite_person(user))
-                .fact("end", end)
-                .fact("first", &when);
-        }
+        super::leaver_activity(context, drafts, person, Stream::Sessions, seq, time);
 
         let signed_in_time = person
             .declaration_signed

@@ -834,3 +834,38 @@ fn the_history_holds_each_ingested_snapshot_even_when_a_file_is_added() {
     assert_eq!(history.snapshots[1].registry.datasets.len(), 2);
     assert!(history.snapshots[0].recorded < history.snapshots[1].recorded);
 }
+
+#[test]
+fn a_store_that_does_not_verify_is_a_high_finding() {
+    let (dir, reader, config) = store(&[login("2025-03-03T08:00:00Z", "kari")]);
+    // Change one byte of the sessions segment, as an administrator might.
+    let manifest = reader.manifest(vakt_schemas::Stream::Sessions).unwrap();
+    let segment = manifest[0].entry.as_ref().unwrap().path.clone();
+    let path = dir.path().join("store").join(segment);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&path, bytes).unwrap();
+    let options = ReviewOptions {
+        year: 2025,
+        now: "2026-02-01T00:00:00Z".parse().unwrap(),
+        verify: true,
+    };
+    let review =
+        review_against(&reader, &config, &History::single(registry(&[])), &options).unwrap();
+    assert_eq!(review.integrity.verified, Some(false));
+    let broken = finding(&review, Check::StoreVerification, "store");
+    assert_eq!(broken.severity, Severity::High);
+    assert!(!broken.evidence.notes.is_empty());
+    assert!(
+        broken.evidence.notes[0].starts_with("sessions: "),
+        "{:?}",
+        broken.evidence.notes
+    );
+    let barriers = review
+        .areas
+        .iter()
+        .find(|area| area.area == Area::D)
+        .unwrap();
+    assert_eq!(barriers.verdict, "failed");
+}

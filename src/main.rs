@@ -43,6 +43,7 @@ enum Command {
     Demo(commands::demo::DemoArgs),
     Generate(commands::generate::GenerateArgs),
     Review(commands::review::ReviewArgs),
+    Report(commands::report::ReportArgs),
     Registry(commands::registry::RegistryArgs),
 }
 
@@ -72,6 +73,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => commands::demo::run(&cli.global, args),
         Command::Generate(args) => commands::generate::run(&cli.global, args),
         Command::Review(args) => commands::review::run(&cli.global, args),
+        Command::Report(args) => commands::report::run(&cli.global, args),
         Command::Registry(args) => commands::registry::run(&cli.global, args),
     };
     match result {

@@ -25,15 +25,23 @@ pub struct GlobalArgs {
 impl GlobalArgs {
     /// The configuration: the file given, else ./vakt.toml, else defaults.
     pub fn load_config(&self) -> anyhow::Result<Config> {
-        let path = match &self.config {
-            Some(path) => path.clone(),
-            None if Path::new(DEFAULT_CONFIG).exists() => PathBuf::from(DEFAULT_CONFIG),
-            None => return Ok(Config::default()),
+        let Some(path) = self.config_file() else {
+            return Ok(Config::default());
         };
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read the configuration {}", path.display()))?;
         Config::parse(&text)
             .with_context(|| format!("configuration {} is not valid", path.display()))
+    }
+
+    /// The configuration file read: the one given, else ./vakt.toml when it
+    /// exists; `None` when the built-in defaults are used.
+    pub fn config_file(&self) -> Option<PathBuf> {
+        match &self.config {
+            Some(path) => Some(path.clone()),
+            None if Path::new(DEFAULT_CONFIG).exists() => Some(PathBuf::from(DEFAULT_CONFIG)),
+            None => None,
+        }
     }
 
     /// The store directory.

@@ -8,6 +8,7 @@ pub mod index;
 pub mod ingest;
 pub mod init;
 pub mod registry;
+pub mod report;
 pub mod review;
 pub mod search;
 pub mod spotcheck;

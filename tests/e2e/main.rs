@@ -8,6 +8,7 @@ mod crash;
 mod evidence;
 mod generate;
 mod registry;
+mod report;
 mod roundtrip;
 mod search;
 mod sql;

@@ -1,0 +1,391 @@
+//! The document the template lays out: the review put into the shape of the
+//! pages, with every time already in the institute's zone and every date
+//! already written in the document's language, so the template only
+//! arranges text. Serialised as `/review.json`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde_json::{Value, json};
+use vakt_review::{Check, Finding, Review, Severity};
+
+use crate::anchors::{self, Anchors};
+use crate::previous::Previous;
+use crate::{Language, RenderOptions, ReportError};
+
+/// Notes shown per finding; the rest are counted.
+const NOTES_SHOWN: usize = 12;
+
+/// The date of the document: the one given, else the local day of the cutoff.
+pub fn document_date(review: &Review, options: &RenderOptions) -> NaiveDate {
+    options
+        .date
+        .unwrap_or_else(|| review.period.day_of(review.period.cutoff))
+}
+
+/// The whole document as JSON.
+pub fn document(review: &Review, options: &RenderOptions) -> Result<Value, ReportError> {
+    let language = options.language;
+    let zone = review.period.zone;
+    let local = |time: DateTime<Utc>| local_time(zone, time);
+    let first_day = review.period.day_of(review.period.start);
+    let last_day = review
+        .period
+        .day_of(review.period.cutoff - Duration::microseconds(1));
+    let date = document_date(review, options);
+
+    let areas: Vec<Value> = review
+        .areas
+        .iter()
+        .map(|area| {
+            json!({
+                "letter": area.area.letter(),
+                "title": area.title,
+                "verdict": area.verdict,
+                "counts": severity_counts(&area.counts),
+                "total": area.findings.len(),
+                "checks": area.checks.iter().map(|check| json!({
+                    "id": check.check,
+                    "clause": check.clause,
+                    "severity": check.severity,
+                    "verifies": check.verifies,
+                    "findings": check.findings,
+                })).collect::<Vec<_>>(),
+                "findings": area.findings.iter().map(|finding| finding_view(finding, zone, language)).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+
+    let anchors = match &options.anchors {
+        Some(anchors) => anchors.clone(),
+        None => anchors::unchecked(review),
+    };
+    let streams = streams_view(review, options, &anchors);
+
+    let silent: Vec<Value> = review
+        .areas
+        .iter()
+        .flat_map(|area| &area.findings)
+        .filter(|finding| finding.check == Check::SilentSource.id())
+        .map(|finding| {
+            json!({
+                "host": finding.subject.trim_start_matches("host="),
+                "gaps": finding.evidence.notes,
+            })
+        })
+        .collect();
+    let days_without_logs: Vec<&String> = review
+        .areas
+        .iter()
+        .flat_map(|area| &area.findings)
+        .filter(|finding| finding.check == Check::DaysWithoutLogs.id())
+        .flat_map(|finding| &finding.evidence.notes)
+        .collect();
+
+    let spot = &review.spot_checks;
+    let spot_checks = json!({
+        "draws": spot.draws,
+        "items_drawn": spot.items_drawn,
+        "items_checked": spot.items_checked,
+        "findings": spot.findings.iter().map(|finding| json!({
+            "draw": finding.draw,
+            "stream": finding.stream,
+            "item": finding.item,
+            "finding": finding.finding,
+        })).collect::<Vec<_>>(),
+        "by_draw": spot.by_draw.iter().map(|draw| json!({
+            "draw": draw.draw,
+            "drawn_at": local(draw.drawn_at),
+            "drawn_by": draw.drawn_by,
+            "stream": draw.stream,
+            "items": draw.items,
+            "checked": draw.checked,
+            "findings": draw.findings,
+        })).collect::<Vec<_>>(),
+    });
+
+    let registry = &review.registry;
+    let all_checks: Vec<Value> = Check::ALL
+        .iter()
+        .map(|check| {
+            json!({
+                "id": check.id(),
+                "area": check.area().letter(),
+                "clause": check.clause(),
+                "severity": check.severity(),
+                "verifies": check.describe(),
+            })
+        })
+        .collect();
+
+    let changes = options
+        .previous
+        .as_ref()
+        .map(|previous| changes(review, previous));
+
+    Ok(json!({
+        "lang": language.code(),
+        "institute": review.institute,
+        "year": review.period.year,
+        "zone": zone.name(),
+        "date": long_date(date, language),
+        "date_iso": date.to_string(),
+        "period": {
+            "from": long_date(first_day, language),
+            "to": long_date(last_day, language),
+            "cutoff": local(review.period.cutoff),
+            "complete": review.period.cutoff >= review.period.end,
+        },
+        "vakt_version": review.vakt_version,
+        "renderer_version": env!("CARGO_PKG_VERSION"),
+        "config_digest": options.config_digest,
+        "verified": review.integrity.verified,
+        "problems": review.integrity.problems,
+        "key_fingerprint": anchors.key_fingerprint.clone().or_else(|| review.integrity.key_fingerprint.clone()),
+        "key_problem": anchors.key_problem,
+        "registry": {
+            "snapshots": registry.snapshots,
+            "first_recorded": registry.first_recorded.map(local),
+            "last_recorded": registry.last_recorded.map(local),
+            "datasets": registry.datasets,
+            "people": registry.people,
+            "grants": registry.grants,
+            "deletions": registry.deletions,
+            "unreadable": registry.unreadable.len(),
+        },
+        "totals": severity_counts(&review.totals),
+        "total": review.totals.values().sum::<usize>(),
+        "areas": areas,
+        "spot_checks": spot_checks,
+        "streams": streams,
+        "silent": silent,
+        "days_without_logs": days_without_logs,
+        "figures": options.figures,
+        "changes": changes,
+        "all_checks": all_checks,
+    }))
+}
+
+fn severity_counts(counts: &BTreeMap<Severity, usize>) -> Value {
+    let count = |severity| counts.get(&severity).copied().unwrap_or(0);
+    json!({
+        "high": count(Severity::High),
+        "medium": count(Severity::Medium),
+        "low": count(Severity::Low),
+    })
+}
+
+fn finding_view(finding: &Finding, zone: Tz, language: Language) -> Value {
+    let records: Vec<Value> = finding
+        .evidence
+        .records
+        .iter()
+        .map(|(stream, records)| {
+            json!({
+                "stream": stream.name(),
+                "count": records.count,
+                "first": local_time(zone, records.first),
+                "last": local_time(zone, records.last),
+                "seqs": seq_ranges(&records.seqs),
+                "more": records.count.saturating_sub(records.seqs.len() as u64),
+            })
+        })
+        .collect();
+    let notes = &finding.evidence.notes;
+    json!({
+        "check": finding.check,
+        "clause": finding.clause,
+        "severity": finding.severity,
+        "subject": finding.subject,
+        "statement": finding.statement,
+        "records": records,
+        "registry": finding.evidence.registry,
+        "notes": notes.iter().take(NOTES_SHOWN).collect::<Vec<_>>(),
+        "notes_more": notes.len().saturating_sub(NOTES_SHOWN),
+        "lang": language.code(),
+    })
+}
+
+/// Sequence numbers written as ranges: `4, 7-9, 12`.
+pub fn seq_ranges(seqs: &[u64]) -> String {
+    let mut sorted = seqs.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut parts: Vec<String> = Vec::new();
+    let mut index = 0;
+    while index < sorted.len() {
+        let start = sorted[index];
+        let mut end = start;
+        while index + 1 < sorted.len() && sorted[index + 1] == end + 1 {
+            index += 1;
+            end = sorted[index];
+        }
+        parts.push(if end == start {
+            start.to_string()
+        } else {
+            format!("{start}\u{2013}{end}")
+        });
+        index += 1;
+    }
+    parts.join(", ")
+}
+
+fn streams_view(review: &Review, options: &RenderOptions, anchors: &Anchors) -> Vec<Value> {
+    let zone = review.period.zone;
+    review
+        .integrity
+        .streams
+        .iter()
+        .map(|state| {
+            let name = state.stream.name();
+            let anchor = anchors.streams.iter().find(|anchor| anchor.stream == name);
+            let days = options
+                .figures
+                .as_ref()
+                .and_then(|figures| figures.days_covered.get(name).copied());
+            json!({
+                "stream": name,
+                "records": state.records,
+                "root": state.root,
+                "oldest": state.oldest.map(|time| local_time(zone, time)),
+                "newest": state.newest.map(|time| local_time(zone, time)),
+                "days_covered": days,
+                "checkpoint": anchor.and_then(|anchor| anchor.checkpoint.clone()),
+                "consistency": anchor.and_then(|anchor| anchor.since_previous.clone()),
+            })
+        })
+        .collect()
+}
+
+/// What changed since last year's review.
+fn changes(review: &Review, previous: &Previous) -> Value {
+    let key = |check: &str, subject: &str| (check.to_string(), subject.to_string());
+    let now: BTreeMap<(String, String), (&str, Severity)> = review
+        .areas
+        .iter()
+        .flat_map(|area| &area.findings)
+        .map(|finding| {
+            (
+                key(finding.check, &finding.subject),
+                (finding.area.letter(), finding.severity),
+            )
+        })
+        .collect();
+    let before: BTreeMap<(String, String), (String, String)> = previous
+        .findings()
+        .map(|(area, finding)| {
+            (
+                key(&finding.check, &finding.subject),
+                (area.to_string(), finding.severity.clone()),
+            )
+        })
+        .collect();
+    let new: Vec<Value> = now
+        .iter()
+        .filter(|(key, _)| !before.contains_key(*key))
+        .map(|((check, subject), (area, severity))| {
+            json!({"area": area, "check": check, "subject": subject, "severity": severity})
+        })
+        .collect();
+    let resolved: Vec<Value> = before
+        .iter()
+        .filter(|(key, _)| !now.contains_key(*key))
+        .map(|((check, subject), (area, severity))| {
+            json!({"area": area, "check": check, "subject": subject, "severity": severity})
+        })
+        .collect();
+    let recurring = now.keys().filter(|key| before.contains_key(*key)).count();
+    let areas: Vec<Value> = review
+        .areas
+        .iter()
+        .map(|area| {
+            let letter = area.area.letter();
+            let last = previous.area(letter);
+            json!({
+                "letter": letter,
+                "verdict_before": last.map(|area| area.verdict.clone()),
+                "verdict_now": area.verdict,
+                "before": last.map(|area| area.findings.len()),
+                "now": area.findings.len(),
+            })
+        })
+        .collect();
+    let streams: Vec<Value> = review
+        .integrity
+        .streams
+        .iter()
+        .map(|state| {
+            let name = state.stream.name();
+            json!({
+                "stream": name,
+                "before": previous.records(name),
+                "now": state.records,
+            })
+        })
+        .collect();
+    let streams_seen: BTreeSet<&str> = previous.streams().collect();
+    json!({
+        "year": previous.year,
+        "institute": previous.institute,
+        "same_institute": previous.institute == review.institute,
+        "totals_before": {
+            "high": previous.total("high"),
+            "medium": previous.total("medium"),
+            "low": previous.total("low"),
+        },
+        "total_before": previous.finding_count(),
+        "areas": areas,
+        "new": new,
+        "resolved": resolved,
+        "recurring": recurring,
+        "streams": streams,
+        "streams_with_checkpoint": streams_seen.len(),
+    })
+}
+
+/// A time in the zone: `2025-03-14 09:12`.
+pub fn local_time(zone: Tz, time: DateTime<Utc>) -> String {
+    time.with_timezone(&zone)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+const MONTHS_NB: [&str; 12] = [
+    "januar",
+    "februar",
+    "mars",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "desember",
+];
+
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// A date written out: `1. januar 2026` or `1 January 2026`.
+pub fn long_date(date: NaiveDate, language: Language) -> String {
+    let month = date.month0() as usize;
+    match language {
+        Language::Nb => format!("{}. {} {}", date.day(), MONTHS_NB[month], date.year()),
+        Language::En => format!("{} {} {}", date.day(), MONTHS_EN[month], date.year()),
+    }
+}

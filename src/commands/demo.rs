@@ -15,7 +15,7 @@ use crate::commands::verify::print_report;
 use crate::settings::GlobalArgs;
 
 /// The sample institute's logs and configuration, built into the binary.
-const SAMPLE_FILES: [(&str, &[u8]); 6] = [
+const SAMPLE_FILES: [(&str, &[u8]); 7] = [
     ("vakt.toml", include_bytes!("../../sample-logs/vakt.toml")),
     (
         "logs/ts1/auth.log",
@@ -28,6 +28,10 @@ const SAMPLE_FILES: [(&str, &[u8]); 6] = [
     (
         "logs/fs1/samba-audit.log",
         include_bytes!("../../sample-logs/logs/fs1/samba-audit.log"),
+    ),
+    (
+        "logs/fs1/print.jsonl",
+        include_bytes!("../../sample-logs/logs/fs1/print.jsonl"),
     ),
     (
         "logs/fw-ext/kern.log",
@@ -44,10 +48,11 @@ const MARKER: &str = ".vakt-demo";
 
 /// Build a store from the built-in sample institute and verify it.
 ///
-/// Writes the sample logs (four weeks of a small institute: sshd sessions,
-/// two firewalls, Samba file access) and their vakt.toml into DIR, creates a
-/// store in DIR/store, ingests the logs and verifies the store. A folder made
-/// by an earlier demo is replaced; any other existing folder is left alone.
+/// Writes the sample logs (the year 2025 of a small institute: sshd
+/// sessions, two firewalls, Samba file access, print jobs) and their
+/// vakt.toml into DIR, creates a store in DIR/store, ingests the logs and
+/// verifies the store. A folder made by an earlier demo is replaced; any
+/// other existing folder is left alone.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Where to put the demo.
@@ -93,6 +98,7 @@ pub fn run(_global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Outcome> {
     let report = verify(&store, None);
     print_report(&report);
     println!();
+    crate::commands::report::write_demo_review(&args.dir, &store_dir, &config, &report)?;
     println!(
         "the demo store is at {}; look at it with",
         store_dir.display()

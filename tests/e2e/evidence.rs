@@ -48,9 +48,9 @@ fn a_timeline_lists_one_users_actions_across_streams_in_time_order_and_is_audite
         "--user",
         "kari",
         "--from",
-        "2026-03-10",
+        "2025-03-12",
         "--to",
-        "2026-03-10",
+        "2025-03-12",
         "--format",
         "json",
     ]));
@@ -75,8 +75,8 @@ fn a_timeline_lists_one_users_actions_across_streams_in_time_order_and_is_audite
     for row in rows.iter().filter(|row| row["stream"] != "firewall") {
         assert_eq!(row["user"], "kari");
         assert!(
-            row["time"].as_str().unwrap() >= "2026-03-09T23:00:00"
-                && row["time"].as_str().unwrap() < "2026-03-10T23:00:00"
+            row["time"].as_str().unwrap() >= "2025-03-11T23:00:00"
+                && row["time"].as_str().unwrap() < "2025-03-12T23:00:00"
         );
     }
     let audit = audit_commands(&store);
@@ -97,9 +97,9 @@ fn spot_check_draws_are_reproducible_recorded_and_listed() {
         "--n",
         "5",
         "--from",
-        "2026-03-09",
+        "2025-03-10",
         "--to",
-        "2026-03-13",
+        "2025-03-14",
         "--format",
         "json",
     ]));
@@ -122,9 +122,9 @@ fn spot_check_draws_are_reproducible_recorded_and_listed() {
         "--n",
         "5",
         "--from",
-        "2026-03-09",
+        "2025-03-10",
         "--to",
-        "2026-03-13",
+        "2025-03-14",
         "--format",
         "json",
     ]));

@@ -15,7 +15,7 @@ use crate::previous::Previous;
 use crate::{Language, RenderOptions, ReportError};
 
 /// Notes shown per finding; the rest are counted.
-const NOTES_SHOWN: usize = 12;
+const NOTES_SHOWN: usize = 6;
 
 /// The date of the document: the one given, else the local day of the cutoff.
 pub fn document_date(review: &Review, options: &RenderOptions) -> NaiveDate {
@@ -69,9 +69,18 @@ pub fn document(review: &Review, options: &RenderOptions) -> Result<Value, Repor
         .flat_map(|area| &area.findings)
         .filter(|finding| finding.check == Check::SilentSource.id())
         .map(|finding| {
+            let gaps: Vec<Value> = finding
+                .evidence
+                .notes
+                .iter()
+                .map(|note| gap(note))
+                .collect();
+            let longest = gaps.iter().filter_map(|gap| gap["hours"].as_u64()).max();
             json!({
                 "host": finding.subject.trim_start_matches("host="),
-                "gaps": finding.evidence.notes,
+                "times": gaps.len(),
+                "longest": longest,
+                "gaps": gaps,
             })
         })
         .collect();
@@ -192,7 +201,28 @@ fn finding_view(finding: &Finding, zone: Tz, language: Language) -> Value {
             })
         })
         .collect();
-    let notes = &finding.evidence.notes;
+    let hours = match language {
+        Language::Nb => "t",
+        Language::En => "h",
+    };
+    let notes: Vec<String> = finding
+        .evidence
+        .notes
+        .iter()
+        .map(|note| {
+            let gap = gap(note);
+            match (
+                gap["from"].as_str(),
+                gap["to"].as_str(),
+                gap["hours"].as_u64(),
+            ) {
+                (Some(from), Some(to), Some(count)) => {
+                    format!("{from} \u{2192} {to} ({count} {hours})")
+                }
+                _ => note.clone(),
+            }
+        })
+        .collect();
     json!({
         "check": finding.check,
         "clause": finding.clause,
@@ -205,6 +235,23 @@ fn finding_view(finding: &Finding, zone: Tz, language: Language) -> Value {
         "notes_more": notes.len().saturating_sub(NOTES_SHOWN),
         "lang": language.code(),
     })
+}
+
+/// A silent source's gap, from the review's note `silent from A to B (N
+/// hours)`; a note in another form is kept as text.
+fn gap(note: &str) -> Value {
+    let parsed = note
+        .strip_prefix("silent from ")
+        .and_then(|rest| rest.split_once(" to "))
+        .and_then(|(from, rest)| {
+            let (to, hours) = rest.split_once(" (")?;
+            let hours: u64 = hours.strip_suffix(" hours)")?.parse().ok()?;
+            Some((from, to, hours))
+        });
+    match parsed {
+        Some((from, to, hours)) => json!({"from": from, "to": to, "hours": hours}),
+        None => json!({"text": note}),
+    }
 }
 
 /// Sequence numbers written as ranges: `4, 7-9, 12`.

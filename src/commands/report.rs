@@ -231,3 +231,48 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     }
     result.with_context(|| format!("cannot write {}", path.display()))
 }
+
+/// `vakt demo`'s last step: the review of the sample year (the year of the
+/// newest session, firewall or access record, in the institute's zone) as
+/// DIR/review-YEAR.pdf. Prints where it is; does nothing for an empty store.
+pub fn write_demo_review(
+    dir: &Path,
+    store_dir: &Path,
+    config: &Config,
+    verified: &vakt_query::VerifyReport,
+) -> anyhow::Result<Option<PathBuf>> {
+    use chrono::Datelike;
+    use vakt_schemas::Stream;
+
+    let zone = config.time_zone()?;
+    let Some(newest) = verified
+        .streams
+        .iter()
+        .filter(|stream| {
+            matches!(
+                stream.stream,
+                Stream::Sessions | Stream::Firewall | Stream::Access
+            )
+        })
+        .filter_map(|stream| stream.last_time)
+        .max()
+    else {
+        return Ok(None);
+    };
+    let year = newest.with_timezone(&zone).year();
+    let config_bytes = fs::read(dir.join("vakt.toml")).ok();
+    let report = make_report(ReportJob {
+        store_dir,
+        config,
+        config_bytes: config_bytes.as_deref(),
+        year,
+        language: Language::Nb,
+        previous: None,
+        verify: true,
+        date: None,
+    })?;
+    let path = dir.join(format!("review-{year}.pdf"));
+    write_atomically(&path, &report.rendered.pdf)?;
+    print_written(&path, &report);
+    Ok(Some(path))
+}

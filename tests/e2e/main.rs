@@ -9,6 +9,7 @@ mod evidence;
 mod generate;
 mod registry;
 mod report;
+mod review;
 mod roundtrip;
 mod search;
 mod sql;

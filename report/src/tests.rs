@@ -444,3 +444,27 @@ fn sequence_numbers_are_written_as_ranges() {
         "1\u{2013}3, 5, 7\u{2013}9"
     );
 }
+
+#[test]
+fn last_years_review_reads_from_the_review_or_the_report_data() {
+    let fixture = fixture();
+    let review = serde_json::to_value(&fixture.review).expect("JSON");
+    let plain = Previous::from_json(review.to_string().as_bytes()).expect("the review");
+    let wrapped = Previous::from_json(json!({ "review": review }).to_string().as_bytes())
+        .expect("the report's data");
+    for previous in [plain, wrapped] {
+        assert_eq!(previous.year, 2025);
+        assert_eq!(
+            previous.finding_count(),
+            fixture
+                .review
+                .areas
+                .iter()
+                .map(|area| area.findings.len())
+                .sum::<usize>()
+        );
+        assert!(previous.checkpoint("sessions").is_some());
+    }
+    assert!(Previous::from_json(b"{}").is_err());
+    assert!(Previous::from_json(b"not json").is_err());
+}

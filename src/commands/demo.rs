@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::Args;
-use vakt_ingest::{IngestOptions, StoreWriter, ingest, init_store};
+use vakt_ingest::{IngestOptions, RegistryFolder, StoreWriter, ingest, init_store};
 use vakt_query::{StoreReader, verify};
 use vakt_schemas::config::Config;
 
@@ -14,8 +14,8 @@ use crate::commands::ingest::print_summary;
 use crate::commands::verify::print_report;
 use crate::settings::GlobalArgs;
 
-/// The sample institute's logs and configuration, built into the binary.
-const SAMPLE_FILES: [(&str, &[u8]); 7] = [
+/// The sample institute's logs, registry and configuration, built into the binary.
+const SAMPLE_FILES: [(&str, &[u8]); 11] = [
     ("vakt.toml", include_bytes!("../../sample-logs/vakt.toml")),
     (
         "logs/ts1/auth.log",
@@ -41,6 +41,22 @@ const SAMPLE_FILES: [(&str, &[u8]); 7] = [
         "logs/fw-sec/kern.log",
         include_bytes!("../../sample-logs/logs/fw-sec/kern.log"),
     ),
+    (
+        "registry/datasets.toml",
+        include_bytes!("../../sample-logs/registry/datasets.toml"),
+    ),
+    (
+        "registry/people.toml",
+        include_bytes!("../../sample-logs/registry/people.toml"),
+    ),
+    (
+        "registry/authorizations.toml",
+        include_bytes!("../../sample-logs/registry/authorizations.toml"),
+    ),
+    (
+        "registry/deletions.toml",
+        include_bytes!("../../sample-logs/registry/deletions.toml"),
+    ),
 ];
 
 /// Marks a folder as made by `vakt demo`, so a later demo may replace it.
@@ -49,10 +65,10 @@ const MARKER: &str = ".vakt-demo";
 /// Build a store from the built-in sample institute and verify it.
 ///
 /// Writes the sample logs (the year 2025 of a small institute: sshd
-/// sessions, two firewalls, Samba file access, print jobs) and their
-/// vakt.toml into DIR, creates a store in DIR/store, ingests the logs and
-/// verifies the store. A folder made by an earlier demo is replaced; any
-/// other existing folder is left alone.
+/// sessions, two firewalls, Samba file access, print jobs), their registry
+/// and vakt.toml into DIR, creates a store in DIR/store, ingests the logs
+/// with the registry and verifies the store. A folder made by an earlier
+/// demo is replaced; any other existing folder is left alone.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Where to put the demo.
@@ -83,7 +99,11 @@ pub fn run(_global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Outcome> {
     let mut writer = StoreWriter::open(&store_dir)?;
     let hook = crate::commands::index::open_hook(&writer)?;
     writer.set_hook(Box::new(hook))?;
-    let options = IngestOptions::from_config(&config);
+    let mut options = IngestOptions::from_config(&config);
+    let registry = RegistryFolder::read(&args.dir.join("registry"))?
+        .check()
+        .context("the built-in sample registry is invalid")?;
+    options.registry = Some(registry);
     let summary = ingest(
         &mut writer,
         &config,

@@ -17,6 +17,38 @@ use crate::{Language, RenderOptions, ReportError};
 /// Notes shown per finding; the rest are counted.
 const NOTES_SHOWN: usize = 6;
 
+/// A check with more findings than this gets one line per finding.
+const COMPACT_FROM: usize = 16;
+
+/// Sequence numbers shown on a finding's line.
+const SEQS_SHORT: usize = 4;
+
+/// The findings of an area grouped by check, in their order; a check with
+/// many findings is marked `compact`.
+fn groups(findings: &[Finding], zone: Tz, language: Language) -> Vec<Value> {
+    let mut groups: Vec<(&str, Vec<&Finding>)> = Vec::new();
+    for finding in findings {
+        match groups.last_mut() {
+            Some((check, members)) if *check == finding.check => members.push(finding),
+            _ => groups.push((finding.check, vec![finding])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(check, members)| {
+            let first = members[0];
+            json!({
+                "check": check,
+                "clause": first.clause,
+                "severity": first.severity,
+                "count": members.len(),
+                "compact": members.len() >= COMPACT_FROM,
+                "findings": members.iter().map(|finding| finding_view(finding, zone, language)).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
+}
+
 /// The date of the document: the one given, else the local day of the cutoff.
 pub fn document_date(review: &Review, options: &RenderOptions) -> NaiveDate {
     options
@@ -53,6 +85,7 @@ pub fn document(review: &Review, options: &RenderOptions) -> Result<Value, Repor
                     "findings": check.findings,
                 })).collect::<Vec<_>>(),
                 "findings": area.findings.iter().map(|finding| finding_view(finding, zone, language)).collect::<Vec<_>>(),
+                "groups": groups(&area.findings, zone, language),
             })
         })
         .collect();
@@ -197,6 +230,7 @@ fn finding_view(finding: &Finding, zone: Tz, language: Language) -> Value {
                 "first": local_time(zone, records.first),
                 "last": local_time(zone, records.last),
                 "seqs": seq_ranges(&records.seqs),
+                "seqs_short": seq_ranges(&records.seqs[..records.seqs.len().min(SEQS_SHORT)]),
                 "more": records.count.saturating_sub(records.seqs.len() as u64),
             })
         })

@@ -468,3 +468,31 @@ fn last_years_review_reads_from_the_review_or_the_report_data() {
     assert!(Previous::from_json(b"{}").is_err());
     assert!(Previous::from_json(b"not json").is_err());
 }
+
+#[test]
+fn a_check_with_many_findings_has_a_line_for_each() {
+    let dir = TempDir::new().expect("temporary folder");
+    let root = dir.path().join("store");
+    init_store(&root).expect("init the store");
+    let config = Config::parse(CONFIG).expect("the test configuration");
+    let events: Vec<Json> = (1..=20)
+        .map(|user| login("2025-05-05T08:00:00Z", &format!("guest{user:02}"), true))
+        .collect();
+    ingest_events(&root, dir.path(), "guests.jsonl", &events, &config);
+    let reader = StoreReader::open(&root).expect("open");
+    let review = review_2025(&reader, &config);
+    let options = RenderOptions {
+        language: Language::En,
+        figures: Some(figures(&reader, &review.period).expect("figures")),
+        anchors: Some(anchors(&reader, &review, None).expect("anchors")),
+        ..RenderOptions::default()
+    };
+    let text = squeeze(&pdf_text(&render(&review, &options).expect("render")));
+    assert!(text.contains("20 findings of the same kind"), "{text}");
+    for user in 1..=20 {
+        assert!(
+            text.contains(&format!("user=guest{user:02}")),
+            "guest{user:02}"
+        );
+    }
+}

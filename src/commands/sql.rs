@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use vakt_query::StoreReader;
-use vakt_query::sql::{SessionOptions, SqlSession, write_csv, write_json, write_table};
+use vakt_query::sql::{
+    QueryResult, SessionOptions, SqlSession, write_csv, write_json, write_table,
+};
 
 use crate::Outcome;
 use crate::settings::GlobalArgs;
@@ -110,18 +112,28 @@ pub fn run(global: &GlobalArgs, args: SqlArgs) -> anyhow::Result<Outcome> {
         Some(result.rows as u64),
         None,
     )?;
+    print_result(&result, args.format, time_zone, "result")
+}
+
+/// Prints query rows to stdout in the chosen format. A reader that stops
+/// early (`| head`) is not an error.
+pub fn print_result(
+    result: &QueryResult,
+    format: SqlFormat,
+    time_zone: chrono_tz::Tz,
+    what: &str,
+) -> anyhow::Result<Outcome> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let printed = match args.format {
-        SqlFormat::Table => write_table(&mut out, &result, time_zone),
-        SqlFormat::Json => write_json(&mut out, &result),
-        SqlFormat::Csv => write_csv(&mut out, &result),
+    let printed = match format {
+        SqlFormat::Table => write_table(&mut out, result, time_zone),
+        SqlFormat::Json => write_json(&mut out, result),
+        SqlFormat::Csv => write_csv(&mut out, result),
     }
     .and_then(|()| out.flush());
     match printed {
-        // A reader that stops early (`| head`) is not an error.
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(Outcome::Success),
-        Err(error) => Err(anyhow::anyhow!("cannot print the result: {error}")),
+        Err(error) => Err(anyhow::anyhow!("cannot print the {what}: {error}")),
         Ok(()) => Ok(Outcome::Success),
     }
 }

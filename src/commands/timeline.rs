@@ -1,14 +1,12 @@
 //! `vakt timeline`
 
-use std::io::{self, Write};
-
 use clap::{ArgGroup, Args};
 use vakt_query::StoreReader;
-use vakt_query::sql::{SessionOptions, SqlSession, write_csv, write_json, write_table};
+use vakt_query::sql::{SessionOptions, SqlSession};
 use vakt_query::timeline::{Subject, timeline};
 
 use crate::Outcome;
-use crate::commands::sql::SqlFormat;
+use crate::commands::sql::{SqlFormat, print_result};
 use crate::settings::{GlobalArgs, parse_window};
 use crate::usage::record_use;
 
@@ -108,17 +106,5 @@ pub fn run(global: &GlobalArgs, args: TimelineArgs) -> anyhow::Result<Outcome> {
         Some(result.rows as u64),
         None,
     )?;
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    let printed = match args.format {
-        SqlFormat::Table => write_table(&mut out, &result, time_zone),
-        SqlFormat::Json => write_json(&mut out, &result),
-        SqlFormat::Csv => write_csv(&mut out, &result),
-    }
-    .and_then(|()| out.flush());
-    match printed {
-        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(Outcome::Success),
-        Err(error) => Err(anyhow::anyhow!("cannot print the timeline: {error}")),
-        Ok(()) => Ok(Outcome::Success),
-    }
+    print_result(&result, args.format, time_zone, "timeline")
 }

@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use anyhow::Context;
-use vakt_ingest::append_audit;
-use vakt_ingest::audit::os_user;
+use vakt_store::append_audit;
+use vakt_store::audit::os_user;
 use vakt_schemas::AuditEvent;
 
 /// Appends a use to the audit stream and returns its sequence number. A

@@ -28,9 +28,10 @@ use vakt_schemas::{Event, QuarantineEvent, Stream};
 use crate::enrich::{enrich, fill_dataset};
 use crate::lines::{Line, LineReader};
 use crate::parse::{Format, LineParser, ParseContext, Parsed};
-use crate::registry::{CheckedRegistry, RegistrySummary, newest_snapshot, record_snapshot};
+use crate::registry::{CheckedRegistry, RegistrySummary, record_snapshot};
 use crate::source::{InputFile, InputProblem, expand_inputs, inspect};
-use crate::writer::{PendingRecord, StoreWriter, WriteError};
+use vakt_store::snapshot::newest_snapshot;
+use vakt_store::{PendingRecord, ReadError, StoreWriter, WriteError};
 
 /// The path that means standard input.
 pub const STDIN: &str = "-";
@@ -139,6 +140,8 @@ impl IngestSummary {
 pub enum IngestError {
     #[error(transparent)]
     Write(#[from] WriteError),
+    #[error(transparent)]
+    Read(#[from] ReadError),
     #[error("configuration: {0}")]
     Config(#[from] vakt_schemas::config::ConfigError),
     #[error(
@@ -244,7 +247,7 @@ fn stored_registry(
     writer: &StoreWriter,
     summary: &mut IngestSummary,
 ) -> Result<Option<Registry>, IngestError> {
-    let Some(snapshot) = newest_snapshot(writer.root(), writer.head())? else {
+    let Some(snapshot) = newest_snapshot(&writer.reader())? else {
         return Ok(None);
     };
     match snapshot.registry() {

@@ -15,37 +15,21 @@
 //! folder that [`Registry::parse`] accepts, and only it can be snapshotted.
 //!
 //! "Changed" means that the set of (file, digest) differs from that of the
-//! newest snapshot in the store. That snapshot is found by reading the
-//! store, not from a copy of its digests kept elsewhere: the `registry`
-//! stream is written only here (log lines cannot carry registry events, see
-//! `parse/jsonl.rs`), one commit per snapshot, so the newest snapshot is
-//! the records of the last commit (txn) that the stream's committed
-//! manifest lists. [`newest_snapshot`] reads only the manifest lines `HEAD`
-//! commits, only the segments of that last commit, and checks each
-//! segment's SHA-256 against its manifest entry before trusting it; the
-//! registry is a few small files, so this costs little per ingest. Keeping
-//! the digests in `HEAD` instead would be a second record of the same fact,
-//! in another format to specify, that could disagree with the stream. This
-//! small reader lives here rather than in `vakt-query` because data flows
-//! ingest -> store <- query: the writer does not depend on the reader.
+//! newest snapshot in the store (`vakt_store::snapshot`), read from the
+//! store itself rather than from a copy of its digests kept elsewhere.
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::fs::{self, File};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use vakt_schemas::arrow::batch_to_rows;
-use vakt_schemas::head::Head;
-use vakt_schemas::manifest::ManifestEntry;
-use vakt_schemas::registry::{FILES, Problem, Registry, RegistryError};
-use vakt_schemas::{Event, Record, RegistryEvent, Stream, layout};
-
-use crate::segment::file_digest;
-use crate::writer::{PendingRecord, StoreWriter, WriteError, io_error};
+use vakt_schemas::registry::{FILES, Problem, Registry};
+use vakt_schemas::{Event, RegistryEvent};
+use vakt_store::snapshot::{Snapshot, newest_snapshot};
+use vakt_store::{PendingRecord, StoreWriter, WriteError};
 
 /// The registry folder could not be read at all.
 #[derive(Debug, thiserror::Error)]
@@ -243,142 +227,6 @@ pub fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-/// A snapshot of the registry as the store holds it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Snapshot {
-    /// The commit that wrote it.
-    pub txn: u64,
-    /// The time of its records.
-    pub recorded: DateTime<Utc>,
-    /// Its records by file name.
-    pub files: BTreeMap<String, RegistryEvent>,
-}
-
-impl Snapshot {
-    /// The digest of each file.
-    pub fn digests(&self) -> BTreeMap<String, String> {
-        self.files
-            .iter()
-            .map(|(file, event)| (file.clone(), event.digest.clone()))
-            .collect()
-    }
-
-    /// The registry the snapshot holds, checked as a folder would be.
-    pub fn registry(&self) -> Result<Registry, RegistryError> {
-        let texts = self
-            .files
-            .iter()
-            .map(|(file, event)| (file.clone(), event.content.clone()))
-            .collect();
-        Registry::parse(&texts)
-    }
-}
-
-/// The newest registry snapshot committed to the store at `root` as of
-/// `head`: the records of the last commit that wrote to the `registry`
-/// stream (see the module documentation).
-pub fn newest_snapshot(root: &Path, head: &Head) -> Result<Option<Snapshot>, WriteError> {
-    let stream = Stream::Registry;
-    let Some(stream_head) = head.stream(stream).filter(|stream| stream.entries > 0) else {
-        return Ok(None);
-    };
-    let manifest_path = root.join(layout::manifest(stream));
-    let damaged = |path: &Path, detail: String| WriteError::Damaged {
-        path: path.to_path_buf(),
-        detail,
-    };
-    let bytes = fs::read(&manifest_path).map_err(io_error(&manifest_path))?;
-    let committed = usize::try_from(stream_head.manifest_bytes)
-        .ok()
-        .and_then(|length| bytes.get(..length))
-        .ok_or_else(|| {
-            damaged(
-                &manifest_path,
-                format!(
-                    "{} bytes where HEAD committed {}",
-                    bytes.len(),
-                    stream_head.manifest_bytes
-                ),
-            )
-        })?;
-    let text = std::str::from_utf8(committed)
-        .map_err(|error| damaged(&manifest_path, format!("not UTF-8: {error}")))?;
-    // The last commit's entries are the last lines; read back to the first
-    // line of an earlier commit.
-    let mut last_commit: Vec<ManifestEntry> = Vec::new();
-    for line in text.lines().rev() {
-        let entry = ManifestEntry::from_line(line)
-            .map_err(|error| damaged(&manifest_path, format!("unreadable entry: {error}")))?;
-        if last_commit
-            .first()
-            .is_some_and(|last| last.txn != entry.txn)
-        {
-            break;
-        }
-        last_commit.push(entry);
-    }
-    last_commit.reverse();
-    let Some(first) = last_commit.first() else {
-        return Ok(None);
-    };
-    let mut snapshot = Snapshot {
-        txn: first.txn,
-        recorded: first.max_time,
-        files: BTreeMap::new(),
-    };
-    for entry in &last_commit {
-        for record in read_segment(root, Stream::Registry, entry)? {
-            if let Event::Registry(event) = record.event {
-                snapshot.files.insert(event.file.clone(), event);
-            }
-        }
-    }
-    Ok(Some(snapshot))
-}
-
-/// The records of one segment, after checking the file against its
-/// manifest entry.
-fn read_segment(
-    root: &Path,
-    stream: Stream,
-    entry: &ManifestEntry,
-) -> Result<Vec<Record>, WriteError> {
-    let path = root.join(&entry.path);
-    let damaged = |detail: String| WriteError::Damaged {
-        path: path.clone(),
-        detail,
-    };
-    let (sha256, _) = file_digest(&path).map_err(io_error(&path))?;
-    if sha256 != entry.file_sha256 {
-        return Err(damaged(format!(
-            "SHA-256 {sha256} but the manifest says {}",
-            entry.file_sha256
-        )));
-    }
-    let file = File::open(&path).map_err(io_error(&path))?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|builder| builder.build())
-        .map_err(|error| damaged(format!("not a readable Parquet file: {error}")))?;
-    let mut records = Vec::new();
-    for batch in reader {
-        let batch = batch.map_err(|error| damaged(format!("unreadable row group: {error}")))?;
-        let rows = batch_to_rows(stream, &batch).map_err(|error| damaged(error.to_string()))?;
-        for row in rows {
-            let record = Record::from_values(stream, &row.values)
-                .map_err(|error| damaged(error.to_string()))?;
-            records.push(record);
-        }
-    }
-    if records.len() as u64 != entry.count {
-        return Err(damaged(format!(
-            "{} rows but the manifest says {}",
-            records.len(),
-            entry.count
-        )));
-    }
-    Ok(records)
-}
-
 /// How a file differs from the newest snapshot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -469,7 +317,7 @@ pub fn record_snapshot(
     writer: &mut StoreWriter,
     registry: &CheckedRegistry,
 ) -> Result<RegistrySummary, WriteError> {
-    let newest = newest_snapshot(writer.root(), writer.head())?;
+    let newest = newest_snapshot(&writer.reader())?;
     let digests = registry.folder().digests();
     let before = newest.as_ref().map(Snapshot::digests).unwrap_or_default();
     let changes = changes(&before, &digests);

@@ -1,18 +1,13 @@
-//! Opens a vakt store for reading. Everything that reads a store goes
-//! through this crate: reading records back from the segments the manifest
-//! lists (and only those), the latest signed checkpoints, and the full
-//! verification of the store against its manifests, Merkle trees and
-//! checkpoints.
+//! Answers investigators' and spot-check scripts' questions about a store,
+//! reading it only through `vakt-store`'s committed view: SQL over the
+//! segments the manifests list (DataFusion), full-text search (the index
+//! checked against the store), timelines, reproducible spot-check draws,
+//! and evidence bundles a third party can verify.
 
 pub mod evidence;
-mod leaves;
-pub mod reader;
 pub mod search;
 pub mod spotcheck;
 pub mod sql;
 pub mod timeline;
-pub mod verify;
 
-pub use reader::{ReadError, StoreReader};
 pub use sql::{QueryResult, SessionOptions, SqlError, SqlSession};
-pub use verify::{Problem, VerifyReport, verify};

@@ -11,10 +11,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
-use vakt_index::{INDEXED_STREAMS, IndexError, IndexSearcher, QueryError, Request};
-use vakt_schemas::{Record, Stream, layout};
+use vakt_index::{IndexError, QueryError, Request};
+use vakt_store::fulltext::{index_dir, open_searcher, tree_sizes};
+use vakt_schemas::{Record, Stream};
 
-use crate::reader::{ReadError, StoreReader};
+use vakt_store::reader::{ReadError, StoreReader};
 
 /// What to search for.
 #[derive(Clone, Debug)]
@@ -82,29 +83,10 @@ pub enum SearchError {
     Read(#[from] ReadError),
 }
 
-/// Where a store keeps its full-text index.
-pub fn index_dir(store: &StoreReader) -> PathBuf {
-    store.root().join(layout::INDEX)
-}
-
-/// The committed tree size of every indexed stream.
-pub fn committed_sizes(store: &StoreReader) -> BTreeMap<Stream, u64> {
-    INDEXED_STREAMS
-        .iter()
-        .map(|stream| {
-            let size = store
-                .head()
-                .stream(*stream)
-                .map_or(0, |head| head.tree_size);
-            (*stream, size)
-        })
-        .collect()
-}
-
 /// Runs `request` against the store's index and reads the hits' rows.
 pub fn search(store: &StoreReader, request: &SearchRequest) -> Result<SearchResults, SearchError> {
     let dir = index_dir(store);
-    let index = IndexSearcher::open(&dir).map_err(|error| match error {
+    let index = open_searcher(store).map_err(|error| match error {
         IndexError::Missing(_) | IndexError::Incompatible { .. } => SearchError::NoIndex {
             path: dir.clone(),
             detail: error.to_string(),
@@ -122,7 +104,7 @@ pub fn search(store: &StoreReader, request: &SearchRequest) -> Result<SearchResu
             ),
         });
     }
-    let visible = committed_sizes(store);
+    let visible = tree_sizes(store.head());
     for (stream, committed) in &visible {
         let covered = state.covered(*stream);
         if covered < *committed {

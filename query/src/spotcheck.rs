@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 use vakt_schemas::Stream;
 use vakt_schemas::checkpoint::NoteVerifier;
 
-use crate::reader::{ReadError, StoreReader};
+use vakt_store::reader::{ReadError, StoreReader};
 use crate::sql::{SqlError, SqlSession};
 
 /// What to draw.

@@ -6,7 +6,7 @@
 //! of last year is a prefix of this year's, so the store only grew.
 
 use serde::Serialize;
-use vakt_query::StoreReader;
+use vakt_store::StoreReader;
 use vakt_review::Review;
 use vakt_schemas::Stream;
 use vakt_schemas::checkpoint::{Checkpoint, NoteVerifier};

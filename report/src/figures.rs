@@ -11,7 +11,7 @@ use arrow_array::types::{Int64Type, TimestampMicrosecondType, UInt64Type};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use chrono::{DateTime, Datelike, Utc};
 use serde::Serialize;
-use vakt_query::StoreReader;
+use vakt_store::StoreReader;
 use vakt_query::sql::{SessionOptions, SqlSession};
 use vakt_review::Period;
 

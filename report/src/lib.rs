@@ -44,7 +44,7 @@ pub enum ReportError {
     #[error("cannot open the store for the report's charts: {0}")]
     Session(String),
     #[error(transparent)]
-    Read(#[from] vakt_query::ReadError),
+    Read(#[from] vakt_store::ReadError),
     #[error("last year's review cannot be read: {0}")]
     Previous(String),
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use vakt_query::reader::{ReadError, StoreReader};
+use vakt_store::reader::{ReadError, StoreReader};
 use vakt_schemas::registry::Registry;
 use vakt_schemas::{Event, Stream};
 

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use vakt_query::reader::{ReadError, StoreReader};
+use vakt_store::reader::{ReadError, StoreReader};
 use vakt_query::spotcheck;
 use vakt_query::sql::{SessionOptions, SqlSession};
 use vakt_schemas::Stream;
@@ -297,7 +297,7 @@ fn integrity(
     };
     let mut times: BTreeMap<Stream, TimeSpan> = BTreeMap::new();
     if verify {
-        let report = vakt_query::verify(store, None);
+        let report = vakt_store::verify(store, None);
         state.verified = Some(report.ok);
         state.key_fingerprint = Some(report.key_fingerprint.clone());
         state.problems = report

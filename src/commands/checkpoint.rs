@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::Args;
-use vakt_query::StoreReader;
+use vakt_store::StoreReader;
 use vakt_schemas::Stream;
 
 use crate::Outcome;

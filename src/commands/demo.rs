@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::Args;
-use vakt_ingest::{IngestOptions, RegistryFolder, StoreWriter, ingest, init_store};
-use vakt_query::{StoreReader, verify};
+use vakt_ingest::{IngestOptions, RegistryFolder, ingest};
+use vakt_store::{StoreWriter, init_store};
+use vakt_store::{StoreReader, verify};
 use vakt_schemas::config::Config;
 
 use crate::Outcome;
@@ -97,8 +98,7 @@ pub fn run(_global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Outcome> {
     );
 
     let mut writer = StoreWriter::open(&store_dir)?;
-    let hook = crate::commands::index::open_hook(&writer)?;
-    writer.set_hook(Box::new(hook))?;
+    writer.maintain_index(&mut |_| {})?;
     let mut options = IngestOptions::from_config(&config);
     let registry = RegistryFolder::read(&args.dir.join("registry"))?
         .check()

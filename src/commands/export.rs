@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::anyhow;
 use clap::{ArgGroup, Args};
-use vakt_query::StoreReader;
+use vakt_store::StoreReader;
 use vakt_query::evidence::{Selection, check_bundle, export_bundle};
 use vakt_query::sql::{SessionOptions, SqlSession};
 use vakt_query::timeline::timeline;

@@ -7,7 +7,8 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use vakt_ingest::parse::Format;
 use vakt_ingest::pipeline::DatasetSource;
-use vakt_ingest::{IngestOptions, IngestSummary, Progress, RegistryFolder, StoreWriter, ingest};
+use vakt_ingest::{IngestOptions, IngestSummary, Progress, RegistryFolder, ingest};
+use vakt_store::StoreWriter;
 use vakt_schemas::Stream;
 
 use crate::Outcome;
@@ -77,8 +78,9 @@ pub fn run(global: &GlobalArgs, args: IngestArgs) -> anyhow::Result<Outcome> {
     };
     let store_dir = global.store_dir(&config);
     let mut writer = StoreWriter::open(&store_dir)?;
-    let hook = crate::commands::index::open_hook(&writer)?;
-    writer.set_hook(Box::new(hook))?;
+    let index_bar = crate::commands::index::progress_bar();
+    writer.maintain_index(&mut crate::commands::index::on_progress(&index_bar))?;
+    index_bar.finish_and_clear();
     let mut options = IngestOptions::from_config(&config);
     let output = match args.input_format {
         FormatArg::Log(format) => {

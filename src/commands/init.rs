@@ -17,7 +17,7 @@ pub struct InitArgs {}
 pub fn run(global: &GlobalArgs, _args: InitArgs) -> anyhow::Result<Outcome> {
     let config = global.load_config()?;
     let dir = global.store_dir(&config);
-    let created = vakt_ingest::init_store(&dir).context("vakt init failed")?;
+    let created = vakt_store::init_store(&dir).context("vakt init failed")?;
     println!(
         "created store {} at {}",
         created.info.store_id,

@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::Context;
 use chrono::{NaiveDate, Utc};
 use clap::{Args, ValueEnum};
-use vakt_query::StoreReader;
+use vakt_store::StoreReader;
 use vakt_report::{Language, Previous, RenderOptions, Rendered};
 use vakt_review::{Review, ReviewOptions, review};
 use vakt_schemas::config::Config;

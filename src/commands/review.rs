@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use clap::{Args, ValueEnum};
-use vakt_query::StoreReader;
+use vakt_store::StoreReader;
 use vakt_review::{ReviewOptions, markdown, review};
 
 use crate::Outcome;

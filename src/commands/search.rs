@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use anyhow::{Context, anyhow, bail};
 use chrono::{DateTime, TimeZone};
 use clap::{Args, ValueEnum};
-use vakt_query::StoreReader;
+use vakt_store::StoreReader;
 use vakt_query::search::{SearchHit, SearchRequest, SearchResults, search};
 use vakt_schemas::table::event_columns;
 use vakt_schemas::{Stream, Value};

@@ -3,7 +3,7 @@
 use anyhow::{Context, bail};
 use chrono::Datelike;
 use clap::{Args, Subcommand};
-use vakt_query::StoreReader;
+use vakt_store::StoreReader;
 use vakt_query::spotcheck::{
     DRAW_COMMAND, DrawRequest, ItemOutcome, RECORD_COMMAND, draw, draws, recompute,
 };

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use vakt_query::StoreReader;
+use vakt_store::StoreReader;
 use vakt_query::sql::{
     QueryResult, SessionOptions, SqlSession, write_csv, write_json, write_table,
 };

@@ -1,7 +1,7 @@
 //! `vakt timeline`
 
 use clap::{ArgGroup, Args};
-use vakt_query::StoreReader;
+use vakt_store::StoreReader;
 use vakt_query::sql::{SessionOptions, SqlSession};
 use vakt_query::timeline::{Subject, timeline};
 

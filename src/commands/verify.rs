@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use vakt_query::verify::{Problem, VerifyReport};
-use vakt_query::{StoreReader, verify};
+use vakt_store::verify::{Problem, VerifyReport};
+use vakt_store::{StoreReader, verify};
 
 use crate::Outcome;
 use crate::settings::{GlobalArgs, OutputFormat};

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use vakt_query::StoreReader;
+use vakt_store::StoreReader;
 use vakt_schemas::{Event, Stream};
 
 use crate::common::{TestStore, stderr, stdout};

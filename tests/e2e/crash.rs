@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::time::Instant;
 
 use rand::{Rng, SeedableRng};
-use vakt_query::StoreReader;
+use vakt_store::StoreReader;
 use vakt_schemas::Stream;
 
 use crate::common::{TestStore, sample_config, sample_logs, stderr};
@@ -137,9 +137,15 @@ fn killed_ingests_leave_a_verifying_store_and_a_rerun_stores_every_line_once() {
             code, 0,
             "round {round}: store does not verify after the rerun: {report:#}"
         );
+        // What an interrupted commit left is kept aside, never deleted,
+        // and never read as part of the store.
         assert!(
-            report["warnings"].as_array().unwrap().is_empty(),
-            "leftovers removed: {report:#}"
+            report["warnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|warning| warning["kind"] == "recovered"),
+            "leftovers set aside: {report:#}"
         );
         let stored = stored_lines(&store);
         if stored != expected {

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use vakt_query::StoreReader;
+use vakt_store::StoreReader;
 use vakt_schemas::{Event, Stream};
 
 use crate::common::{TestStore, sample_logs, stderr, stdout};

@@ -7,6 +7,7 @@ mod common;
 mod crash;
 mod evidence;
 mod generate;
+mod recovery;
 mod registry;
 mod report;
 mod review;

@@ -5,7 +5,7 @@ use std::fs;
 use std::path::Path;
 
 use parquet::arrow::ArrowWriter;
-use vakt_query::StoreReader;
+use vakt_store::StoreReader;
 use vakt_schemas::arrow::records_to_batch;
 use vakt_schemas::checkpoint::split_notes;
 use vakt_schemas::manifest::ManifestEntry;
@@ -26,7 +26,7 @@ fn target_segment(store: &Path) -> (ManifestEntry, Vec<Record>, Vec<Hash>) {
         .filter_map(|line| line.entry.ok())
         .find(|entry| entry.count >= 5)
         .expect("a sessions segment with at least 5 rows");
-    let rows = reader.read_segment_rows(STREAM, &entry.path).unwrap();
+    let rows = reader.read_segment_rows(STREAM, &entry).unwrap();
     let records = rows
         .iter()
         .map(|row| Record::from_values(STREAM, &row.values).unwrap())

@@ -14,7 +14,7 @@ use super::{
     BUNDLE_INFO, BundleField, BundleInfo, BundleRecord, CHECKPOINTS_DIR, README, RECORDS, SCRIPT,
     VERIFIER_KEY, VERIFY_SCRIPT, type_name,
 };
-use crate::reader::{ReadError, StoreReader};
+use vakt_store::reader::{ReadError, StoreReader};
 
 /// What to put in a bundle.
 #[derive(Debug, Clone)]

@@ -39,7 +39,6 @@ use datafusion::datasource::source::DataSourceExec;
 use datafusion::error::DataFusionError;
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::object_store::ObjectStore;
-use datafusion::object_store::local::LocalFileSystem;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::{DataFrame, SQLOptions, SessionConfig, SessionContext};
 use futures::StreamExt;
@@ -49,7 +48,7 @@ use parquet::file::properties::WriterProperties;
 use tokio::runtime::Runtime;
 use vakt_schemas::Stream;
 
-use crate::reader::{ReadError, StoreReader};
+use vakt_store::reader::{ReadError, StoreReader};
 pub use output::{write_csv, write_json, write_table};
 pub use table::{Segment, SegmentTable};
 pub use views::View;
@@ -136,14 +135,12 @@ fn read_only() -> SQLOptions {
 }
 
 impl SqlSession {
-    /// A session over the store's directory on the local file system.
+    /// A session over the store's committed segments, each checked
+    /// against its manifest line as it is read
+    /// ([`StoreReader::segment_store`]): a query never answers from a
+    /// changed or replaced file, it fails naming it.
     pub fn open(store: &StoreReader, options: &SessionOptions) -> Result<SqlSession, SqlError> {
-        let local =
-            LocalFileSystem::new_with_prefix(store.root()).map_err(|error| ReadError::Io {
-                path: store.root().to_path_buf(),
-                source: std::io::Error::other(error.to_string()),
-            })?;
-        SqlSession::with_object_store(store, Arc::new(local), options)
+        SqlSession::with_object_store(store, store.segment_store()?, options)
     }
 
     /// A session that reads the segments the store's manifests list from

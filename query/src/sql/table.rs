@@ -34,7 +34,7 @@ use datafusion::physical_plan::empty::EmptyExec;
 use vakt_schemas::manifest::ManifestEntry;
 use vakt_schemas::{Stream, layout, table};
 
-use crate::reader::{ReadError, StoreReader};
+use vakt_store::reader::{ReadError, StoreReader};
 
 /// What the manifest says about one segment, as far as a scan needs it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,17 +2,17 @@
 //!
 //! Every commit, whoever makes it (an ingest, or a command appending to the
 //! audit stream), holds `COMMIT.LOCK` from reading `HEAD` until the new
-//! `HEAD` is in place, and first cleans up after any commit that was
-//! interrupted: manifest and checkpoint logs are cut back to the lengths
-//! `HEAD` records and segment files of commits newer than `HEAD` removed.
-//! It then writes, in this order: new segment files (never overwriting), the
-//! new manifest lines, the new signed checkpoints, whatever the commit hook
-//! adds (the full-text index), and `HEAD` through an atomic rename. So a
-//! crash at any instant leaves the store as it was before the commit or
-//! after it.
+//! `HEAD` is in place, and first deals with a commit that was interrupted
+//! (`recovery.rs`: completed when it had decided, else set aside, never
+//! deleted). It then writes, in this order: new segment files (never
+//! overwriting), the new manifest lines, whatever the commit hook adds (the
+//! full-text index), the new `HEAD` as `HEAD.tmp` (flushed: from here on
+//! the commit completes, if need be by the next writer), the new signed
+//! checkpoints, and `HEAD` through an atomic rename. So a crash at any
+//! instant leaves the store as it was before the commit or after it.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
@@ -25,7 +25,8 @@ use vakt_schemas::manifest::{ManifestEntry, line_hash};
 use vakt_schemas::merkle::{Frontier, Hash};
 use vakt_schemas::{Envelope, Record, Stream, layout};
 
-use crate::files::{append_at, append_checkpoint, sync_dir, write_head};
+use crate::files::{append_at, create_private_dirs, open_lock_file, install_head, sync_dir, write_head_temp};
+use crate::recovery::{Recovered, Recovery};
 use crate::segment::write_segment;
 use crate::writer::{CommitSummary, PendingRecord, WriteError, io_error};
 
@@ -50,12 +51,7 @@ impl CommitLock {
     /// Waits for the commit lock (commits are short).
     fn acquire(root: &Path) -> Result<CommitLock, WriteError> {
         let path = root.join(layout::COMMIT_LOCK);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(io_error(&path))?;
+        let file = open_lock_file(&path).map_err(io_error(&path))?;
         FileExt::lock_exclusive(&file).map_err(io_error(&path))?;
         Ok(CommitLock { _file: file })
     }
@@ -88,6 +84,11 @@ impl Committer {
         &self.root
     }
 
+    /// What store this is.
+    pub fn info(&self) -> &StoreInfo {
+        &self.info
+    }
+
     /// The committed `HEAD`, after cleaning up an interrupted commit.
     pub fn recovered_head(
         &self,
@@ -95,31 +96,29 @@ impl Committer {
     ) -> Result<Head, WriteError> {
         let _lock = CommitLock::acquire(&self.root)?;
         let head: Head = read_json(&self.root.join(layout::HEAD))?;
-        self.recover(&head, hook)?;
+        let (head, _) = self.recover(head, hook)?;
         Ok(head)
     }
 
+    /// Completes or sets aside an interrupted commit (`recovery.rs`), then
+    /// lets the hook drop what it holds beyond the resulting `HEAD`.
     fn recover(
         &self,
-        head: &Head,
+        head: Head,
         hook: Option<&mut (dyn CommitHook + '_)>,
-    ) -> Result<(), WriteError> {
-        let temp = self.root.join(layout::HEAD_TEMP);
-        if temp.exists() {
-            fs::remove_file(&temp).map_err(io_error(&temp))?;
-        }
-        for (stream, stream_head) in &head.streams {
-            let manifest = self.root.join(layout::manifest(*stream));
-            cut_to_length(&manifest, stream_head.manifest_bytes)?;
-            let checkpoints = self.root.join(layout::checkpoints(*stream));
-            cut_to_length(&checkpoints, stream_head.checkpoints_bytes)?;
-            remove_uncommitted_segments(&self.root.join(layout::stream_dir(*stream)), head.txn)?;
-        }
+    ) -> Result<(Head, Recovered), WriteError> {
+        let origin = |stream: Stream| self.info.origin(stream);
+        let recovery = Recovery {
+            root: &self.root,
+            signer: &self.signer,
+            origin: &origin,
+        };
+        let (head, recovered) = recovery.run(head)?;
         if let Some(hook) = hook {
-            hook.recover(head)
+            hook.recover(&head)
                 .map_err(|detail| WriteError::Hook { detail })?;
         }
-        Ok(())
+        Ok((head, recovered))
     }
 
     /// The tree of a stream as its last committed manifest entry leaves it.
@@ -169,7 +168,7 @@ impl Committer {
     ) -> Result<(Head, CommitSummary), WriteError> {
         let _lock = CommitLock::acquire(&self.root)?;
         let head: Head = read_json(&self.root.join(layout::HEAD))?;
-        self.recover(&head, hook.as_deref_mut())?;
+        let (head, _) = self.recover(head, hook.as_deref_mut())?;
         let now = Utc::now().trunc_subsecs(6).max(head.committed_at);
         let txn = head.txn + 1;
         let mut grouped: BTreeMap<Stream, BTreeMap<NaiveDate, Vec<PendingRecord>>> =
@@ -190,6 +189,7 @@ impl Committer {
             ..CommitSummary::default()
         };
         let mut written: Vec<(Stream, Vec<Record>)> = Vec::new();
+        let mut notes: Vec<(Stream, u64, String)> = Vec::new();
         for (stream, days) in grouped {
             let mut frontier = self.load_frontier(stream, &head)?;
             let mut stream_records = Vec::new();
@@ -234,7 +234,6 @@ impl Committer {
                 root: frontier.root(),
                 extensions: vec![format!("manifest {last_hash}")],
             };
-            let checkpoints = self.root.join(layout::checkpoints(stream));
             let note = self
                 .signer
                 .try_sign(&checkpoint)
@@ -242,9 +241,9 @@ impl Committer {
                     path: self.root.join(layout::STORE_INFO),
                     detail: format!("cannot sign the {stream} checkpoint: {error}"),
                 })?;
-            stream_head.checkpoints_bytes =
-                append_checkpoint(&checkpoints, stream_head.checkpoints_bytes, &note)
-                    .map_err(io_error(&checkpoints))?;
+            let text = format!("{note}\n");
+            notes.push((stream, stream_head.checkpoints_bytes, text.clone()));
+            stream_head.checkpoints_bytes += text.len() as u64;
             written.push((stream, stream_records));
         }
         new_head.sources.extend(sources);
@@ -252,7 +251,12 @@ impl Committer {
             hook.before_head(txn, &written)
                 .map_err(|detail| WriteError::Hook { detail })?;
         }
-        write_head(&self.root, &new_head).map_err(io_error(&self.root))?;
+        write_head_temp(&self.root, &new_head).map_err(io_error(&self.root))?;
+        for (stream, offset, text) in notes {
+            let checkpoints = self.root.join(layout::checkpoints(stream));
+            append_at(&checkpoints, offset, text.as_bytes()).map_err(io_error(&checkpoints))?;
+        }
+        install_head(&self.root).map_err(io_error(&self.root))?;
         Ok((new_head, summary))
     }
 
@@ -301,7 +305,7 @@ impl Committer {
                 detail: "a segment path without a folder".into(),
             });
         };
-        fs::create_dir_all(dir).map_err(io_error(dir))?;
+        create_private_dirs(dir).map_err(io_error(dir))?;
         let written = write_segment(&path, stream, &records, &hashes).map_err(|source| {
             WriteError::Segment {
                 path: path.clone(),
@@ -368,46 +372,4 @@ fn load_signer(root: &Path, info: &StoreInfo) -> Result<NoteSigner, WriteError> 
         ));
     }
     Ok(signer)
-}
-
-fn cut_to_length(path: &Path, length: u64) -> Result<(), WriteError> {
-    let actual = fs::metadata(path).map_err(io_error(path))?.len();
-    if actual == length {
-        return Ok(());
-    }
-    if actual < length {
-        return Err(WriteError::Damaged {
-            path: path.to_path_buf(),
-            detail: format!("{actual} bytes where HEAD committed {length}"),
-        });
-    }
-    let file = OpenOptions::new()
-        .write(true)
-        .open(path)
-        .map_err(io_error(path))?;
-    file.set_len(length).map_err(io_error(path))?;
-    file.sync_all().map_err(io_error(path))
-}
-
-/// Removes segment files of commits after `committed_txn` (leftovers of a
-/// commit that was interrupted before its `HEAD` was written).
-fn remove_uncommitted_segments(stream_dir: &Path, committed_txn: u64) -> Result<(), WriteError> {
-    let Ok(days) = fs::read_dir(stream_dir) else {
-        return Ok(());
-    };
-    for day in days.flatten() {
-        let day_path = day.path();
-        if !day_path.is_dir() {
-            continue;
-        }
-        let files = fs::read_dir(&day_path).map_err(io_error(&day_path))?;
-        for file in files.flatten() {
-            let name = file.file_name().to_string_lossy().to_string();
-            let uncommitted = layout::segment_txn(&name).is_some_and(|txn| txn > committed_txn);
-            if uncommitted {
-                fs::remove_file(file.path()).map_err(io_error(&file.path()))?;
-            }
-        }
-    }
-    Ok(())
 }

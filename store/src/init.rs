@@ -1,7 +1,6 @@
 //! `vakt init`: a new, empty store with its own signing key.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{SubsecRound, Utc};
@@ -13,7 +12,7 @@ use vakt_schemas::head::{FORMAT_VERSION, Head, StoreInfo};
 use vakt_schemas::merkle::empty_root;
 use vakt_schemas::{Stream, layout};
 
-use crate::files::{append_checkpoint, write_head, write_private_file, write_synced};
+use crate::files::{append_checkpoint, create_private_dirs, write_head, write_new_file, write_synced};
 
 /// What `init` made.
 #[derive(Debug)]
@@ -41,8 +40,8 @@ pub enum InitError {
 }
 
 /// Creates a store in `root` (made if missing, else it must be empty): the
-/// signing key (mode 0600), `store.json`, one empty stream of each kind with
-/// a signed checkpoint of the empty tree, and `HEAD`.
+/// signing key, `store.json`, one empty stream of each kind with a signed
+/// checkpoint of the empty tree, and `HEAD`; folders 0700, files 0600.
 pub fn init_store(root: &Path) -> Result<StoreCreated, InitError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
@@ -57,13 +56,14 @@ pub fn init_store(root: &Path) -> Result<StoreCreated, InitError> {
             return Err(InitError::NotEmpty(root.to_path_buf()));
         }
     }
-    fs::create_dir_all(root.join("keys")).map_err(io(root))?;
+    create_private_dirs(&root.join("keys")).map_err(io(root))?;
+    tighten_root(root).map_err(io(root))?;
 
     let mut seed = [0u8; 32];
     OsRng.fill_bytes(&mut seed);
     let signing_key = SigningKey::from_bytes(&seed);
     let key_path = root.join(layout::SIGNING_KEY);
-    write_private_file(&key_path, format!("{}\n", hex::encode(seed)).as_bytes())
+    write_new_file(&key_path, format!("{}\n", hex::encode(seed)).as_bytes())
         .map_err(io(&key_path))?;
 
     let mut id = [0u8; 8];
@@ -88,11 +88,9 @@ pub fn init_store(root: &Path) -> Result<StoreCreated, InitError> {
     let mut head = Head::empty(now, &empty_hex);
     for stream in Stream::ALL {
         let dir = root.join(layout::stream_dir(stream));
-        fs::create_dir_all(&dir).map_err(io(&dir))?;
+        create_private_dirs(&dir).map_err(io(&dir))?;
         let manifest = root.join(layout::manifest(stream));
-        fs::File::create(&manifest)
-            .and_then(|mut file| file.flush())
-            .map_err(io(&manifest))?;
+        write_synced(&manifest, b"").map_err(io(&manifest))?;
         let checkpoint = Checkpoint {
             origin: info.origin(stream),
             size: 0,
@@ -112,4 +110,14 @@ pub fn init_store(root: &Path) -> Result<StoreCreated, InitError> {
         fingerprint: verifier.fingerprint(),
         info,
     })
+}
+
+/// Makes an existing, empty folder given for the store private to its owner.
+fn tighten_root(root: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(root, fs::Permissions::from_mode(crate::files::DIR_MODE))?;
+    }
+    Ok(())
 }

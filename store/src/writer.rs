@@ -1,10 +1,11 @@
 //! The ingest writer: the one process that appends log records, holding
 //! `LOCK` for as long as it runs so that no second ingest reads the same
 //! inputs at the same time. Each of its commits goes through `commit.rs`,
-//! which other writers of the audit stream share.
+//! which other writers of the audit stream share, and keeps the full-text
+//! index in step when [`StoreWriter::maintain_index`] was called.
 
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -13,6 +14,9 @@ use vakt_schemas::head::{Head, SourceProgress};
 use vakt_schemas::{Event, Stream, layout};
 
 use crate::commit::{CommitHook, Committer};
+use crate::files::open_lock_file;
+use crate::fulltext::{FulltextError, FulltextHook, OnIndexProgress};
+use crate::reader::StoreReader;
 use crate::segment::SegmentError;
 
 /// A write to the store failed.
@@ -31,12 +35,20 @@ pub enum WriteError {
     },
     #[error("{path} is damaged: {detail}; run `vakt verify` to see what is wrong")]
     Damaged { path: PathBuf, detail: String },
+    #[error(
+        "the store {root} is not as its last commit left it: {detail}. Nothing was written and \
+         nothing was removed; run `vakt verify` to see the whole picture, and restore HEAD from a \
+         backup or ask for help before writing to this store again"
+    )]
+    Inconsistent { root: PathBuf, detail: String },
     #[error("writing segment {path}: {source}")]
     Segment { path: PathBuf, source: SegmentError },
     #[error(
         "the full-text index could not be updated: {detail}; nothing of this commit was stored, run again"
     )]
     Hook { detail: String },
+    #[error("the full-text index: {0}")]
+    Fulltext(#[from] Box<FulltextError>),
     #[error("{stream} record: {source}")]
     Encode {
         stream: Stream,
@@ -83,12 +95,7 @@ impl StoreWriter {
     pub fn open(root: &Path) -> Result<StoreWriter, WriteError> {
         let committer = Committer::open(root)?;
         let lock_path = root.join(layout::LOCK);
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(io_error(&lock_path))?;
+        let lock = open_lock_file(&lock_path).map_err(io_error(&lock_path))?;
         if !FileExt::try_lock_exclusive(&lock).unwrap_or(false) {
             return Err(WriteError::Locked(lock_path));
         }
@@ -101,12 +108,28 @@ impl StoreWriter {
         })
     }
 
-    /// Adds something that must be written in every commit (the full-text
-    /// index), and lets it drop what an interrupted commit left in it.
+    /// Adds something that must be written in every commit, and lets it
+    /// drop what an interrupted commit left in it.
     pub fn set_hook(&mut self, mut hook: Box<dyn CommitHook>) -> Result<(), WriteError> {
         self.head = self.committer.recovered_head(Some(hook.as_mut()))?;
         self.hook = Some(hook);
         Ok(())
+    }
+
+    /// Keeps the full-text index in step with every commit of this writer,
+    /// after bringing it up to `HEAD` (building it when it is missing).
+    pub fn maintain_index(&mut self, on_progress: OnIndexProgress<'_>) -> Result<(), WriteError> {
+        let hook = FulltextHook::open(&self.reader(), on_progress).map_err(Box::new)?;
+        self.set_hook(Box::new(hook))
+    }
+
+    /// The store as of the last commit this writer saw.
+    pub fn reader(&self) -> StoreReader {
+        StoreReader::from_parts(
+            self.committer.root(),
+            self.committer.info().clone(),
+            self.head.clone(),
+        )
     }
 
     /// `HEAD` as of the last commit this writer saw.

@@ -10,11 +10,14 @@ mod stream;
 
 use std::collections::BTreeMap;
 
-use vakt_schemas::checkpoint::{Checkpoint, NoteVerifier, split_notes};
+use ed25519_dalek::SigningKey;
+use vakt_schemas::checkpoint::{Checkpoint, NoteSigner, NoteVerifier, split_notes};
 use vakt_schemas::merkle::Hash;
 use vakt_schemas::{Stream, layout};
 
+use crate::files::exposed_paths;
 use crate::reader::StoreReader;
+use crate::recovery::RECOVERED;
 
 pub use report::{Problem, StreamReport, VerifyReport};
 use stream::StreamCheck;
@@ -59,6 +62,7 @@ pub fn verify(store: &StoreReader, external: Option<&str>) -> VerifyReport {
     let mut external_by_stream = external
         .map(|text| external_expectations(store, &verifier, text, &mut report))
         .unwrap_or_default();
+    check_store_files(store, &mut report);
     for stream in Stream::ALL {
         let external = external_by_stream.remove(&stream).unwrap_or_default();
         let stream_report = StreamCheck::new(
@@ -73,6 +77,120 @@ pub fn verify(store: &StoreReader, external: Option<&str>) -> VerifyReport {
     }
     report.ok = report.problems.is_empty();
     report
+}
+
+/// Names a store's root may hold besides the streams' folders.
+const KNOWN_AT_ROOT: [&str; 10] = [
+    layout::STORE_INFO,
+    layout::HEAD,
+    layout::HEAD_TEMP,
+    layout::LOCK,
+    layout::COMMIT_LOCK,
+    "keys",
+    layout::INDEX,
+    "index.rebuild",
+    "index.old",
+    RECOVERED,
+];
+
+/// What the store's folder holds besides the streams: the signing key
+/// (it must be the key of `store.json`), leftovers of interrupted commits,
+/// what recovery set aside, unknown files, and who else may read it.
+fn check_store_files(store: &StoreReader, report: &mut VerifyReport) {
+    let root = store.root();
+    let key_path = root.join(layout::SIGNING_KEY);
+    if let Ok(text) = std::fs::read_to_string(&key_path) {
+        let matches = hex::decode(text.trim())
+            .ok()
+            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+            .and_then(|seed| {
+                let verifier = NoteVerifier::parse(&store.info().verifier_key).ok()?;
+                NoteSigner::new(verifier.name(), SigningKey::from_bytes(&seed)).ok()
+            })
+            .is_some_and(|signer| signer.verifier().to_vkey() == store.info().verifier_key);
+        if !matches {
+            report.problems.push(
+                Problem::store_wide(
+                    "signing-key",
+                    "keys/signing.key is not the key of the verifier key in store.json: \
+                     checkpoints signed with it would not verify"
+                        .into(),
+                )
+                .in_file(layout::SIGNING_KEY.into()),
+            );
+        }
+    }
+    if root.join(layout::HEAD_TEMP).exists() {
+        report.warnings.push(
+            Problem::store_wide(
+                "interrupted-commit",
+                "HEAD.tmp exists: a commit was interrupted; the next writer completes it or sets \
+                 it aside in recovered/"
+                    .into(),
+            )
+            .in_file(layout::HEAD_TEMP.into()),
+        );
+    }
+    let recovered = count_files(&root.join(RECOVERED));
+    if recovered > 0 {
+        report.warnings.push(
+            Problem::store_wide(
+                "recovered",
+                format!(
+                    "{recovered} files that interrupted commits left are kept in {RECOVERED}/; \
+                     they are no part of the store"
+                ),
+            )
+            .in_file(RECOVERED.into()),
+        );
+    }
+    if let Ok(entries) = std::fs::read_dir(root) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let known = KNOWN_AT_ROOT.contains(&name.as_str())
+                || Stream::ALL.iter().any(|stream| stream.name() == name);
+            if !known {
+                report.warnings.push(
+                    Problem::store_wide(
+                        "unknown-file",
+                        format!("{name} is no part of the store format; vakt never reads it"),
+                    )
+                    .in_file(name),
+                );
+            }
+        }
+    }
+    let exposed = exposed_paths(root, 5);
+    if let Some((first, mode)) = exposed.first() {
+        report.warnings.push(
+            Problem::store_wide(
+                "store-permissions",
+                format!(
+                    "other users of this machine can read the store ({first} has mode {mode:04o}{}); \
+                     make it private with `chmod -R go-rwx {}`",
+                    if exposed.len() > 1 { ", and more" } else { "" },
+                    root.display()
+                ),
+            )
+            .in_file(first.clone()),
+        );
+    }
+}
+
+fn count_files(dir: &std::path::Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|entry| {
+            if entry.path().is_dir() {
+                count_files(&entry.path())
+            } else {
+                1
+            }
+        })
+        .sum()
 }
 
 /// Reads checkpoints kept outside the store: each must carry the store's

@@ -1,7 +1,7 @@
 //! Writing one Parquet segment: one stream, one UTC day, rows in sequence
 //! order, zstd, row groups of 128Ki rows, statistics on every column.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
@@ -55,7 +55,10 @@ pub fn write_segment(
     records: &[Record],
     leaf_hashes: &[Hash],
 ) -> Result<WrittenSegment, SegmentError> {
-    let file = OpenOptions::new().write(true).create_new(true).open(path)?;
+    let file = crate::files::private_options()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
     let mut writer = ArrowWriter::try_new(
         BufWriter::new(file),
         arrow_schema(stream),

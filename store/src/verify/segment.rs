@@ -4,7 +4,10 @@
 use std::fs;
 use std::path::Path;
 
-use vakt_schemas::Record;
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use vakt_schemas::registry::FILES;
+use vakt_schemas::{Event, Record, Stream};
 use vakt_schemas::manifest::ManifestEntry;
 use vakt_schemas::merkle::{Frontier, Hash};
 
@@ -32,7 +35,7 @@ impl StreamCheck<'_> {
             }
             Ok(_) => {
                 self.check_file_digest(entry, &path);
-                self.store.read_segment_rows(stream, &entry.path)
+                self.store.read_segment_rows_unchecked(stream, &entry.path)
             }
         };
         let rows = match rows {
@@ -54,6 +57,8 @@ impl StreamCheck<'_> {
             self.problem(Problem::new(stream, "row-count", message).in_entry(entry));
         }
         let mut row_problems = Vec::new();
+        let mut earliest: Option<DateTime<Utc>> = None;
+        let mut latest: Option<DateTime<Utc>> = None;
         for (position, row) in rows.iter().enumerate() {
             let expected_seq = entry.first_seq + position as u64;
             let record = match Record::from_values(stream, &row.values) {
@@ -72,6 +77,27 @@ impl StreamCheck<'_> {
             };
             let seq = record.envelope.seq;
             let time = record.envelope.time;
+            earliest = Some(earliest.map_or(time, |first| first.min(time)));
+            latest = Some(latest.map_or(time, |last| last.max(time)));
+            if record.envelope.ingest_time != entry.ingest_time {
+                row_problems.push(
+                    Problem::new(
+                        stream,
+                        "row-ingest-time",
+                        format!(
+                            "record {seq} has ingest time {}, the segment's is {}",
+                            record.envelope.ingest_time, entry.ingest_time
+                        ),
+                    )
+                    .at_seq(seq, Some(time)),
+                );
+            }
+            if let Some(detail) = value_problem(&record) {
+                row_problems.push(
+                    Problem::new(stream, "row-value", format!("record {seq}: {detail}"))
+                        .at_seq(seq, Some(time)),
+                );
+            }
             if seq != expected_seq {
                 row_problems.push(
                     Problem::new(
@@ -116,6 +142,19 @@ impl StreamCheck<'_> {
             self.first_time = Some(self.first_time.map_or(time, |first| first.min(time)));
             self.last_time = Some(self.last_time.map_or(time, |last| last.max(time)));
         }
+        if !rows.is_empty() && (earliest != Some(entry.min_time) || latest != Some(entry.max_time)) {
+            let shown = |time: Option<DateTime<Utc>>| {
+                time.map_or("none".to_string(), |time| time.to_rfc3339())
+            };
+            let message = format!(
+                "the segment's records span {} .. {}, its manifest line claims {} .. {}",
+                shown(earliest),
+                shown(latest),
+                entry.min_time.to_rfc3339(),
+                entry.max_time.to_rfc3339()
+            );
+            row_problems.push(Problem::new(stream, "manifest-time-range", message).in_entry(entry));
+        }
         let extra = row_problems.len().saturating_sub(ROW_PROBLEMS_PER_SEGMENT);
         for problem in row_problems.into_iter().take(ROW_PROBLEMS_PER_SEGMENT) {
             self.problem(problem.in_file(entry.path.clone()));
@@ -137,6 +176,18 @@ impl StreamCheck<'_> {
             );
             self.problem(Problem::new(stream, "tree-root", message).in_entry(entry));
             self.resume_after(entry);
+            return;
+        }
+        let frontier: Vec<String> = self.frontier.subtrees().iter().map(hex::encode).collect();
+        if frontier != entry.frontier {
+            let message = format!(
+                "the manifest line's frontier is not the right edge of the tree of {} records \
+                 (it lists {} hashes, the tree has {})",
+                entry.tree_size,
+                entry.frontier.len(),
+                frontier.len()
+            );
+            self.problem(Problem::new(stream, "manifest-frontier", message).in_entry(entry));
         }
     }
 
@@ -198,4 +249,35 @@ fn file_sha256(path: &Path) -> std::io::Result<(String, u64)> {
         size += read as u64;
     }
     Ok((hex::encode(hasher.finalize()), size))
+}
+
+/// What is wrong with a record's values beyond their types: the values an
+/// enumeration allows and the registry's digests (FORMAT.md §2).
+fn value_problem(record: &Record) -> Option<String> {
+    match &record.event {
+        Event::Firewall(event) if !matches!(event.action.as_str(), "allow" | "deny" | "unknown") => {
+            Some(format!(
+                "firewall action `{}` is none of allow, deny, unknown",
+                event.action
+            ))
+        }
+        Event::Registry(event) => {
+            if !FILES.contains(&event.file.as_str()) {
+                return Some(format!("registry file `{}` is none of {FILES:?}", event.file));
+            }
+            let digest = hex::encode(Sha256::digest(event.content.as_bytes()));
+            (digest != event.digest).then(|| {
+                format!(
+                    "registry digest {} is not the SHA-256 of its content ({digest})",
+                    event.digest
+                )
+            })
+        }
+        Event::Quarantine(event) => event
+            .intended_stream
+            .as_deref()
+            .filter(|name| name.parse::<Stream>().is_err())
+            .map(|name| format!("quarantine intended_stream `{name}` is no stream")),
+        _ => None,
+    }
 }

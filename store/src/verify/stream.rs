@@ -28,6 +28,10 @@ pub(super) struct StreamCheck<'a> {
     pub(super) line_hash_at_size: BTreeMap<u64, String>,
     pub(super) first_time: Option<DateTime<Utc>>,
     pub(super) last_time: Option<DateTime<Utc>>,
+    /// Sizes of the store's valid checkpoints of the stream, oldest first.
+    pub(super) checkpoint_sizes: Vec<u64>,
+    /// The tree size after each commit that wrote to the stream, in order.
+    pub(super) commit_ends: Vec<(u64, u64)>,
 }
 
 impl<'a> StreamCheck<'a> {
@@ -49,6 +53,8 @@ impl<'a> StreamCheck<'a> {
             line_hash_at_size: BTreeMap::new(),
             first_time: None,
             last_time: None,
+            checkpoint_sizes: Vec::new(),
+            commit_ends: Vec::new(),
         }
     }
 
@@ -75,10 +81,17 @@ impl<'a> StreamCheck<'a> {
         let mut listed = BTreeSet::new();
         let mut previous_hash = GENESIS.to_string();
         let mut segments = 0;
+        let mut previous: Option<ManifestEntry> = None;
         for line in &lines {
             let entry = self.check_chain(line, &previous_hash);
             previous_hash = line_hash(&line.text);
             let Some(entry) = entry else { continue };
+            self.check_commit_order(line.number, previous.as_ref(), &entry);
+            match self.commit_ends.last_mut() {
+                Some((txn, size)) if *txn == entry.txn => *size = entry.tree_size,
+                _ => self.commit_ends.push((entry.txn, entry.tree_size)),
+            }
+            previous = Some(entry.clone());
             listed.insert(entry.path.clone());
             self.line_hash_at_size
                 .insert(entry.tree_size, previous_hash.clone());
@@ -86,6 +99,8 @@ impl<'a> StreamCheck<'a> {
             segments += 1;
         }
         self.check_head(lines.len() as u64, &previous_hash);
+        self.check_last_commit(previous.as_ref());
+        self.check_checkpoint_per_commit();
         self.check_manifest_hashes();
         self.check_unlisted_files(&listed);
         self.finish(segments, checkpoint_count)
@@ -112,13 +127,7 @@ impl<'a> StreamCheck<'a> {
             );
             self.problem(Problem::new(stream, "log-length", message).in_file(relative.to_string()));
         } else if log.actual_bytes > log.committed_bytes {
-            let message = format!(
-                "{relative} has {} bytes past what HEAD committed: an interrupted commit's or appended text, never read",
-                log.actual_bytes - log.committed_bytes
-            );
-            self.warnings.push(
-                Problem::new(stream, "uncommitted-tail", message).in_file(relative.to_string()),
-            );
+            self.judge_tail(relative, log.committed_bytes);
         }
         Some(log.text)
     }
@@ -178,6 +187,7 @@ impl<'a> StreamCheck<'a> {
                 continue;
             }
             newest_size = Some(checkpoint.size);
+            self.checkpoint_sizes.push(checkpoint.size);
             let label = format!(
                 "checkpoint {} in the store (size {})",
                 index + 1,
@@ -407,11 +417,19 @@ impl<'a> StreamCheck<'a> {
                 if listed.contains(&relative) {
                     continue;
                 }
-                if layout::segment_txn(&file_name).is_some_and(|txn| txn > committed_txn) {
+                let txn = layout::segment_txn(&file_name);
+                if txn.is_some_and(|txn| txn > committed_txn + 1) {
+                    let message = format!(
+                        "{relative} was written by commit {}, but HEAD names commit {committed_txn}: \
+                         later commits than HEAD's exist, HEAD is behind the store",
+                        txn.unwrap_or_default()
+                    );
+                    self.problem(Problem::new(stream, "head-behind", message).in_file(relative));
+                } else if txn.is_some_and(|txn| txn > committed_txn) {
                     let message = format!(
                         "{relative} belongs to commit {} that was interrupted before it completed; \
-                         it is not part of the store and the next `vakt ingest` removes it",
-                        layout::segment_txn(&file_name).unwrap_or_default()
+                         it is not part of the store and the next writer sets it aside in recovered/",
+                        txn.unwrap_or_default()
                     );
                     self.warnings
                         .push(Problem::new(stream, "uncommitted-file", message).in_file(relative));
@@ -423,5 +441,175 @@ impl<'a> StreamCheck<'a> {
                 }
             }
         }
+    }
+}
+
+impl StreamCheck<'_> {
+    /// Commits follow each other along the manifest: `txn` never
+    /// decreases and is at most `HEAD`'s, the segments of one commit share
+    /// its ingest time, and ingest times never decrease.
+    fn check_commit_order(
+        &mut self,
+        number: usize,
+        previous: Option<&ManifestEntry>,
+        entry: &ManifestEntry,
+    ) {
+        let stream = self.stream;
+        let head_txn = self.store.head().txn;
+        if entry.txn > head_txn {
+            let message = format!(
+                "manifest line {number} is a segment of commit {}, but HEAD names commit {head_txn}: \
+                 HEAD is behind its manifest",
+                entry.txn
+            );
+            self.problem(Problem::new(stream, "head-behind", message).in_entry(entry));
+        }
+        let Some(previous) = previous else { return };
+        let message = if entry.txn < previous.txn {
+            Some(format!(
+                "manifest line {number} is a segment of commit {}, after a segment of commit {}",
+                entry.txn, previous.txn
+            ))
+        } else if entry.txn == previous.txn && entry.ingest_time != previous.ingest_time {
+            Some(format!(
+                "manifest line {number} has ingest time {}, the line before of the same commit {} has {}",
+                entry.ingest_time.to_rfc3339(),
+                entry.txn,
+                previous.ingest_time.to_rfc3339()
+            ))
+        } else if entry.ingest_time < previous.ingest_time {
+            Some(format!(
+                "manifest line {number} has ingest time {}, earlier than the line before ({})",
+                entry.ingest_time.to_rfc3339(),
+                previous.ingest_time.to_rfc3339()
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = message {
+            self.problem(Problem::new(stream, "manifest-txn", message).in_entry(entry));
+        }
+    }
+
+    /// The segments of `HEAD`'s own commit were stored at its commit time.
+    fn check_last_commit(&mut self, last: Option<&ManifestEntry>) {
+        let head = self.store.head();
+        let Some(last) = last.filter(|last| last.txn == head.txn) else {
+            return;
+        };
+        if last.ingest_time != head.committed_at {
+            let message = format!(
+                "the segments of commit {} have ingest time {}, HEAD says it committed at {}",
+                head.txn,
+                last.ingest_time.to_rfc3339(),
+                head.committed_at.to_rfc3339()
+            );
+            self.problem(Problem::new(self.stream, "head", message).in_file(layout::HEAD.into()));
+        }
+    }
+
+    /// One checkpoint for the empty tree, then one per commit that changed
+    /// the stream, at the tree size that commit left, in order.
+    fn check_checkpoint_per_commit(&mut self) {
+        let stream = self.stream;
+        let file = layout::checkpoints(stream);
+        let sizes = std::mem::take(&mut self.checkpoint_sizes);
+        let increasing = sizes.windows(2).all(|pair| pair[0] < pair[1]);
+        if !increasing {
+            let message = format!(
+                "the checkpoint sizes {} do not strictly increase",
+                summarize(&sizes)
+            );
+            self.problem(Problem::new(stream, "checkpoint-order", message).in_file(file.clone()));
+            return;
+        }
+        let expected: Vec<u64> = std::iter::once(0)
+            .chain(self.commit_ends.iter().map(|(_, size)| *size))
+            .collect();
+        if sizes == expected {
+            return;
+        }
+        let missing: Vec<u64> = expected
+            .iter()
+            .filter(|size| !sizes.contains(size))
+            .copied()
+            .collect();
+        let extra: Vec<u64> = sizes
+            .iter()
+            .filter(|size| !expected.contains(size))
+            .copied()
+            .collect();
+        let message = format!(
+            "each commit signs one checkpoint at the tree size it leaves; missing at sizes {}, \
+             not at the end of a commit: {}",
+            summarize(&missing),
+            summarize(&extra)
+        );
+        let mut problem = Problem::new(stream, "checkpoint-missing", message).in_file(file);
+        if let (Some(first), Some(last)) = (missing.first(), missing.last()) {
+            problem.first_seq = Some(first.saturating_sub(1));
+            problem.last_seq = Some(last.saturating_sub(1));
+        }
+        self.problem(problem);
+    }
+
+    /// Text past what `HEAD` commits: the leftover of one interrupted
+    /// commit is a warning; a later commit's lines or a signed checkpoint
+    /// there mean `HEAD` was put back (recovery refuses to undo them).
+    fn judge_tail(&mut self, relative: &str, committed: u64) {
+        let stream = self.stream;
+        let head_txn = self.store.head().txn;
+        let bytes = std::fs::read(self.store.root().join(relative)).unwrap_or_default();
+        let tail = String::from_utf8_lossy(bytes.get(committed as usize..).unwrap_or_default());
+        let later_commits: Vec<u64> = tail
+            .lines()
+            .filter_map(|line| ManifestEntry::from_line(line).ok())
+            .map(|entry| entry.txn)
+            .filter(|txn| *txn != head_txn + 1)
+            .collect();
+        let signed: Vec<u64> = split_notes(&tail)
+            .iter()
+            .filter_map(|note| self.verifier.verify(note).ok())
+            .map(|checkpoint| checkpoint.size)
+            .collect();
+        let length = bytes.len() as u64 - committed;
+        if later_commits.is_empty() && signed.is_empty() {
+            let message = format!(
+                "{relative} has {length} bytes past what HEAD committed: an interrupted commit's \
+                 text, never read; the next writer sets it aside in recovered/"
+            );
+            self.warnings.push(
+                Problem::new(stream, "uncommitted-tail", message).in_file(relative.to_string()),
+            );
+            return;
+        }
+        let message = if signed.is_empty() {
+            format!(
+                "{relative} holds, past what HEAD commits, segments of commits {} while HEAD names \
+                 commit {head_txn}: HEAD is behind the store (replaced by an older copy?)",
+                summarize(&later_commits)
+            )
+        } else {
+            format!(
+                "{relative} holds, past what HEAD commits, signed checkpoints of sizes {} while HEAD \
+                 commits {} records: HEAD is behind what the store signed",
+                summarize(&signed),
+                self.store.head().stream(stream).map_or(0, |head| head.tree_size)
+            )
+        };
+        self.problem(Problem::new(stream, "head-behind", message).in_file(relative.to_string()));
+    }
+}
+
+/// A list of numbers for a message, long lists shortened.
+fn summarize(numbers: &[u64]) -> String {
+    if numbers.is_empty() {
+        return "none".to_string();
+    }
+    let shown: Vec<String> = numbers.iter().take(8).map(u64::to_string).collect();
+    if numbers.len() > shown.len() {
+        format!("{} and {} more", shown.join(", "), numbers.len() - shown.len())
+    } else {
+        shown.join(", ")
     }
 }

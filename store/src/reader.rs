@@ -2,8 +2,16 @@
 //! `HEAD` says how much of each manifest and checkpoint log is committed,
 //! and nothing past that is ever read.
 
-use std::fs::{self, File};
+use std::fs;
 use std::path::{Path, PathBuf};
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use object_store::ObjectStore;
+use object_store::local::LocalFileSystem;
+use sha2::{Digest, Sha256};
 
 use parquet::arrow::arrow_reader::{
     ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
@@ -14,6 +22,8 @@ use vakt_schemas::checkpoint::{NoteVerifier, split_notes};
 use vakt_schemas::head::{Head, StoreInfo};
 use vakt_schemas::manifest::ManifestEntry;
 use vakt_schemas::{Record, Stream, layout};
+
+use crate::checked::{CheckedSegments, ListedFile};
 
 /// The store could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +39,11 @@ pub enum ReadError {
     },
     #[error("{path}: {detail}")]
     Damaged { path: PathBuf, detail: String },
+    #[error(
+        "{path} is not the segment file the manifest lists ({detail}): it was changed or \
+         replaced, so nothing is read from it; run `vakt verify` to see what is wrong"
+    )]
+    Tampered { path: PathBuf, detail: String },
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> ReadError + '_ {
@@ -89,6 +104,15 @@ impl StoreReader {
             info,
             head,
         })
+    }
+
+    /// The store as a writer that holds its commit point knows it.
+    pub(crate) fn from_parts(root: &Path, info: StoreInfo, head: Head) -> StoreReader {
+        StoreReader {
+            root: root.to_path_buf(),
+            info,
+            head,
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -165,38 +189,87 @@ impl StoreReader {
         Ok(self.checkpoints(stream)?.pop())
     }
 
-    /// Every row of one segment, as the file holds it.
-    pub fn read_segment_rows(
+    /// An object store holding exactly the committed segments of every
+    /// stream (paths relative to the store root), each served only after
+    /// its bytes were checked against its manifest line (`checked.rs`).
+    pub fn segment_store(&self) -> Result<Arc<dyn ObjectStore>, ReadError> {
+        let mut listed = HashMap::new();
+        for stream in Stream::ALL {
+            for entry in self.manifest_entries(stream)? {
+                listed.insert(
+                    entry.path.clone(),
+                    ListedFile {
+                        size: entry.file_size,
+                        sha256: entry.file_sha256.clone(),
+                    },
+                );
+            }
+        }
+        let local = LocalFileSystem::new_with_prefix(&self.root).map_err(|error| ReadError::Io {
+            path: self.root.clone(),
+            source: std::io::Error::other(error.to_string()),
+        })?;
+        Ok(Arc::new(CheckedSegments::new(Arc::new(local), listed)))
+    }
+
+    /// The committed manifest entries of a stream. A line that does not
+    /// parse stops the reader: the store needs `vakt verify`.
+    pub fn manifest_entries(&self, stream: Stream) -> Result<Vec<ManifestEntry>, ReadError> {
+        self.manifest(stream)?
+            .into_iter()
+            .map(|line| {
+                line.entry.map_err(|detail| ReadError::Damaged {
+                    path: self.root.join(layout::manifest(stream)),
+                    detail: format!(
+                        "line {}: {detail} (run `vakt verify` to see what is wrong)",
+                        line.number
+                    ),
+                })
+            })
+            .collect()
+    }
+
+    /// The bytes of a segment, after checking that they are the file its
+    /// manifest entry lists (size and SHA-256): what a reader shows comes
+    /// from these bytes, never from the file again.
+    pub fn segment_bytes(&self, entry: &ManifestEntry) -> Result<Bytes, ReadError> {
+        let path = self.root.join(&entry.path);
+        let bytes = fs::read(&path).map_err(io_error(&path))?;
+        check_segment_bytes(entry, &bytes).map_err(|detail| ReadError::Tampered {
+            path: path.clone(),
+            detail,
+        })?;
+        Ok(Bytes::from(bytes))
+    }
+
+    /// Every row of one segment, as the file holds it, whether or not the
+    /// file is the one the manifest lists (for verification, which reports
+    /// the difference and goes on to judge every row).
+    pub(crate) fn read_segment_rows_unchecked(
         &self,
         stream: Stream,
         relative: &str,
     ) -> Result<Vec<StoredRow>, ReadError> {
         let path = self.root.join(relative);
-        let damaged = |detail: String| ReadError::Damaged {
-            path: path.clone(),
-            detail,
-        };
-        let file = File::open(&path).map_err(io_error(&path))?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-            .and_then(|builder| builder.with_batch_size(8192).build())
-            .map_err(|error| damaged(format!("not a readable Parquet file: {error}")))?;
-        let mut rows = Vec::new();
-        for batch in reader {
-            let batch = batch.map_err(|error| damaged(format!("unreadable row group: {error}")))?;
-            rows.extend(batch_to_rows(stream, &batch).map_err(|error| damaged(error.to_string()))?);
-        }
-        Ok(rows)
+        let bytes = fs::read(&path).map_err(io_error(&path))?;
+        rows_of(stream, &path, Bytes::from(bytes))
+    }
+
+    /// Every row of one segment the manifest lists, checked against it.
+    pub fn read_segment_rows(
+        &self,
+        stream: Stream,
+        entry: &ManifestEntry,
+    ) -> Result<Vec<StoredRow>, ReadError> {
+        let bytes = self.segment_bytes(entry)?;
+        rows_of(stream, &self.root.join(&entry.path), bytes)
     }
 
     /// Every committed record of a stream, in sequence order.
     pub fn records(&self, stream: Stream) -> Result<Vec<Record>, ReadError> {
         let mut records = Vec::new();
-        for line in self.manifest(stream)? {
-            let entry = line.entry.map_err(|detail| ReadError::Damaged {
-                path: self.root.join(layout::manifest(stream)),
-                detail: format!("line {}: {detail}", line.number),
-            })?;
-            for row in self.read_segment_rows(stream, &entry.path)? {
+        for entry in self.manifest_entries(stream)? {
+            for row in self.read_segment_rows(stream, &entry)? {
                 let record = Record::from_values(stream, &row.values).map_err(|error| {
                     ReadError::Damaged {
                         path: self.root.join(&entry.path),
@@ -215,7 +288,7 @@ impl StoreReader {
         stream: Stream,
         entry: &ManifestEntry,
     ) -> Result<Vec<Record>, ReadError> {
-        let rows = self.read_segment_rows(stream, &entry.path)?;
+        let rows = self.read_segment_rows(stream, entry)?;
         self.rows_to_records(stream, &entry.path, rows)
     }
 
@@ -253,7 +326,7 @@ impl StoreReader {
                 .iter()
                 .map(|seq| (seq - entry.first_seq) as usize)
                 .collect();
-            let rows = self.read_segment_rows_at(stream, &entry.path, &offsets)?;
+            let rows = self.read_segment_rows_at(stream, &entry, &offsets)?;
             let found = self.rows_to_records(stream, &entry.path, rows)?;
             let found_seqs: Vec<u64> = found.iter().map(|record| record.envelope.seq).collect();
             if found_seqs != in_segment {
@@ -280,15 +353,15 @@ impl StoreReader {
     fn read_segment_rows_at(
         &self,
         stream: Stream,
-        relative: &str,
+        entry: &ManifestEntry,
         offsets: &[usize],
     ) -> Result<Vec<StoredRow>, ReadError> {
-        let path = self.root.join(relative);
+        let path = self.root.join(&entry.path);
         let damaged = |detail: String| ReadError::Damaged {
             path: path.clone(),
             detail,
         };
-        let file = File::open(&path).map_err(io_error(&path))?;
+        let file = self.segment_bytes(entry)?;
         // The offset index lets the reader skip the pages of rows not asked for.
         let options = ArrowReaderOptions::new().with_offset_index_policy(PageIndexPolicy::Optional);
         let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)
@@ -352,6 +425,36 @@ impl StoreReader {
             })
             .collect()
     }
+}
+
+/// Whether `bytes` are the segment file `entry` lists: `Err` says how they differ.
+pub(crate) fn check_segment_bytes(entry: &ManifestEntry, bytes: &[u8]) -> Result<(), String> {
+    let size = bytes.len() as u64;
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    if size == entry.file_size && sha256 == entry.file_sha256 {
+        return Ok(());
+    }
+    Err(format!(
+        "{size} bytes with SHA-256 {sha256}; listed: {} bytes, {}",
+        entry.file_size, entry.file_sha256
+    ))
+}
+
+/// The rows of a segment's bytes.
+fn rows_of(stream: Stream, path: &Path, bytes: Bytes) -> Result<Vec<StoredRow>, ReadError> {
+    let damaged = |detail: String| ReadError::Damaged {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
+        .and_then(|builder| builder.with_batch_size(8192).build())
+        .map_err(|error| damaged(format!("not a readable Parquet file: {error}")))?;
+    let mut rows = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|error| damaged(format!("unreadable row group: {error}")))?;
+        rows.extend(batch_to_rows(stream, &batch).map_err(|error| damaged(error.to_string()))?);
+    }
+    Ok(rows)
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ReadError> {

@@ -1,0 +1,42 @@
+//! The only code that touches a vakt store's files (`schemas/FORMAT.md`
+//! specifies them): creating a store, committing records to it (segments,
+//! manifest lines, signed checkpoints and `HEAD`, with recovery after an
+//! interrupted commit), the committed view readers see, appends to the
+//! `audit` stream, the upkeep of the full-text index kept beside the
+//! records, and the verification of every invariant the format states.
+//!
+//! Data flows `ingest -> store <- query`: `vakt-ingest` turns log lines
+//! into records and hands them to a [`StoreWriter`]; `vakt-query` and the
+//! review read through a [`StoreReader`]. Neither opens a store file itself.
+//!
+//! - `init`: a new store and its signing key;
+//! - `commit`, `writer`: one atomic commit, and the ingest writer holding the store's lock;
+//! - `recovery`: what an interrupted commit left, completed or set aside, never deleted;
+//! - `segment`: writing one Parquet segment;
+//! - `checked`: segment reads for query engines, checked against the manifest;
+//! - `reader`, `leaves`, `snapshot`: the committed view, leaf hashes for proofs, the newest registry snapshot;
+//! - `audit`: vakt's own use of the logs, appended to the `audit` stream;
+//! - `fulltext`: the full-text index kept in step with the commits;
+//! - `verify`: every check of FORMAT.md §8.
+
+pub mod audit;
+pub mod checked;
+pub mod commit;
+mod files;
+pub mod fulltext;
+pub mod init;
+mod leaves;
+pub mod recovery;
+pub mod reader;
+pub mod segment;
+pub mod snapshot;
+pub mod verify;
+pub mod writer;
+
+pub use audit::append_audit;
+pub use commit::{CommitHook, Committer};
+pub use files::exposed_paths;
+pub use init::{InitError, StoreCreated, init_store};
+pub use reader::{ReadError, StoreReader};
+pub use verify::{Problem, VerifyReport, verify};
+pub use writer::{CommitSummary, PendingRecord, StoreWriter, WriteError};

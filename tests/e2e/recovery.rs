@@ -1,0 +1,266 @@
+//! A store whose `HEAD` was put back or edited is reported by `vakt verify`
+//! and refused by every writer, never cut back to it; what an interrupted
+//! commit left is set aside, not deleted; readers never answer from a
+//! changed segment; a new store is private to its owner.
+
+use std::fs;
+use std::path::Path;
+
+use parquet::arrow::ArrowWriter;
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use vakt_schemas::arrow::records_to_batch;
+use vakt_schemas::merkle::Hash;
+use vakt_schemas::{Event, Record, Stream, layout};
+use vakt_store::StoreReader;
+
+use crate::common::{TestStore, copy_tree, problem_kinds, sample_logs, stderr, stdout};
+
+/// Every file below `dir`, as paths relative to it.
+fn files_below(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(path) = pending.pop() {
+        for entry in fs::read_dir(&path).unwrap().flatten() {
+            if entry.path().is_dir() {
+                pending.push(entry.path());
+            } else {
+                let relative = entry.path().strip_prefix(dir).unwrap().display().to_string();
+                found.push(relative);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn segment_files(store: &Path) -> Vec<String> {
+    files_below(store)
+        .into_iter()
+        .filter(|path| path.ends_with(".parquet") && !path.starts_with("recovered/"))
+        .collect()
+}
+
+fn two_ingests() -> (TestStore, String) {
+    let store = TestStore::new();
+    store.ingest(&[sample_logs().join("logs/ts1")], &["--commit-every", "2500"]);
+    let first_head = fs::read_to_string(store.path().join(layout::HEAD)).unwrap();
+    store.ingest(&[sample_logs().join("logs/fs1")], &["--commit-every", "2500"]);
+    (store, first_head)
+}
+
+/// `vakt sql` appends to the audit stream, so it commits: it must refuse.
+fn assert_writers_refuse(store: &TestStore, segments_before: &[String]) {
+    let output = store.run(&["sql", "SELECT count(*) FROM sessions"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    let message = stderr(&output);
+    assert!(message.contains("HEAD is behind"), "{message}");
+    assert!(message.contains("nothing was removed"), "{message}");
+    let output = store.run(&["ingest", &sample_logs().join("logs/fw-sec").display().to_string()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    assert_eq!(
+        segment_files(&store.path()),
+        segments_before,
+        "no segment file was removed or added"
+    );
+}
+
+#[test]
+fn a_head_with_a_lowered_txn_is_reported_and_no_writer_deletes_anything() {
+    let (store, _) = two_ingests();
+    let segments = segment_files(&store.path());
+    let head_path = store.path().join(layout::HEAD);
+    let head = fs::read_to_string(&head_path).unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&head).unwrap();
+    value["txn"] = 0.into();
+    fs::write(&head_path, serde_json::to_string_pretty(&value).unwrap()).unwrap();
+
+    let (code, report) = store.verify(&[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert!(problem_kinds(&report).iter().any(|kind| kind == "head-behind"), "{report:#}");
+    assert_writers_refuse(&store, &segments);
+}
+
+#[test]
+fn a_head_put_back_to_an_earlier_commit_is_reported_and_nothing_is_cut() {
+    let (store, first_head) = two_ingests();
+    let segments = segment_files(&store.path());
+    let sessions_manifest = fs::read(store.path().join(layout::manifest(Stream::Sessions))).unwrap();
+    fs::write(store.path().join(layout::HEAD), first_head).unwrap();
+
+    let (code, report) = store.verify(&[]);
+    assert_eq!(code, 1, "{report:#}");
+    let behind: Vec<&serde_json::Value> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|problem| problem["kind"] == "head-behind")
+        .collect();
+    assert!(!behind.is_empty(), "{report:#}");
+    assert!(behind.iter().all(|problem| !problem["file"].is_null()));
+    assert_writers_refuse(&store, &segments);
+    assert_eq!(
+        fs::read(store.path().join(layout::manifest(Stream::Sessions))).unwrap(),
+        sessions_manifest,
+        "the manifest was not cut back"
+    );
+}
+
+#[test]
+fn an_interrupted_commit_is_set_aside_not_deleted() {
+    let store = TestStore::new();
+    store.ingest(&[sample_logs().join("logs/ts1")], &["--commit-every", "2500"]);
+    let reader = StoreReader::open(&store.path()).unwrap();
+    let head = reader.head().clone();
+    let last = reader.manifest_entries(Stream::Sessions).unwrap().pop().unwrap();
+    // What a commit killed after its segment and manifest line, before
+    // HEAD.tmp, leaves: a segment of the next commit and a manifest tail.
+    let next = head.txn + 1;
+    let orphan = layout::segment(Stream::Sessions, last.day, next, last.tree_size);
+    fs::copy(store.path().join(&last.path), store.path().join(&orphan)).unwrap();
+    let manifest = store.path().join(layout::manifest(Stream::Sessions));
+    let mut entry = last.clone();
+    entry.txn = next;
+    entry.index += 1;
+    entry.path = orphan.clone();
+    let mut text = fs::read_to_string(&manifest).unwrap();
+    text.push_str(&entry.to_line());
+    text.push('\n');
+    fs::write(&manifest, text).unwrap();
+
+    let (code, report) = store.verify(&[]);
+    assert_eq!(code, 0, "{report:#}");
+    let output = store.run(&["sql", "SELECT count(*) AS n FROM sessions"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let kept = files_below(&store.path().join("recovered"));
+    assert!(
+        kept.iter().any(|path| path.ends_with(&orphan)),
+        "the orphan segment was moved aside: {kept:?}"
+    );
+    assert!(
+        kept.iter().any(|path| path.ends_with("sessions/manifest.jsonl.tail")),
+        "{kept:?}"
+    );
+    assert!(!store.path().join(&orphan).exists());
+    let (code, report) = store.verify(&[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert!(
+        report["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|warning| warning["kind"] == "recovered"),
+        "{report:#}"
+    );
+}
+
+/// Rewrites a sessions segment with one user changed, padded to the size
+/// the manifest lists.
+fn rewrite_padded(store: &Path) -> String {
+    let reader = StoreReader::open(store).unwrap();
+    let entry = reader
+        .manifest_entries(Stream::Sessions)
+        .unwrap()
+        .into_iter()
+        .find(|entry| entry.count >= 5)
+        .unwrap();
+    let rows = reader.read_segment_rows(Stream::Sessions, &entry).unwrap();
+    let mut records: Vec<Record> = rows
+        .iter()
+        .map(|row| Record::from_values(Stream::Sessions, &row.values).unwrap())
+        .collect();
+    if let Event::Sessions(session) = &mut records[2].event {
+        session.user = Some("mallory".into());
+    }
+    let hashes: Vec<Hash> = records.iter().map(|record| record.leaf_hash().unwrap()).collect();
+    let batch = records_to_batch(Stream::Sessions, &records, &hashes).unwrap();
+    // Padding in the file's key-value metadata, grown until the valid
+    // Parquet file has exactly the listed size.
+    let write = |padding: usize| {
+        let properties = WriterProperties::builder()
+            .set_key_value_metadata(Some(vec![KeyValue::new("pad".into(), "x".repeat(padding))]))
+            .build();
+        let mut bytes = Vec::new();
+        let mut writer = ArrowWriter::try_new(&mut bytes, batch.schema(), Some(properties)).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+        bytes
+    };
+    let mut padding = 0usize;
+    let mut bytes = write(padding);
+    for _ in 0..8 {
+        let missing = entry.file_size as i64 - bytes.len() as i64;
+        if missing == 0 {
+            break;
+        }
+        padding = (padding as i64 + missing).max(0) as usize;
+        bytes = write(padding);
+    }
+    assert_eq!(bytes.len() as u64, entry.file_size, "the forgery has the listed size");
+    fs::write(store.join(&entry.path), bytes).unwrap();
+    entry.path
+}
+
+#[test]
+fn queries_never_answer_from_a_changed_segment() {
+    let store = TestStore::new();
+    store.ingest(&[sample_logs().join("logs/ts1")], &["--commit-every", "2500"]);
+    let copy = tempfile::tempdir().unwrap();
+    let forged = copy.path().join("store");
+    copy_tree(&store.path(), &forged);
+    let path = rewrite_padded(&forged);
+    let run = |args: &[&str]| {
+        let mut all = vec!["--store", forged.to_str().unwrap()];
+        all.extend_from_slice(args);
+        crate::common::vakt(copy.path(), &all)
+    };
+    let output = run(&["sql", "SELECT user FROM sessions WHERE user = 'mallory'"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    assert!(!stdout(&output).contains("mallory"));
+    assert!(stderr(&output).contains(&path), "{}", stderr(&output));
+    let output = run(&["timeline", "--user", "mallory"]);
+    assert_ne!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(!stdout(&output).contains("mallory"));
+    // The untouched store answers.
+    let output = store.run(&["sql", "SELECT count(*) AS n FROM sessions"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_new_store_is_private_to_its_owner_and_verify_warns_when_it_is_not() {
+    use std::os::unix::fs::PermissionsExt;
+    let store = TestStore::new();
+    store.ingest(&[sample_logs().join("logs/ts1")], &["--commit-every", "2500"]);
+    let mut pending = vec![store.path()];
+    while let Some(path) = pending.pop() {
+        if path.starts_with(store.path().join("index")) {
+            continue;
+        }
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        if path.is_dir() {
+            assert_eq!(mode, 0o700, "{}", path.display());
+            pending.extend(fs::read_dir(&path).unwrap().flatten().map(|entry| entry.path()));
+        } else {
+            assert_eq!(mode, 0o600, "{}", path.display());
+        }
+    }
+    let (code, report) = store.verify(&[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert!(report["warnings"].as_array().unwrap().is_empty(), "{report:#}");
+
+    fs::set_permissions(store.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    let manifest = store.path().join(layout::manifest(Stream::Sessions));
+    fs::set_permissions(store.path().join("sessions"), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::set_permissions(&manifest, fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, report) = store.verify(&[]);
+    assert_eq!(code, 0, "permissions are a warning: {report:#}");
+    let warning = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|warning| warning["kind"] == "store-permissions")
+        .cloned()
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert!(warning["message"].as_str().unwrap().contains("chmod"), "{warning:#}");
+}

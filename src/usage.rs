@@ -6,9 +6,9 @@
 use std::path::Path;
 
 use anyhow::Context;
+use vakt_schemas::AuditEvent;
 use vakt_store::append_audit;
 use vakt_store::audit::os_user;
-use vakt_schemas::AuditEvent;
 
 /// Appends a use to the audit stream and returns its sequence number. A
 /// command must not show its result when this fails.

@@ -141,7 +141,7 @@ pub enum IngestError {
     #[error(transparent)]
     Write(#[from] WriteError),
     #[error(transparent)]
-    Read(#[from] ReadError),
+    Store(#[from] ReadError),
     #[error("configuration: {0}")]
     Config(#[from] vakt_schemas::config::ConfigError),
     #[error(

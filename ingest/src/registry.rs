@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use vakt_schemas::registry::{FILES, Problem, Registry};
+use vakt_schemas::registry::{FILES, Problem, Registry, RegistryError};
 use vakt_schemas::{Event, RegistryEvent};
 use vakt_store::snapshot::{Snapshot, newest_snapshot};
 use vakt_store::{PendingRecord, StoreWriter, WriteError};

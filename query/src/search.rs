@@ -12,8 +12,8 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use vakt_index::{IndexError, QueryError, Request};
-use vakt_store::fulltext::{index_dir, open_searcher, tree_sizes};
 use vakt_schemas::{Record, Stream};
+use vakt_store::fulltext::{index_dir, open_searcher, tree_sizes};
 
 use vakt_store::reader::{ReadError, StoreReader};
 

@@ -24,8 +24,8 @@ use sha2::{Digest, Sha256};
 use vakt_schemas::Stream;
 use vakt_schemas::checkpoint::NoteVerifier;
 
-use vakt_store::reader::{ReadError, StoreReader};
 use crate::sql::{SqlError, SqlSession};
+use vakt_store::reader::{ReadError, StoreReader};
 
 /// What to draw.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,11 +6,11 @@
 //! of last year is a prefix of this year's, so the store only grew.
 
 use serde::Serialize;
-use vakt_store::StoreReader;
 use vakt_review::Review;
 use vakt_schemas::Stream;
 use vakt_schemas::checkpoint::{Checkpoint, NoteVerifier};
 use vakt_schemas::merkle::{consistency_proof, verify_consistency};
+use vakt_store::StoreReader;
 
 use crate::ReportError;
 use crate::previous::Previous;

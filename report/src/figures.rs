@@ -11,9 +11,9 @@ use arrow_array::types::{Int64Type, TimestampMicrosecondType, UInt64Type};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use chrono::{DateTime, Datelike, Utc};
 use serde::Serialize;
-use vakt_store::StoreReader;
 use vakt_query::sql::{SessionOptions, SqlSession};
 use vakt_review::Period;
+use vakt_store::StoreReader;
 
 use crate::ReportError;
 

@@ -10,11 +10,11 @@ use serde_json::{Value as Json, json};
 use tempfile::TempDir;
 use vakt_ingest::parse::Format;
 use vakt_ingest::{IngestOptions, ingest};
-use vakt_store::{StoreWriter, init_store};
-use vakt_store::StoreReader;
 use vakt_review::{History, Review, ReviewOptions, review_against};
 use vakt_schemas::config::Config;
 use vakt_schemas::registry::Registry;
+use vakt_store::StoreReader;
+use vakt_store::{StoreWriter, init_store};
 
 use super::*;
 

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use vakt_store::reader::{ReadError, StoreReader};
 use vakt_schemas::registry::Registry;
 use vakt_schemas::{Event, Stream};
+use vakt_store::reader::{ReadError, StoreReader};
 
 /// One recorded state of the registry.
 #[derive(Debug)]

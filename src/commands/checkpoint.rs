@@ -2,8 +2,8 @@
 
 use anyhow::Context;
 use clap::Args;
-use vakt_store::StoreReader;
 use vakt_schemas::Stream;
+use vakt_store::StoreReader;
 
 use crate::Outcome;
 use crate::settings::GlobalArgs;

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::Args;
 use vakt_ingest::{IngestOptions, RegistryFolder, ingest};
-use vakt_store::{StoreWriter, init_store};
-use vakt_store::{StoreReader, verify};
 use vakt_schemas::config::Config;
+use vakt_store::{StoreReader, verify};
+use vakt_store::{StoreWriter, init_store};
 
 use crate::Outcome;
 use crate::commands::ingest::print_summary;

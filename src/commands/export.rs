@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 use anyhow::anyhow;
 use clap::{ArgGroup, Args};
-use vakt_store::StoreReader;
 use vakt_query::evidence::{Selection, check_bundle, export_bundle};
 use vakt_query::sql::{SessionOptions, SqlSession};
 use vakt_query::timeline::timeline;
 use vakt_schemas::Stream;
+use vakt_store::StoreReader;
 
 use crate::Outcome;
 use crate::commands::timeline::SubjectArgs;

@@ -8,8 +8,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use vakt_ingest::parse::Format;
 use vakt_ingest::pipeline::DatasetSource;
 use vakt_ingest::{IngestOptions, IngestSummary, Progress, RegistryFolder, ingest};
-use vakt_store::StoreWriter;
 use vakt_schemas::Stream;
+use vakt_store::StoreWriter;
 
 use crate::Outcome;
 use crate::settings::{GlobalArgs, OutputFormat};
@@ -78,6 +78,21 @@ pub fn run(global: &GlobalArgs, args: IngestArgs) -> anyhow::Result<Outcome> {
     };
     let store_dir = global.store_dir(&config);
     let mut writer = StoreWriter::open(&store_dir)?;
+    let reader = writer.reader();
+    let committed = vakt_store::fulltext::tree_sizes(reader.head());
+    match vakt_store::fulltext::coverage(&reader)? {
+        None if committed.values().any(|size| *size > 0) => {
+            eprintln!("note: building the full-text index from the store first");
+        }
+        Some(covered)
+            if committed
+                .iter()
+                .any(|(stream, size)| covered.get(stream).copied().unwrap_or(0) < *size) =>
+        {
+            eprintln!("note: bringing the full-text index up to date with the store first");
+        }
+        _ => {}
+    }
     let index_bar = crate::commands::index::progress_bar();
     writer.maintain_index(&mut crate::commands::index::on_progress(&index_bar))?;
     index_bar.finish_and_clear();

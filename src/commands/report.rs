@@ -8,10 +8,10 @@ use std::time::Instant;
 use anyhow::Context;
 use chrono::{NaiveDate, Utc};
 use clap::{Args, ValueEnum};
-use vakt_store::StoreReader;
 use vakt_report::{Language, Previous, RenderOptions, Rendered};
 use vakt_review::{Review, ReviewOptions, review};
 use vakt_schemas::config::Config;
+use vakt_store::StoreReader;
 
 use crate::Outcome;
 use crate::settings::GlobalArgs;
@@ -246,7 +246,7 @@ pub fn write_demo_review(
     dir: &Path,
     store_dir: &Path,
     config: &Config,
-    verified: &vakt_query::VerifyReport,
+    verified: &vakt_store::VerifyReport,
 ) -> anyhow::Result<Option<PathBuf>> {
     use chrono::Datelike;
     use vakt_schemas::Stream;

@@ -2,8 +2,8 @@
 
 use chrono::Utc;
 use clap::{Args, ValueEnum};
-use vakt_store::StoreReader;
 use vakt_review::{ReviewOptions, markdown, review};
+use vakt_store::StoreReader;
 
 use crate::Outcome;
 use crate::settings::GlobalArgs;

@@ -5,10 +5,10 @@ use std::io::{self, Write};
 use anyhow::{Context, anyhow, bail};
 use chrono::{DateTime, TimeZone};
 use clap::{Args, ValueEnum};
-use vakt_store::StoreReader;
 use vakt_query::search::{SearchHit, SearchRequest, SearchResults, search};
 use vakt_schemas::table::event_columns;
 use vakt_schemas::{Stream, Value};
+use vakt_store::StoreReader;
 
 use crate::Outcome;
 use crate::settings::{GlobalArgs, parse_time};

@@ -3,12 +3,12 @@
 use anyhow::{Context, bail};
 use chrono::Datelike;
 use clap::{Args, Subcommand};
-use vakt_store::StoreReader;
 use vakt_query::spotcheck::{
     DRAW_COMMAND, DrawRequest, ItemOutcome, RECORD_COMMAND, draw, draws, recompute,
 };
 use vakt_query::sql::{SessionOptions, SqlSession};
 use vakt_schemas::Stream;
+use vakt_store::StoreReader;
 
 use crate::Outcome;
 use crate::settings::{GlobalArgs, OutputFormat, parse_window};

@@ -4,10 +4,10 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use vakt_store::StoreReader;
 use vakt_query::sql::{
     QueryResult, SessionOptions, SqlSession, write_csv, write_json, write_table,
 };
+use vakt_store::StoreReader;
 
 use crate::Outcome;
 use crate::settings::GlobalArgs;

@@ -1,9 +1,9 @@
 //! `vakt timeline`
 
 use clap::{ArgGroup, Args};
-use vakt_store::StoreReader;
 use vakt_query::sql::{SessionOptions, SqlSession};
 use vakt_query::timeline::{Subject, timeline};
+use vakt_store::StoreReader;
 
 use crate::Outcome;
 use crate::commands::sql::{SqlFormat, print_result};

@@ -25,7 +25,9 @@ use vakt_schemas::manifest::{ManifestEntry, line_hash};
 use vakt_schemas::merkle::{Frontier, Hash};
 use vakt_schemas::{Envelope, Record, Stream, layout};
 
-use crate::files::{append_at, create_private_dirs, open_lock_file, install_head, sync_dir, write_head_temp};
+use crate::files::{
+    append_at, create_private_dirs, install_head, open_lock_file, sync_dir, write_head_temp,
+};
 use crate::recovery::{Recovered, Recovery};
 use crate::segment::write_segment;
 use crate::writer::{CommitSummary, PendingRecord, WriteError, io_error};

@@ -36,7 +36,11 @@ pub(crate) fn create_private_dirs(dir: &Path) -> std::io::Result<()> {
 /// Writes `bytes` at `offset` of the file (which the caller has cut to that
 /// length) and flushes it to disk.
 pub(crate) fn append_at(path: &Path, offset: u64, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = private_options().write(true).create(true).truncate(false).open(path)?;
+    let mut file = private_options()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)?;
     file.set_len(offset)?;
     std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(offset))?;
     file.write_all(bytes)?;
@@ -129,7 +133,11 @@ pub fn exposed_paths(root: &Path, limit: usize) -> Vec<(String, u32)> {
                 .strip_prefix(root)
                 .map(|relative| relative.display().to_string())
                 .unwrap_or_default();
-            let name = if relative.is_empty() { ".".to_string() } else { relative };
+            let name = if relative.is_empty() {
+                ".".to_string()
+            } else {
+                relative
+            };
             exposed.push((name, mode));
         }
         if metadata.is_dir() && others_enter {

@@ -12,7 +12,9 @@ use vakt_schemas::head::{FORMAT_VERSION, Head, StoreInfo};
 use vakt_schemas::merkle::empty_root;
 use vakt_schemas::{Stream, layout};
 
-use crate::files::{append_checkpoint, create_private_dirs, write_head, write_new_file, write_synced};
+use crate::files::{
+    append_checkpoint, create_private_dirs, write_head, write_new_file, write_synced,
+};
 
 /// What `init` made.
 #[derive(Debug)]

@@ -205,10 +205,11 @@ impl StoreReader {
                 );
             }
         }
-        let local = LocalFileSystem::new_with_prefix(&self.root).map_err(|error| ReadError::Io {
-            path: self.root.clone(),
-            source: std::io::Error::other(error.to_string()),
-        })?;
+        let local =
+            LocalFileSystem::new_with_prefix(&self.root).map_err(|error| ReadError::Io {
+                path: self.root.clone(),
+                source: std::io::Error::other(error.to_string()),
+            })?;
         Ok(Arc::new(CheckedSegments::new(Arc::new(local), listed)))
     }
 

@@ -80,10 +80,7 @@ impl Recovery<'_> {
         if temp.exists() {
             if let Some(next) = self.completable(&head, &temp)? {
                 self.complete(&head, &next)?;
-                return Ok((
-                    next.clone(),
-                    Recovered::Completed { txn: next.txn },
-                ));
+                return Ok((next.clone(), Recovered::Completed { txn: next.txn }));
             }
         }
         let aside = self.set_aside(&head)?;
@@ -161,7 +158,9 @@ impl Recovery<'_> {
         let checkpoint = checkpoint_of((self.origin)(stream), next, stream)
             .ok_or_else(|| self.inconsistent(format!("HEAD.tmp names no valid {stream} root")))?;
         let note = self.signer.try_sign(&checkpoint).map_err(|error| {
-            self.inconsistent(format!("cannot sign the {stream} checkpoint again: {error}"))
+            self.inconsistent(format!(
+                "cannot sign the {stream} checkpoint again: {error}"
+            ))
         })?;
         Ok(format!("{note}\n"))
     }
@@ -233,14 +232,13 @@ impl Recovery<'_> {
                     keep: stream_head.checkpoints_bytes,
                 });
             }
+            // Files named for a later commit than the next are left where
+            // they are (nothing vouches for them, and they may be evidence
+            // that HEAD was put back); `vakt verify` reports them.
             for (relative, txn) in segment_files_after(self.root, *stream, head.txn)? {
-                if txn != next_txn {
-                    return Err(self.inconsistent(format!(
-                        "{relative} was written by commit {txn}, after the next commit {next_txn}: \
-                         HEAD is behind the segments"
-                    )));
+                if txn == next_txn {
+                    moves.push(Move::File { relative });
                 }
-                moves.push(Move::File { relative });
             }
         }
         if self.root.join(layout::HEAD_TEMP).exists() {
@@ -345,9 +343,12 @@ pub(crate) fn last_committed_entry(
         path: path.clone(),
         detail,
     };
-    let text = bytes
-        .get(..committed as usize)
-        .ok_or_else(|| damaged(format!("{} bytes where HEAD committed {committed}", bytes.len())))?;
+    let text = bytes.get(..committed as usize).ok_or_else(|| {
+        damaged(format!(
+            "{} bytes where HEAD committed {committed}",
+            bytes.len()
+        ))
+    })?;
     let text = std::str::from_utf8(text).map_err(|error| damaged(format!("not UTF-8: {error}")))?;
     let Some(line) = text.lines().last() else {
         return Ok(None);
@@ -375,7 +376,10 @@ pub(crate) fn segment_files_after(
             continue;
         }
         let day_name = day.file_name().to_string_lossy().into_owned();
-        for file in fs::read_dir(&day_path).map_err(io_error(&day_path))?.flatten() {
+        for file in fs::read_dir(&day_path)
+            .map_err(io_error(&day_path))?
+            .flatten()
+        {
             let name = file.file_name().to_string_lossy().into_owned();
             if let Some(txn) = layout::segment_txn(&name).filter(|txn| *txn > committed_txn) {
                 let relative = format!("{}/{day_name}/{name}", layout::stream_dir(stream));

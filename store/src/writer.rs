@@ -47,6 +47,8 @@ pub enum WriteError {
         "the full-text index could not be updated: {detail}; nothing of this commit was stored, run again"
     )]
     Hook { detail: String },
+    #[error(transparent)]
+    Read(#[from] crate::reader::ReadError),
     #[error("the full-text index: {0}")]
     Fulltext(#[from] Box<FulltextError>),
     #[error("{stream} record: {source}")]

@@ -5,8 +5,8 @@ use std::io::Write;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use vakt_store::StoreReader;
 use vakt_schemas::{Event, Stream};
+use vakt_store::StoreReader;
 
 use crate::common::{TestStore, stderr, stdout};
 

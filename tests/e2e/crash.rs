@@ -8,8 +8,8 @@ use std::process::Stdio;
 use std::time::Instant;
 
 use rand::{Rng, SeedableRng};
-use vakt_store::StoreReader;
 use vakt_schemas::Stream;
+use vakt_store::StoreReader;
 
 use crate::common::{TestStore, sample_config, sample_logs, stderr};
 

@@ -2,8 +2,8 @@
 
 use std::process::Command;
 
-use vakt_store::StoreReader;
 use vakt_schemas::{Event, Stream};
+use vakt_store::StoreReader;
 
 use crate::common::{TestStore, sample_logs, stderr, stdout};
 

@@ -6,6 +6,7 @@ mod commands;
 mod common;
 mod crash;
 mod evidence;
+mod forge;
 mod generate;
 mod recovery;
 mod registry;

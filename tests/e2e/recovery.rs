@@ -7,8 +7,9 @@ use std::fs;
 use std::path::Path;
 
 use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use vakt_schemas::arrow::records_to_batch;
 use vakt_schemas::merkle::Hash;
 use vakt_schemas::{Event, Record, Stream, layout};
@@ -25,7 +26,12 @@ fn files_below(dir: &Path) -> Vec<String> {
             if entry.path().is_dir() {
                 pending.push(entry.path());
             } else {
-                let relative = entry.path().strip_prefix(dir).unwrap().display().to_string();
+                let relative = entry
+                    .path()
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .display()
+                    .to_string();
                 found.push(relative);
             }
         }
@@ -43,9 +49,15 @@ fn segment_files(store: &Path) -> Vec<String> {
 
 fn two_ingests() -> (TestStore, String) {
     let store = TestStore::new();
-    store.ingest(&[sample_logs().join("logs/ts1")], &["--commit-every", "2500"]);
+    store.ingest(
+        &[sample_logs().join("logs/ts1")],
+        &["--commit-every", "2500"],
+    );
     let first_head = fs::read_to_string(store.path().join(layout::HEAD)).unwrap();
-    store.ingest(&[sample_logs().join("logs/fs1")], &["--commit-every", "2500"]);
+    store.ingest(
+        &[sample_logs().join("logs/fs1")],
+        &["--commit-every", "2500"],
+    );
     (store, first_head)
 }
 
@@ -56,7 +68,10 @@ fn assert_writers_refuse(store: &TestStore, segments_before: &[String]) {
     let message = stderr(&output);
     assert!(message.contains("HEAD is behind"), "{message}");
     assert!(message.contains("nothing was removed"), "{message}");
-    let output = store.run(&["ingest", &sample_logs().join("logs/fw-sec").display().to_string()]);
+    let output = store.run(&[
+        "ingest",
+        &sample_logs().join("logs/fw-sec").display().to_string(),
+    ]);
     assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
     assert_eq!(
         segment_files(&store.path()),
@@ -77,7 +92,12 @@ fn a_head_with_a_lowered_txn_is_reported_and_no_writer_deletes_anything() {
 
     let (code, report) = store.verify(&[]);
     assert_eq!(code, 1, "{report:#}");
-    assert!(problem_kinds(&report).iter().any(|kind| kind == "head-behind"), "{report:#}");
+    assert!(
+        problem_kinds(&report)
+            .iter()
+            .any(|kind| kind == "head-behind"),
+        "{report:#}"
+    );
     assert_writers_refuse(&store, &segments);
 }
 
@@ -85,7 +105,8 @@ fn a_head_with_a_lowered_txn_is_reported_and_no_writer_deletes_anything() {
 fn a_head_put_back_to_an_earlier_commit_is_reported_and_nothing_is_cut() {
     let (store, first_head) = two_ingests();
     let segments = segment_files(&store.path());
-    let sessions_manifest = fs::read(store.path().join(layout::manifest(Stream::Sessions))).unwrap();
+    let sessions_manifest =
+        fs::read(store.path().join(layout::manifest(Stream::Sessions))).unwrap();
     fs::write(store.path().join(layout::HEAD), first_head).unwrap();
 
     let (code, report) = store.verify(&[]);
@@ -109,10 +130,17 @@ fn a_head_put_back_to_an_earlier_commit_is_reported_and_nothing_is_cut() {
 #[test]
 fn an_interrupted_commit_is_set_aside_not_deleted() {
     let store = TestStore::new();
-    store.ingest(&[sample_logs().join("logs/ts1")], &["--commit-every", "2500"]);
+    store.ingest(
+        &[sample_logs().join("logs/ts1")],
+        &["--commit-every", "2500"],
+    );
     let reader = StoreReader::open(&store.path()).unwrap();
     let head = reader.head().clone();
-    let last = reader.manifest_entries(Stream::Sessions).unwrap().pop().unwrap();
+    let last = reader
+        .manifest_entries(Stream::Sessions)
+        .unwrap()
+        .pop()
+        .unwrap();
     // What a commit killed after its segment and manifest line, before
     // HEAD.tmp, leaves: a segment of the next commit and a manifest tail.
     let next = head.txn + 1;
@@ -138,7 +166,8 @@ fn an_interrupted_commit_is_set_aside_not_deleted() {
         "the orphan segment was moved aside: {kept:?}"
     );
     assert!(
-        kept.iter().any(|path| path.ends_with("sessions/manifest.jsonl.tail")),
+        kept.iter()
+            .any(|path| path.ends_with("sessions/manifest.jsonl.tail")),
         "{kept:?}"
     );
     assert!(!store.path().join(&orphan).exists());
@@ -172,16 +201,22 @@ fn rewrite_padded(store: &Path) -> String {
     if let Event::Sessions(session) = &mut records[2].event {
         session.user = Some("mallory".into());
     }
-    let hashes: Vec<Hash> = records.iter().map(|record| record.leaf_hash().unwrap()).collect();
+    let hashes: Vec<Hash> = records
+        .iter()
+        .map(|record| record.leaf_hash().unwrap())
+        .collect();
     let batch = records_to_batch(Stream::Sessions, &records, &hashes).unwrap();
     // Padding in the file's key-value metadata, grown until the valid
     // Parquet file has exactly the listed size.
     let write = |padding: usize| {
         let properties = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::default()))
+            .set_statistics_enabled(EnabledStatistics::None)
             .set_key_value_metadata(Some(vec![KeyValue::new("pad".into(), "x".repeat(padding))]))
             .build();
         let mut bytes = Vec::new();
-        let mut writer = ArrowWriter::try_new(&mut bytes, batch.schema(), Some(properties)).unwrap();
+        let mut writer =
+            ArrowWriter::try_new(&mut bytes, batch.schema(), Some(properties)).unwrap();
         writer.write(&batch).unwrap();
         writer.close().unwrap();
         bytes
@@ -196,7 +231,11 @@ fn rewrite_padded(store: &Path) -> String {
         padding = (padding as i64 + missing).max(0) as usize;
         bytes = write(padding);
     }
-    assert_eq!(bytes.len() as u64, entry.file_size, "the forgery has the listed size");
+    assert_eq!(
+        bytes.len() as u64,
+        entry.file_size,
+        "the forgery has the listed size"
+    );
     fs::write(store.join(&entry.path), bytes).unwrap();
     entry.path
 }
@@ -204,7 +243,10 @@ fn rewrite_padded(store: &Path) -> String {
 #[test]
 fn queries_never_answer_from_a_changed_segment() {
     let store = TestStore::new();
-    store.ingest(&[sample_logs().join("logs/ts1")], &["--commit-every", "2500"]);
+    store.ingest(
+        &[sample_logs().join("logs/ts1")],
+        &["--commit-every", "2500"],
+    );
     let copy = tempfile::tempdir().unwrap();
     let forged = copy.path().join("store");
     copy_tree(&store.path(), &forged);
@@ -231,7 +273,10 @@ fn queries_never_answer_from_a_changed_segment() {
 fn a_new_store_is_private_to_its_owner_and_verify_warns_when_it_is_not() {
     use std::os::unix::fs::PermissionsExt;
     let store = TestStore::new();
-    store.ingest(&[sample_logs().join("logs/ts1")], &["--commit-every", "2500"]);
+    store.ingest(
+        &[sample_logs().join("logs/ts1")],
+        &["--commit-every", "2500"],
+    );
     let mut pending = vec![store.path()];
     while let Some(path) = pending.pop() {
         if path.starts_with(store.path().join("index")) {
@@ -240,18 +285,30 @@ fn a_new_store_is_private_to_its_owner_and_verify_warns_when_it_is_not() {
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         if path.is_dir() {
             assert_eq!(mode, 0o700, "{}", path.display());
-            pending.extend(fs::read_dir(&path).unwrap().flatten().map(|entry| entry.path()));
+            pending.extend(
+                fs::read_dir(&path)
+                    .unwrap()
+                    .flatten()
+                    .map(|entry| entry.path()),
+            );
         } else {
             assert_eq!(mode, 0o600, "{}", path.display());
         }
     }
     let (code, report) = store.verify(&[]);
     assert_eq!(code, 0, "{report:#}");
-    assert!(report["warnings"].as_array().unwrap().is_empty(), "{report:#}");
+    assert!(
+        report["warnings"].as_array().unwrap().is_empty(),
+        "{report:#}"
+    );
 
     fs::set_permissions(store.path(), fs::Permissions::from_mode(0o755)).unwrap();
     let manifest = store.path().join(layout::manifest(Stream::Sessions));
-    fs::set_permissions(store.path().join("sessions"), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::set_permissions(
+        store.path().join("sessions"),
+        fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
     fs::set_permissions(&manifest, fs::Permissions::from_mode(0o644)).unwrap();
     let (code, report) = store.verify(&[]);
     assert_eq!(code, 0, "permissions are a warning: {report:#}");
@@ -262,5 +319,8 @@ fn a_new_store_is_private_to_its_owner_and_verify_warns_when_it_is_not() {
         .find(|warning| warning["kind"] == "store-permissions")
         .cloned()
         .unwrap_or_else(|| panic!("{report:#}"));
-    assert!(warning["message"].as_str().unwrap().contains("chmod"), "{warning:#}");
+    assert!(
+        warning["message"].as_str().unwrap().contains("chmod"),
+        "{warning:#}"
+    );
 }

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use sha2::{Digest, Sha256};
-use vakt_store::StoreReader;
 use vakt_schemas::{Event, Stream};
+use vakt_store::StoreReader;
 
 use crate::common::{TestStore, stderr, stdout, vakt};
 

@@ -9,9 +9,9 @@ use vakt_ingest::enrich::enrich;
 use vakt_ingest::lines::LineReader;
 use vakt_ingest::parse::{Format, LineParser, ParseContext, Parsed};
 use vakt_ingest::source::{expand_inputs, inspect};
-use vakt_store::StoreReader;
 use vakt_schemas::config::Config;
 use vakt_schemas::{Event, Stream};
+use vakt_store::StoreReader;
 
 use crate::common::{TestStore, sample_config, sample_log_dirs};
 

@@ -14,13 +14,14 @@ use serde_json::Value;
 use vakt_index::analysis::analyze_query;
 use vakt_index::fields::analyzer_of;
 use vakt_index::{INDEXED_STREAMS, IndexSearcher, IndexWriter};
+use vakt_query::search::{SearchRequest, search};
+use vakt_schemas::{AccessEvent, Event, FirewallEvent, Record, SessionEvent, Stream};
+use vakt_store::StoreReader;
 use vakt_store::StoreWriter;
 use vakt_store::commit::CommitHook;
 use vakt_store::fulltext::FulltextHook;
+use vakt_store::fulltext::index_dir;
 use vakt_store::writer::PendingRecord;
-use vakt_store::StoreReader;
-use vakt_query::search::{SearchRequest, index_dir, search};
-use vakt_schemas::{AccessEvent, Event, FirewallEvent, Record, SessionEvent, Stream};
 
 use crate::common::{TestStore, copy_tree, sample_logs, stderr, stdout};
 

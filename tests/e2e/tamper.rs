@@ -5,14 +5,15 @@ use std::fs;
 use std::path::Path;
 
 use parquet::arrow::ArrowWriter;
-use vakt_store::StoreReader;
 use vakt_schemas::arrow::records_to_batch;
 use vakt_schemas::checkpoint::split_notes;
 use vakt_schemas::manifest::ManifestEntry;
 use vakt_schemas::merkle::Hash;
 use vakt_schemas::{Event, Record, Stream, layout};
+use vakt_store::StoreReader;
 
 use crate::common::{TestStore, copy_tree, problem_kinds, sample_logs, stdout};
+use crate::forge::{read_entries, reseal, rows_of};
 
 const STREAM: Stream = Stream::Sessions;
 
@@ -344,4 +345,164 @@ fn removing_the_newest_records_is_caught_by_an_exported_checkpoint() {
         code, 1,
         "another store's checkpoints do not verify: {report:#}"
     );
+}
+
+/// A forgery made consistent again and re-signed with the store's own key.
+struct Forgery {
+    name: &'static str,
+    stream: Stream,
+    forge: Box<dyn Fn(&Path)>,
+    expected: &'static str,
+}
+
+fn forgeries() -> Vec<Forgery> {
+    vec![
+        Forgery {
+            name: "a firewall action outside the enumeration, rehashed and re-signed",
+            stream: Stream::Firewall,
+            forge: Box::new(|store| {
+                let entries = read_entries(store, Stream::Firewall);
+                let entry = &entries[0];
+                let bytes = fs::read(store.join(&entry.path)).unwrap();
+                let mut records: Vec<Record> = rows_of(Stream::Firewall, &bytes)
+                    .iter()
+                    .map(|row| Record::from_values(Stream::Firewall, &row.values).unwrap())
+                    .collect();
+                if let Event::Firewall(event) = &mut records[0].event {
+                    event.action = "blocked".into();
+                }
+                let hashes: Vec<Hash> = records
+                    .iter()
+                    .map(|record| record.leaf_hash().unwrap())
+                    .collect();
+                let batch = records_to_batch(Stream::Firewall, &records, &hashes).unwrap();
+                let file = fs::File::create(store.join(&entry.path)).unwrap();
+                let mut writer = ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+                writer.write(&batch).unwrap();
+                writer.close().unwrap();
+                reseal(store, Stream::Firewall, entries, true);
+            }),
+            expected: "row-value",
+        },
+        Forgery {
+            name: "a manifest line's min_time moved earlier",
+            stream: STREAM,
+            forge: Box::new(|store| {
+                let mut entries = read_entries(store, STREAM);
+                entries[1].min_time -= chrono::Duration::seconds(1);
+                reseal(store, STREAM, entries, false);
+            }),
+            expected: "manifest-time-range",
+        },
+        Forgery {
+            name: "a manifest line's frontier replaced",
+            stream: STREAM,
+            forge: Box::new(|store| {
+                let mut entries = read_entries(store, STREAM);
+                let last = entries.len() - 2;
+                entries[last].frontier[0] = "00".repeat(32);
+                reseal(store, STREAM, entries, false);
+            }),
+            expected: "manifest-frontier",
+        },
+        Forgery {
+            name: "a manifest line's ingest time changed",
+            stream: STREAM,
+            forge: Box::new(|store| {
+                let mut entries = read_entries(store, STREAM);
+                entries[0].ingest_time += chrono::Duration::seconds(5);
+                reseal(store, STREAM, entries, false);
+            }),
+            expected: "row-ingest-time",
+        },
+        Forgery {
+            name: "a manifest line's commit number lowered below the line before",
+            stream: STREAM,
+            forge: Box::new(|store| {
+                let mut entries = read_entries(store, STREAM);
+                let last = entries.len() - 1;
+                entries[last].txn = 0;
+                reseal(store, STREAM, entries, false);
+            }),
+            expected: "manifest-txn",
+        },
+        Forgery {
+            name: "a checkpoint in the middle of the log removed, HEAD's length fixed",
+            stream: STREAM,
+            forge: Box::new(|store| {
+                let path = store.join(layout::checkpoints(STREAM));
+                let notes = split_notes(&fs::read_to_string(&path).unwrap());
+                assert!(
+                    notes.len() >= 3,
+                    "enough checkpoints to remove one in the middle"
+                );
+                let kept: String = notes
+                    .iter()
+                    .enumerate()
+                    .filter(|(index, _)| *index != 1)
+                    .map(|(_, note)| format!("{note}\n"))
+                    .collect();
+                fs::write(&path, &kept).unwrap();
+                let head_path = store.join(layout::HEAD);
+                let mut head: serde_json::Value =
+                    serde_json::from_str(&fs::read_to_string(&head_path).unwrap()).unwrap();
+                head["streams"]["sessions"]["checkpoints_bytes"] = (kept.len() as u64).into();
+                fs::write(&head_path, serde_json::to_string_pretty(&head).unwrap()).unwrap();
+            }),
+            expected: "checkpoint-missing",
+        },
+        Forgery {
+            name: "the signing key replaced by another",
+            stream: STREAM,
+            forge: Box::new(|store| {
+                fs::write(
+                    store.join(layout::SIGNING_KEY),
+                    format!("{}\n", "11".repeat(32)),
+                )
+                .unwrap();
+            }),
+            expected: "signing-key",
+        },
+    ]
+}
+
+#[test]
+fn forgeries_made_consistent_and_re_signed_break_an_invariant_and_are_caught() {
+    let pristine = build_store();
+    pristine.ingest(
+        &[sample_logs().join("logs/fw-sec")],
+        &["--commit-every", "2500"],
+    );
+    let mut failures = Vec::new();
+    for forgery in forgeries() {
+        let copy = tempfile::tempdir().unwrap();
+        let store_copy = copy.path().join("store");
+        copy_tree(&pristine.path(), &store_copy);
+        (forgery.forge)(&store_copy);
+        let output = crate::common::vakt(
+            copy.path(),
+            &[
+                "--store",
+                store_copy.to_str().unwrap(),
+                "verify",
+                "--format",
+                "json",
+            ],
+        );
+        let report: serde_json::Value =
+            serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+                panic!("{}: verify prints JSON: {}", forgery.name, stdout(&output))
+            });
+        let kinds = problem_kinds(&report);
+        if output.status.code() != Some(1) || !kinds.iter().any(|kind| kind == forgery.expected) {
+            failures.push(format!(
+                "{} ({}): exit {:?}, expected `{}` among {kinds:?}",
+                forgery.name,
+                forgery.stream,
+                output.status.code(),
+                forgery.expected
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

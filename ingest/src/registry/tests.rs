@@ -6,8 +6,10 @@ use vakt_schemas::config::Config;
 use vakt_schemas::registry::{AUTHORIZATIONS_FILE, DATASETS_FILE, DELETIONS_FILE, PEOPLE_FILE};
 
 use super::*;
-use crate::init::init_store;
 use crate::pipeline::{DatasetSource, IngestOptions, ingest};
+use vakt_schemas::manifest::ManifestEntry;
+use vakt_schemas::{Stream, layout};
+use vakt_store::{ReadError, init_store};
 
 const DATASETS: &str = r#"
 [[dataset]]
@@ -103,7 +105,7 @@ impl Fixture {
 
     fn newest(&self) -> Option<Snapshot> {
         let writer = StoreWriter::open(&self.store()).unwrap();
-        newest_snapshot(writer.root(), writer.head()).unwrap()
+        newest_snapshot(&writer.reader()).unwrap()
     }
 
     fn txn(&self) -> u64 {
@@ -339,10 +341,12 @@ fn a_changed_snapshot_segment_is_refused_not_trusted() {
     bytes.push(0);
     fs::write(&segment, bytes).unwrap();
     let writer = StoreWriter::open(&fixture.store()).unwrap();
-    let error = newest_snapshot(writer.root(), writer.head()).unwrap_err();
-    assert!(matches!(error, WriteError::Damaged { .. }), "{error}");
+    let error = newest_snapshot(&writer.reader()).unwrap_err();
+    assert!(matches!(error, ReadError::Tampered { .. }), "{error}");
     assert!(
-        error.to_string().contains("but the manifest says"),
+        error
+            .to_string()
+            .contains("not the segment file the manifest lists"),
         "{error}"
     );
 }
@@ -366,12 +370,10 @@ fn access_log(dir: &Path, day: &str) -> PathBuf {
 }
 
 fn access_datasets(store: &Path) -> Vec<Option<String>> {
-    let writer = StoreWriter::open(store).unwrap();
-    let manifest = fs::read_to_string(store.join(layout::manifest(Stream::Access))).unwrap();
+    let reader = vakt_store::StoreReader::open(store).unwrap();
     let mut datasets = Vec::new();
-    for line in manifest.lines() {
-        let entry = ManifestEntry::from_line(line).unwrap();
-        for record in read_segment(writer.root(), Stream::Access, &entry).unwrap() {
+    for entry in reader.manifest_entries(Stream::Access).unwrap() {
+        for record in reader.segment_records(Stream::Access, &entry).unwrap() {
             if let Event::Access(access) = record.event {
                 datasets.push(access.dataset);
             }

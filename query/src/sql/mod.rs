@@ -48,9 +48,9 @@ use parquet::file::properties::WriterProperties;
 use tokio::runtime::Runtime;
 use vakt_schemas::Stream;
 
-use vakt_store::reader::{ReadError, StoreReader};
 pub use output::{write_csv, write_json, write_table};
 pub use table::{Segment, SegmentTable};
+use vakt_store::reader::{ReadError, StoreReader};
 pub use views::View;
 
 /// Stack of the session's threads: deeply nested expressions are planned

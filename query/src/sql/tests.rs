@@ -200,7 +200,7 @@ fn write_segment(
         min_time: records[0].envelope.time,
         max_time: records.last().unwrap().envelope.time,
         ingest_time: at(12, 0, 0),
-        file_sha256: "00".repeat(32),
+        file_sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
         file_size: bytes.len() as u64,
         tree_size: first_seq + ROWS_PER_DAY,
         root: "00".repeat(32),

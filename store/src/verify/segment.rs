@@ -6,10 +6,10 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use vakt_schemas::registry::FILES;
-use vakt_schemas::{Event, Record, Stream};
 use vakt_schemas::manifest::ManifestEntry;
 use vakt_schemas::merkle::{Frontier, Hash};
+use vakt_schemas::registry::FILES;
+use vakt_schemas::{Event, Record, Stream};
 
 use super::report::Problem;
 use super::stream::StreamCheck;
@@ -142,7 +142,8 @@ impl StreamCheck<'_> {
             self.first_time = Some(self.first_time.map_or(time, |first| first.min(time)));
             self.last_time = Some(self.last_time.map_or(time, |last| last.max(time)));
         }
-        if !rows.is_empty() && (earliest != Some(entry.min_time) || latest != Some(entry.max_time)) {
+        if !rows.is_empty() && (earliest != Some(entry.min_time) || latest != Some(entry.max_time))
+        {
             let shown = |time: Option<DateTime<Utc>>| {
                 time.map_or("none".to_string(), |time| time.to_rfc3339())
             };
@@ -255,7 +256,9 @@ fn file_sha256(path: &Path) -> std::io::Result<(String, u64)> {
 /// enumeration allows and the registry's digests (FORMAT.md §2).
 fn value_problem(record: &Record) -> Option<String> {
     match &record.event {
-        Event::Firewall(event) if !matches!(event.action.as_str(), "allow" | "deny" | "unknown") => {
+        Event::Firewall(event)
+            if !matches!(event.action.as_str(), "allow" | "deny" | "unknown") =>
+        {
             Some(format!(
                 "firewall action `{}` is none of allow, deny, unknown",
                 event.action
@@ -263,7 +266,10 @@ fn value_problem(record: &Record) -> Option<String> {
         }
         Event::Registry(event) => {
             if !FILES.contains(&event.file.as_str()) {
-                return Some(format!("registry file `{}` is none of {FILES:?}", event.file));
+                return Some(format!(
+                    "registry file `{}` is none of {FILES:?}",
+                    event.file
+                ));
             }
             let digest = hex::encode(Sha256::digest(event.content.as_bytes()));
             (digest != event.digest).then(|| {

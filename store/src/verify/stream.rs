@@ -594,7 +594,10 @@ impl StreamCheck<'_> {
                 "{relative} holds, past what HEAD commits, signed checkpoints of sizes {} while HEAD \
                  commits {} records: HEAD is behind what the store signed",
                 summarize(&signed),
-                self.store.head().stream(stream).map_or(0, |head| head.tree_size)
+                self.store
+                    .head()
+                    .stream(stream)
+                    .map_or(0, |head| head.tree_size)
             )
         };
         self.problem(Problem::new(stream, "head-behind", message).in_file(relative.to_string()));
@@ -608,7 +611,11 @@ fn summarize(numbers: &[u64]) -> String {
     }
     let shown: Vec<String> = numbers.iter().take(8).map(u64::to_string).collect();
     if numbers.len() > shown.len() {
-        format!("{} and {} more", shown.join(", "), numbers.len() - shown.len())
+        format!(
+            "{} and {} more",
+            shown.join(", "),
+            numbers.len() - shown.len()
+        )
     } else {
         shown.join(", ")
     }

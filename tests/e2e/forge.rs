@@ -1,0 +1,147 @@
+//! Forging a store as an attacker holding its signing key would: after
+//! an edit, the manifest chain, the trees, the checkpoints and `HEAD` are
+//! made consistent again and signed, so that only the invariants
+//! verification checks beyond hashes and signatures can catch the edit.
+
+use std::fs;
+use std::path::Path;
+
+use ed25519_dalek::SigningKey;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use sha2::{Digest, Sha256};
+use vakt_schemas::arrow::{StoredRow, batch_to_rows};
+use vakt_schemas::checkpoint::{Checkpoint, NoteSigner, NoteVerifier};
+use vakt_schemas::head::{Head, StoreInfo};
+use vakt_schemas::manifest::{GENESIS, ManifestEntry, line_hash};
+use vakt_schemas::merkle::{Frontier, Hash};
+use vakt_schemas::{Stream, layout};
+use vakt_store::StoreReader;
+
+/// The rows of a segment file's bytes, whatever the manifest says.
+pub fn rows_of(stream: Stream, bytes: &[u8]) -> Vec<StoredRow> {
+    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::copy_from_slice(bytes))
+        .unwrap()
+        .build()
+        .unwrap();
+    reader
+        .flat_map(|batch| batch_to_rows(stream, &batch.unwrap()).unwrap())
+        .collect()
+}
+
+/// The store's signer, from its own key file.
+pub fn signer(store: &Path) -> NoteSigner {
+    let info: StoreInfo =
+        serde_json::from_str(&fs::read_to_string(store.join(layout::STORE_INFO)).unwrap()).unwrap();
+    let seed: [u8; 32] = hex::decode(
+        fs::read_to_string(store.join(layout::SIGNING_KEY))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap()
+    .try_into()
+    .unwrap();
+    let name = NoteVerifier::parse(&info.verifier_key)
+        .unwrap()
+        .name()
+        .to_string();
+    NoteSigner::new(&name, SigningKey::from_bytes(&seed)).unwrap()
+}
+
+pub fn read_entries(store: &Path, stream: Stream) -> Vec<ManifestEntry> {
+    fs::read_to_string(store.join(layout::manifest(stream)))
+        .unwrap()
+        .lines()
+        .map(|line| ManifestEntry::from_line(line).unwrap())
+        .collect()
+}
+
+/// Writes `entries` as the stream's manifest and makes everything that
+/// depends on them consistent and signed: with `retree`, each entry's file
+/// digest, tree size, root and frontier are recomputed from the segment
+/// files (their stored leaf hashes); then the chain, one checkpoint per
+/// commit and `HEAD`.
+pub fn reseal(store: &Path, stream: Stream, mut entries: Vec<ManifestEntry>, retree: bool) {
+    let reader = StoreReader::open(store).unwrap();
+    if retree {
+        let mut frontier = Frontier::new();
+        for entry in &mut entries {
+            let bytes = fs::read(store.join(&entry.path)).unwrap();
+            entry.file_sha256 = hex::encode(Sha256::digest(&bytes));
+            entry.file_size = bytes.len() as u64;
+            entry.first_seq = frontier.size();
+            for row in rows_of(stream, &bytes) {
+                let hash: Hash = row.stored_leaf_hash.try_into().unwrap();
+                frontier.push(hash);
+            }
+            entry.count = frontier.size() - entry.first_seq;
+            entry.tree_size = frontier.size();
+            entry.root = hex::encode(frontier.root());
+            entry.frontier = frontier.subtrees().iter().map(hex::encode).collect();
+        }
+    }
+    let signer = signer(store);
+    let mut manifest = String::new();
+    let mut previous = GENESIS.to_string();
+    let mut ends: Vec<(u64, u64, String, String)> = Vec::new();
+    for (index, entry) in entries.iter_mut().enumerate() {
+        entry.index = index as u64;
+        entry.prev = previous.clone();
+        let line = entry.to_line();
+        previous = line_hash(&line);
+        manifest.push_str(&line);
+        manifest.push('\n');
+        match ends.last_mut() {
+            Some(end) if end.0 == entry.txn => {
+                *end = (
+                    entry.txn,
+                    entry.tree_size,
+                    entry.root.clone(),
+                    previous.clone(),
+                )
+            }
+            _ => ends.push((
+                entry.txn,
+                entry.tree_size,
+                entry.root.clone(),
+                previous.clone(),
+            )),
+        }
+    }
+    fs::write(store.join(layout::manifest(stream)), &manifest).unwrap();
+    let origin = reader.info().origin(stream);
+    let mut checkpoints = String::new();
+    let empty = Checkpoint {
+        origin: origin.clone(),
+        size: 0,
+        root: vakt_schemas::merkle::empty_root(),
+        extensions: Vec::new(),
+    };
+    checkpoints.push_str(&signer.try_sign(&empty).unwrap());
+    checkpoints.push('\n');
+    for (_, size, root, hash) in &ends {
+        let checkpoint = Checkpoint {
+            origin: origin.clone(),
+            size: *size,
+            root: hex::decode(root).unwrap().try_into().unwrap(),
+            extensions: vec![format!("manifest {hash}")],
+        };
+        checkpoints.push_str(&signer.try_sign(&checkpoint).unwrap());
+        checkpoints.push('\n');
+    }
+    fs::write(store.join(layout::checkpoints(stream)), &checkpoints).unwrap();
+    let mut head: Head = reader.head().clone();
+    let stream_head = head.streams.get_mut(&stream).unwrap();
+    stream_head.entries = entries.len() as u64;
+    stream_head.manifest_bytes = manifest.len() as u64;
+    stream_head.last_entry_hash = previous;
+    stream_head.checkpoints_bytes = checkpoints.len() as u64;
+    if let Some(last) = entries.last() {
+        stream_head.tree_size = last.tree_size;
+        stream_head.root = last.root.clone();
+    }
+    fs::write(
+        store.join(layout::HEAD),
+        serde_json::to_string_pretty(&head).unwrap() + "\n",
+    )
+    .unwrap();
+}

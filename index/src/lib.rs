@@ -31,6 +31,6 @@ pub mod writer;
 pub use document::{INDEXED_STREAMS, is_indexed};
 pub use error::{IndexError, QueryError, SearchError};
 pub use query::Request;
-pub use search::{Hit, Hits, IndexSearcher};
+pub use search::{Hit, Hits, IndexSearcher, matching};
 pub use state::IndexState;
 pub use writer::IndexWriter;

@@ -6,14 +6,16 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::path::{Path, PathBuf};
 
-use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::collector::{Collector, DocSetCollector, SegmentCollector};
 use tantivy::columnar::Column;
 use tantivy::query::Query;
-use tantivy::{DocId, IndexReader, ReloadPolicy, Score, SegmentOrdinal, SegmentReader};
-use vakt_schemas::Stream;
+use tantivy::{DocId, Index, IndexReader, ReloadPolicy, Score, SegmentOrdinal, SegmentReader};
+use vakt_schemas::{Record, Stream};
 
 use crate::error::{IndexError, QueryError, SearchError};
-use crate::fields::{Fields, SEQ, STREAM, TIME};
+use crate::analysis::index_tokenizers;
+use crate::document::document;
+use crate::fields::{Fields, SEQ, STREAM, TIME, build_schema};
 use crate::query::{Request, build, parse};
 use crate::state::IndexState;
 use crate::writer::open_index;
@@ -221,3 +223,52 @@ impl SegmentCollector for SegmentHits {
         (self.total, self.heap.into_vec())
     }
 }
+
+/// Whether each of `records` matches `request`, judged from the records
+/// themselves: they are indexed afresh in memory, with this version's
+/// analyzers, and the request runs against that. The stored index only
+/// says where to look; this says whether what was found is really a hit,
+/// so an index built from a doctored copy cannot show a record that does
+/// not match. Records of streams that are not indexed never match.
+pub fn matching(request: &Request, records: &[Record]) -> Result<Vec<bool>, SearchError> {
+    let memory = Path::new("(in memory)");
+    let mut index = Index::create_in_ram(build_schema());
+    index.set_tokenizers(index_tokenizers());
+    let Some(fields) = Fields::of(&index.schema()) else {
+        return Err(SearchError::Index(IndexError::Tantivy {
+            path: memory.to_path_buf(),
+            detail: "the in-memory index lacks this version's fields".into(),
+        }));
+    };
+    let mut writer: tantivy::IndexWriter = index
+        .writer_with_num_threads(1, MEMORY_ARENA_BYTES)
+        .map_err(IndexError::tantivy(memory))?;
+    // One thread and one commit make one segment whose document ids
+    // follow the order of insertion.
+    let mut positions = Vec::with_capacity(records.len());
+    for (position, record) in records.iter().enumerate() {
+        if let Some(document) = document(&fields, record) {
+            writer
+                .add_document(document)
+                .map_err(IndexError::tantivy(memory))?;
+            positions.push(position);
+        }
+    }
+    writer.commit().map_err(IndexError::tantivy(memory))?;
+    let reader = index.reader().map_err(IndexError::tantivy(memory))?;
+    let query = build(&fields, request)?;
+    let found = reader
+        .searcher()
+        .search(query.as_ref() as &dyn Query, &DocSetCollector)
+        .map_err(IndexError::tantivy(memory))?;
+    let mut matches = vec![false; records.len()];
+    for address in found {
+        if let Some(position) = positions.get(address.doc_id as usize) {
+            matches[*position] = true;
+        }
+    }
+    Ok(matches)
+}
+
+/// The smallest memory tantivy lets one indexing thread have.
+const MEMORY_ARENA_BYTES: usize = 15_000_000;

@@ -79,6 +79,12 @@ pub enum SearchError {
     },
     #[error("{0}")]
     Index(IndexError),
+    #[error(
+        "the full-text index gave {stream} record {seq} as a hit, but that record does not match \
+         the query: the index was changed or built from other records; nothing is shown, run \
+         `vakt index --rebuild` and `vakt verify`"
+    )]
+    Doctored { stream: Stream, seq: u64 },
     #[error("{0}")]
     Read(#[from] ReadError),
 }
@@ -147,6 +153,19 @@ pub fn search(store: &StoreReader, request: &SearchRequest) -> Result<SearchResu
             stream: hit.stream,
             seq: hit.seq,
             record,
+        });
+    }
+    // Every hit is judged again from the row it shows (read from a segment
+    // checked against its manifest line), not from the index.
+    let shown: Vec<Record> = hits.iter().map(|hit| hit.record.clone()).collect();
+    let matches = vakt_index::matching(&index_request, &shown).map_err(|error| match error {
+        vakt_index::SearchError::Query(error) => SearchError::Query(error),
+        vakt_index::SearchError::Index(error) => SearchError::Index(error),
+    })?;
+    if let Some(false_hit) = hits.iter().zip(&matches).find(|(_, matched)| !**matched) {
+        return Err(SearchError::Doctored {
+            stream: false_hit.0.stream,
+            seq: false_hit.0.seq,
         });
     }
     Ok(SearchResults {

@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::stream::Stream;
 
-/// Version of the store format this code reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version of the store format this code reads and writes. Version 2
+/// signs `HEAD` (version 1 stored it as plain JSON).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// `store.json`: what store this is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +35,48 @@ impl StoreInfo {
     pub fn origin(&self, stream: Stream) -> String {
         format!("{}/{}", self.origin_prefix, stream.name())
     }
+
+    /// The first line of the signed `HEAD`: no stream's origin, and no
+    /// checkpoint (its second line is not a tree size).
+    pub fn head_origin(&self) -> String {
+        format!("{}/head", self.origin_prefix)
+    }
+}
+
+/// `HEAD` could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum HeadError {
+    #[error("not a signed note (no blank line before a signature)")]
+    NotSigned,
+    #[error("its first line is `{found}`, not `{expected}`")]
+    Origin { found: String, expected: String },
+    #[error("not the JSON of a HEAD: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// The text of `head` that the store's key signs: the head origin line,
+/// then the head as indented JSON (which has no blank line).
+pub fn head_note_text(info: &StoreInfo, head: &Head) -> String {
+    // Serialising a struct of strings, numbers and maps cannot fail.
+    let json = serde_json::to_string_pretty(head).unwrap_or_default();
+    format!("{}\n{json}\n", info.head_origin())
+}
+
+/// Reads the `HEAD` file's text: the head it holds, without checking the
+/// signature (the signed text is everything up to the last blank line).
+pub fn parse_head_file(info: &StoreInfo, file: &str) -> Result<Head, HeadError> {
+    let Some(separator) = file.rfind("\n\n") else {
+        return Err(HeadError::NotSigned);
+    };
+    let text = &file[..=separator];
+    let (origin, json) = text.split_once('\n').unwrap_or((text, ""));
+    if origin != info.head_origin() {
+        return Err(HeadError::Origin {
+            found: origin.chars().take(80).collect(),
+            expected: info.head_origin(),
+        });
+    }
+    Ok(serde_json::from_str(json)?)
 }
 
 /// `HEAD`: the last commit.

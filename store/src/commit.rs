@@ -20,7 +20,7 @@ use ed25519_dalek::SigningKey;
 use fs4::fs_std::FileExt;
 use rand::RngCore;
 use vakt_schemas::checkpoint::{Checkpoint, NoteSigner, NoteVerifier};
-use vakt_schemas::head::{Head, SourceProgress, StoreInfo};
+use vakt_schemas::head::{FORMAT_VERSION, Head, SourceProgress, StoreInfo};
 use vakt_schemas::manifest::{ManifestEntry, line_hash};
 use vakt_schemas::merkle::{Frontier, Hash};
 use vakt_schemas::{Envelope, Record, Stream, layout};
@@ -74,6 +74,16 @@ impl Committer {
             return Err(WriteError::NotAStore(root.to_path_buf()));
         }
         let info: StoreInfo = read_json(&info_path)?;
+        if info.format != FORMAT_VERSION {
+            return Err(WriteError::Damaged {
+                path: info_path,
+                detail: format!(
+                    "store format {}, this vakt writes format {FORMAT_VERSION}; use the vakt \
+                     version that made the store",
+                    info.format
+                ),
+            });
+        }
         let signer = load_signer(root, &info)?;
         Ok(Committer {
             root: root.to_path_buf(),
@@ -97,9 +107,20 @@ impl Committer {
         hook: Option<&mut (dyn CommitHook + '_)>,
     ) -> Result<Head, WriteError> {
         let _lock = CommitLock::acquire(&self.root)?;
-        let head: Head = read_json(&self.root.join(layout::HEAD))?;
+        let head = self.read_head()?;
         let (head, _) = self.recover(head, hook)?;
         Ok(head)
+    }
+
+    /// The committed `HEAD`, refused unless the store's key signed it.
+    fn read_head(&self) -> Result<Head, WriteError> {
+        let path = self.root.join(layout::HEAD);
+        read_signed_head(&path, &self.info, &self.signer.verifier()).map_err(|detail| {
+            WriteError::Inconsistent {
+                root: self.root.clone(),
+                detail: format!("HEAD cannot be trusted: {detail}"),
+            }
+        })
     }
 
     /// Completes or sets aside an interrupted commit (`recovery.rs`), then
@@ -112,6 +133,7 @@ impl Committer {
         let origin = |stream: Stream| self.info.origin(stream);
         let recovery = Recovery {
             root: &self.root,
+            info: &self.info,
             signer: &self.signer,
             origin: &origin,
         };
@@ -169,7 +191,7 @@ impl Committer {
         mut hook: Option<&mut (dyn CommitHook + '_)>,
     ) -> Result<(Head, CommitSummary), WriteError> {
         let _lock = CommitLock::acquire(&self.root)?;
-        let head: Head = read_json(&self.root.join(layout::HEAD))?;
+        let head = self.read_head()?;
         let (head, _) = self.recover(head, hook.as_deref_mut())?;
         let now = Utc::now().trunc_subsecs(6).max(head.committed_at);
         let txn = head.txn + 1;
@@ -253,7 +275,13 @@ impl Committer {
             hook.before_head(txn, &written)
                 .map_err(|detail| WriteError::Hook { detail })?;
         }
-        write_head_temp(&self.root, &new_head).map_err(io_error(&self.root))?;
+        let signed_head = sign_head(&self.signer, &self.info, &new_head).map_err(|error| {
+            WriteError::Damaged {
+                path: self.root.join(layout::STORE_INFO),
+                detail: format!("cannot sign HEAD: {error}"),
+            }
+        })?;
+        write_head_temp(&self.root, &signed_head).map_err(io_error(&self.root))?;
         for (stream, offset, text) in notes {
             let checkpoints = self.root.join(layout::checkpoints(stream));
             append_at(&checkpoints, offset, text.as_bytes()).map_err(io_error(&checkpoints))?;

@@ -6,7 +6,8 @@ use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::Write;
 use std::path::Path;
 
-use vakt_schemas::head::Head;
+use vakt_schemas::checkpoint::{CheckpointError, NoteSigner, NoteVerifier};
+use vakt_schemas::head::{Head, StoreInfo, head_note_text, parse_head_file};
 use vakt_schemas::layout;
 
 /// Mode of the store's folders.
@@ -56,11 +57,10 @@ pub(crate) fn append_checkpoint(path: &Path, offset: u64, note: &str) -> std::io
     Ok(offset + text.len() as u64)
 }
 
-/// Writes the next `HEAD` to `HEAD.tmp`, flushed: the commit is decided.
-pub(crate) fn write_head_temp(root: &Path, head: &Head) -> std::io::Result<()> {
-    let mut text = serde_json::to_string_pretty(head).map_err(std::io::Error::other)?;
-    text.push('\n');
-    write_synced(&root.join(layout::HEAD_TEMP), text.as_bytes())
+/// Writes the next `HEAD` (its signed note) to `HEAD.tmp`, flushed: the
+/// commit is decided.
+pub(crate) fn write_head_temp(root: &Path, signed_head: &str) -> std::io::Result<()> {
+    write_synced(&root.join(layout::HEAD_TEMP), signed_head.as_bytes())
 }
 
 /// Makes `HEAD.tmp` the `HEAD` (an atomic rename) and flushes the folder.
@@ -71,9 +71,32 @@ pub(crate) fn install_head(root: &Path) -> std::io::Result<()> {
 
 /// Replaces `HEAD` atomically: write a temporary file, flush, rename, flush
 /// the directory.
-pub(crate) fn write_head(root: &Path, head: &Head) -> std::io::Result<()> {
-    write_head_temp(root, head)?;
+pub(crate) fn write_head(root: &Path, signed_head: &str) -> std::io::Result<()> {
+    write_head_temp(root, signed_head)?;
     install_head(root)
+}
+
+/// The signed note of `head`.
+pub(crate) fn sign_head(
+    signer: &NoteSigner,
+    info: &StoreInfo,
+    head: &Head,
+) -> Result<String, CheckpointError> {
+    signer.sign_text(&head_note_text(info, head))
+}
+
+/// Reads a `HEAD` file (or `HEAD.tmp`) and checks its signature with the
+/// store's key; `Err` says what is wrong.
+pub(crate) fn read_signed_head(
+    path: &Path,
+    info: &StoreInfo,
+    verifier: &NoteVerifier,
+) -> Result<Head, String> {
+    let text = fs::read_to_string(path).map_err(|error| error.to_string())?;
+    verifier
+        .verify_text(&text)
+        .map_err(|error| format!("its signature does not verify with the store's key: {error}"))?;
+    parse_head_file(info, &text).map_err(|error| error.to_string())
 }
 
 /// Flushes a directory, so that files created or renamed in it survive a

@@ -106,7 +106,8 @@ pub fn init_store(root: &Path) -> Result<StoreCreated, InitError> {
             stream_head.checkpoints_bytes = written;
         }
     }
-    write_head(root, &head).map_err(io(root))?;
+    let signed_head = sign_head(&signer, &info, &head)?;
+    write_head(root, &signed_head).map_err(io(root))?;
     Ok(StoreCreated {
         root: root.to_path_buf(),
         fingerprint: verifier.fingerprint(),

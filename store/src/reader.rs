@@ -19,7 +19,7 @@ use parquet::arrow::arrow_reader::{
 use parquet::file::metadata::PageIndexPolicy;
 use vakt_schemas::arrow::{StoredRow, batch_to_rows};
 use vakt_schemas::checkpoint::{NoteVerifier, split_notes};
-use vakt_schemas::head::{Head, StoreInfo};
+use vakt_schemas::head::{FORMAT_VERSION, Head, StoreInfo, parse_head_file};
 use vakt_schemas::manifest::ManifestEntry;
 use vakt_schemas::{Record, Stream, layout};
 
@@ -97,8 +97,23 @@ impl StoreReader {
         if !info_path.exists() {
             return Err(ReadError::NotAStore(root.to_path_buf()));
         }
-        let info = read_json(&info_path)?;
-        let head = read_json(&root.join(layout::HEAD))?;
+        let info: StoreInfo = read_json(&info_path)?;
+        if info.format != FORMAT_VERSION {
+            return Err(ReadError::Damaged {
+                path: info_path,
+                detail: format!(
+                    "store format {}, this vakt reads format {FORMAT_VERSION}; use the vakt \
+                     version that made the store",
+                    info.format
+                ),
+            });
+        }
+        let head_path = root.join(layout::HEAD);
+        let text = fs::read_to_string(&head_path).map_err(io_error(&head_path))?;
+        let head = parse_head_file(&info, &text).map_err(|error| ReadError::Damaged {
+            path: head_path.clone(),
+            detail: error.to_string(),
+        })?;
         Ok(StoreReader {
             root: root.to_path_buf(),
             info,

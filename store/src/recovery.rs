@@ -31,12 +31,12 @@ use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 use vakt_schemas::checkpoint::{Checkpoint, NoteSigner, NoteVerifier, split_notes};
-use vakt_schemas::head::Head;
+use vakt_schemas::head::{Head, StoreInfo};
 use vakt_schemas::manifest::ManifestEntry;
 use vakt_schemas::merkle::Hash;
 use vakt_schemas::{Stream, layout};
 
-use crate::files::{create_private_dirs, sync_dir};
+use crate::files::{create_private_dirs, read_signed_head, sync_dir};
 use crate::writer::{WriteError, io_error};
 
 /// Where recovery puts what it undid.
@@ -68,6 +68,7 @@ pub(crate) fn checkpoint_of(origin: String, next: &Head, stream: Stream) -> Opti
 /// The store's files as recovery needs them.
 pub(crate) struct Recovery<'a> {
     pub(crate) root: &'a Path,
+    pub(crate) info: &'a StoreInfo,
     pub(crate) signer: &'a NoteSigner,
     pub(crate) origin: &'a dyn Fn(Stream) -> String,
 }
@@ -114,10 +115,7 @@ impl Recovery<'_> {
 
     /// `HEAD.tmp` when it is the next commit and can be completed.
     fn completable(&self, head: &Head, temp: &Path) -> Result<Option<Head>, WriteError> {
-        let Ok(text) = fs::read_to_string(temp) else {
-            return Ok(None);
-        };
-        let Ok(next) = serde_json::from_str::<Head>(&text) else {
+        let Ok(next) = read_signed_head(temp, self.info, &self.signer.verifier()) else {
             return Ok(None);
         };
         if next.txn != head.txn + 1 {

@@ -11,7 +11,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use sha2::{Digest, Sha256};
 use vakt_schemas::arrow::{StoredRow, batch_to_rows};
 use vakt_schemas::checkpoint::{Checkpoint, NoteSigner, NoteVerifier};
-use vakt_schemas::head::{Head, StoreInfo};
+use vakt_schemas::head::{Head, StoreInfo, head_note_text, parse_head_file};
 use vakt_schemas::manifest::{GENESIS, ManifestEntry, line_hash};
 use vakt_schemas::merkle::{Frontier, Hash};
 use vakt_schemas::{Stream, layout};
@@ -30,8 +30,7 @@ pub fn rows_of(stream: Stream, bytes: &[u8]) -> Vec<StoredRow> {
 
 /// The store's signer, from its own key file.
 pub fn signer(store: &Path) -> NoteSigner {
-    let info: StoreInfo =
-        serde_json::from_str(&fs::read_to_string(store.join(layout::STORE_INFO)).unwrap()).unwrap();
+    let info = store_info(store);
     let seed: [u8; 32] = hex::decode(
         fs::read_to_string(store.join(layout::SIGNING_KEY))
             .unwrap()
@@ -139,9 +138,23 @@ pub fn reseal(store: &Path, stream: Stream, mut entries: Vec<ManifestEntry>, ret
         stream_head.tree_size = last.tree_size;
         stream_head.root = last.root.clone();
     }
-    fs::write(
-        store.join(layout::HEAD),
-        serde_json::to_string_pretty(&head).unwrap() + "\n",
-    )
-    .unwrap();
+    write_signed_head(store, &head);
+}
+
+fn store_info(store: &Path) -> StoreInfo {
+    serde_json::from_str(&fs::read_to_string(store.join(layout::STORE_INFO)).unwrap()).unwrap()
+}
+
+/// The store's `HEAD` as its file holds it.
+pub fn read_head(store: &Path) -> Head {
+    let text = fs::read_to_string(store.join(layout::HEAD)).unwrap();
+    parse_head_file(&store_info(store), &text).unwrap()
+}
+
+/// Writes `head` as the store's `HEAD`, signed with the store's own key.
+pub fn write_signed_head(store: &Path, head: &Head) {
+    let note = signer(store)
+        .sign_text(&head_note_text(&store_info(store), head))
+        .unwrap();
+    fs::write(store.join(layout::HEAD), note).unwrap();
 }

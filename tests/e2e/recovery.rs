@@ -16,6 +16,7 @@ use vakt_schemas::{Event, Record, Stream, layout};
 use vakt_store::StoreReader;
 
 use crate::common::{TestStore, copy_tree, problem_kinds, sample_logs, stderr, stdout};
+use crate::forge::{read_head, write_signed_head};
 
 /// Every file below `dir`, as paths relative to it.
 fn files_below(dir: &Path) -> Vec<String> {
@@ -84,11 +85,10 @@ fn assert_writers_refuse(store: &TestStore, segments_before: &[String]) {
 fn a_head_with_a_lowered_txn_is_reported_and_no_writer_deletes_anything() {
     let (store, _) = two_ingests();
     let segments = segment_files(&store.path());
-    let head_path = store.path().join(layout::HEAD);
-    let head = fs::read_to_string(&head_path).unwrap();
-    let mut value: serde_json::Value = serde_json::from_str(&head).unwrap();
-    value["txn"] = 0.into();
-    fs::write(&head_path, serde_json::to_string_pretty(&value).unwrap()).unwrap();
+    // Lowered and signed again, as someone holding the key would.
+    let mut head = read_head(&store.path());
+    head.txn = 0;
+    write_signed_head(&store.path(), &head);
 
     let (code, report) = store.verify(&[]);
     assert_eq!(code, 1, "{report:#}");
@@ -99,6 +99,28 @@ fn a_head_with_a_lowered_txn_is_reported_and_no_writer_deletes_anything() {
         "{report:#}"
     );
     assert_writers_refuse(&store, &segments);
+}
+
+#[test]
+fn an_edited_head_is_refused_by_writers_and_reported() {
+    let store = TestStore::new();
+    store.ingest(&[sample_logs().join("logs/ts1")], &["--commit-every", "2500"]);
+    let segments = segment_files(&store.path());
+    let path = store.path().join(layout::HEAD);
+    let text = fs::read_to_string(&path).unwrap();
+    // One digit of a source's line count changed, signature kept.
+    let at = text.find("\"lines\": ").unwrap() + "\"lines\": ".len();
+    let digit = text.as_bytes()[at];
+    let mut edited = text.into_bytes();
+    edited[at] = if digit == b'1' { b'2' } else { b'1' };
+    fs::write(&path, edited).unwrap();
+    let (code, report) = store.verify(&[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert!(problem_kinds(&report).iter().any(|kind| kind == "head-signature"), "{report:#}");
+    let output = store.run(&["ingest", &sample_logs().join("logs/ts1").display().to_string()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    assert!(stderr(&output).contains("HEAD cannot be trusted"), "{}", stderr(&output));
+    assert_eq!(segment_files(&store.path()), segments);
 }
 
 #[test]

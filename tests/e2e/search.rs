@@ -796,3 +796,38 @@ fn a_missing_or_stale_index_is_refused_and_rebuilt() {
     );
     assert_eq!(search_json(&store, &["*", "--limit", "100000"]), everything);
 }
+
+#[test]
+fn an_index_built_from_doctored_records_shows_no_false_hit() {
+    let store = TestStore::new();
+    store.ingest(
+        &[sample_logs().join("logs/ts1")],
+        &["--commit-every", "2500"],
+    );
+    let root = store.path();
+    let reader = StoreReader::open(&root).unwrap();
+    let dir = index_dir(&reader);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let mut index = IndexWriter::create(&dir, &reader.info().store_id).unwrap();
+    for stream in INDEXED_STREAMS {
+        let mut records = reader.records(stream).unwrap();
+        if let Some(Event::Sessions(session)) = records.get_mut(2).map(|record| &mut record.event) {
+            session.user = Some("mallory".into());
+        }
+        index.add(stream, &records).unwrap();
+    }
+    index.commit(reader.head().txn).unwrap();
+    index.finish().unwrap();
+
+    let output = store.run(&["search", "--format", "json", "user:mallory"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    assert!(stdout(&output).is_empty(), "nothing is shown: {}", stdout(&output));
+    assert!(
+        stderr(&output).contains("does not match the query"),
+        "{}",
+        stderr(&output)
+    );
+    // Hits the records really hold are still shown.
+    let output = store.run(&["search", "--format", "json", "Accepted"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}

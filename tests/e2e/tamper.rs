@@ -13,7 +13,7 @@ use vakt_schemas::{Event, Record, Stream, layout};
 use vakt_store::StoreReader;
 
 use crate::common::{TestStore, copy_tree, problem_kinds, sample_logs, stdout};
-use crate::forge::{read_entries, reseal, rows_of};
+use crate::forge::{read_entries, read_head, reseal, rows_of, write_signed_head};
 
 const STREAM: Stream = Stream::Sessions;
 
@@ -443,13 +443,33 @@ fn forgeries() -> Vec<Forgery> {
                     .map(|(_, note)| format!("{note}\n"))
                     .collect();
                 fs::write(&path, &kept).unwrap();
-                let head_path = store.join(layout::HEAD);
-                let mut head: serde_json::Value =
-                    serde_json::from_str(&fs::read_to_string(&head_path).unwrap()).unwrap();
-                head["streams"]["sessions"]["checkpoints_bytes"] = (kept.len() as u64).into();
-                fs::write(&head_path, serde_json::to_string_pretty(&head).unwrap()).unwrap();
+                let mut head = read_head(store);
+                head.streams.get_mut(&STREAM).unwrap().checkpoints_bytes = kept.len() as u64;
+                write_signed_head(store, &head);
             }),
             expected: "checkpoint-missing",
+        },
+        Forgery {
+            name: "HEAD's source offsets halved without the key",
+            stream: STREAM,
+            forge: Box::new(|store| {
+                let path = store.join(layout::HEAD);
+                let text = fs::read_to_string(&path).unwrap();
+                let offset = text
+                    .lines()
+                    .find_map(|line| line.trim().strip_prefix("\"offset\": "))
+                    .unwrap()
+                    .trim_end_matches(',')
+                    .to_string();
+                let halved = (offset.parse::<u64>().unwrap() / 2).to_string();
+                let edited = text.replacen(
+                    &format!("\"offset\": {offset}"),
+                    &format!("\"offset\": {halved}"),
+                    1,
+                );
+                fs::write(&path, edited).unwrap();
+            }),
+            expected: "head-signature",
         },
         Forgery {
             name: "the signing key replaced by another",

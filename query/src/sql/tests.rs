@@ -99,7 +99,7 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         let info = StoreInfo {
-            format: 1,
+            format: vakt_schemas::head::FORMAT_VERSION,
             store_id: "00112233aabbccdd".into(),
             created: at(1, 0, 0),
             origin_prefix: "vakt/00112233aabbccdd".into(),
@@ -137,7 +137,10 @@ impl Fixture {
                 },
             );
         }
-        fs::write(root.join(layout::HEAD), serde_json::to_vec(&head).unwrap()).unwrap();
+        // The head as a note without a signature: readers do not check it
+        // (verification and writers do).
+        let note = format!("{}\n\n", vakt_schemas::head::head_note_text(&info, &head).trim_end());
+        fs::write(root.join(layout::HEAD), note).unwrap();
         Fixture { dir }
     }
 

@@ -15,7 +15,7 @@ use vakt_schemas::checkpoint::{Checkpoint, NoteSigner, NoteVerifier, split_notes
 use vakt_schemas::merkle::Hash;
 use vakt_schemas::{Stream, layout};
 
-use crate::files::exposed_paths;
+use crate::files::{exposed_paths, read_signed_head};
 use crate::reader::StoreReader;
 use crate::recovery::RECOVERED;
 
@@ -119,6 +119,21 @@ fn check_store_files(store: &StoreReader, report: &mut VerifyReport) {
                 .in_file(layout::SIGNING_KEY.into()),
             );
         }
+    }
+    let head_path = root.join(layout::HEAD);
+    if let Ok(verifier) = NoteVerifier::parse(&store.info().verifier_key)
+        && let Err(detail) = read_signed_head(&head_path, store.info(), &verifier)
+    {
+        report.problems.push(
+            Problem::store_wide(
+                "head-signature",
+                format!(
+                    "HEAD cannot be trusted: {detail}; it was edited or replaced, and its \
+                     source progress and lengths may be false"
+                ),
+            )
+            .in_file(layout::HEAD.into()),
+        );
     }
     if root.join(layout::HEAD_TEMP).exists() {
         report.warnings.push(

@@ -3,18 +3,18 @@
 //! store's committed `HEAD`).
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap, HashSet};
 use std::path::{Path, PathBuf};
 
-use tantivy::collector::{Collector, DocSetCollector, SegmentCollector};
+use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
 use tantivy::query::Query;
 use tantivy::{DocId, Index, IndexReader, ReloadPolicy, Score, SegmentOrdinal, SegmentReader};
 use vakt_schemas::{Record, Stream};
 
-use crate::error::{IndexError, QueryError, SearchError};
 use crate::analysis::index_tokenizers;
 use crate::document::document;
+use crate::error::{IndexError, QueryError, SearchError};
 use crate::fields::{Fields, SEQ, STREAM, TIME, build_schema};
 use crate::query::{Request, build, parse};
 use crate::state::IndexState;
@@ -243,31 +243,29 @@ pub fn matching(request: &Request, records: &[Record]) -> Result<Vec<bool>, Sear
     let mut writer: tantivy::IndexWriter = index
         .writer_with_num_threads(1, MEMORY_ARENA_BYTES)
         .map_err(IndexError::tantivy(memory))?;
-    // One thread and one commit make one segment whose document ids
-    // follow the order of insertion.
-    let mut positions = Vec::with_capacity(records.len());
-    for (position, record) in records.iter().enumerate() {
+    for record in records {
         if let Some(document) = document(&fields, record) {
             writer
                 .add_document(document)
                 .map_err(IndexError::tantivy(memory))?;
-            positions.push(position);
         }
     }
     writer.commit().map_err(IndexError::tantivy(memory))?;
     let reader = index.reader().map_err(IndexError::tantivy(memory))?;
     let query = build(&fields, request)?;
-    let found = reader
+    let collector = HitCollector {
+        limits: [u64::MAX; 6],
+        limit: records.len(),
+    };
+    let (_, hits) = reader
         .searcher()
-        .search(query.as_ref() as &dyn Query, &DocSetCollector)
+        .search(query.as_ref() as &dyn Query, &collector)
         .map_err(IndexError::tantivy(memory))?;
-    let mut matches = vec![false; records.len()];
-    for address in found {
-        if let Some(position) = positions.get(address.doc_id as usize) {
-            matches[*position] = true;
-        }
-    }
-    Ok(matches)
+    let found: HashSet<(Stream, u64)> = hits.iter().map(|hit| (hit.stream, hit.seq)).collect();
+    Ok(records
+        .iter()
+        .map(|record| found.contains(&(record.stream(), record.envelope.seq)))
+        .collect())
 }
 
 /// The smallest memory tantivy lets one indexing thread have.

@@ -26,7 +26,8 @@ use vakt_schemas::merkle::{Frontier, Hash};
 use vakt_schemas::{Envelope, Record, Stream, layout};
 
 use crate::files::{
-    append_at, create_private_dirs, install_head, open_lock_file, sync_dir, write_head_temp,
+    append_at, create_private_dirs, install_head, open_lock_file, read_signed_head, sign_head,
+    sync_dir, write_head_temp,
 };
 use crate::recovery::{Recovered, Recovery};
 use crate::segment::write_segment;

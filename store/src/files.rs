@@ -163,10 +163,11 @@ pub fn exposed_paths(root: &Path, limit: usize) -> Vec<(String, u32)> {
             };
             exposed.push((name, mode));
         }
-        if metadata.is_dir() && others_enter {
-            if let Ok(entries) = fs::read_dir(&path) {
-                pending.extend(entries.flatten().map(|entry| entry.path()));
-            }
+        if metadata.is_dir()
+            && others_enter
+            && let Ok(entries) = fs::read_dir(&path)
+        {
+            pending.extend(entries.flatten().map(|entry| entry.path()));
         }
     }
     exposed

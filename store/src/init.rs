@@ -13,7 +13,7 @@ use vakt_schemas::merkle::empty_root;
 use vakt_schemas::{Stream, layout};
 
 use crate::files::{
-    append_checkpoint, create_private_dirs, write_head, write_new_file, write_synced,
+    append_checkpoint, create_private_dirs, sign_head, write_head, write_new_file, write_synced,
 };
 
 /// What `init` made.

@@ -13,6 +13,7 @@
 //! - `commit`, `writer`: one atomic commit, and the ingest writer holding the store's lock;
 //! - `recovery`: what an interrupted commit left, completed or set aside, never deleted;
 //! - `segment`: writing one Parquet segment;
+//! - `backup`: a copy of one commit's store taken while writers go on, and its restore;
 //! - `checked`: segment reads for query engines, checked against the manifest;
 //! - `reader`, `leaves`, `snapshot`: the committed view, leaf hashes for proofs, the newest registry snapshot;
 //! - `audit`: vakt's own use of the logs, appended to the `audit` stream;
@@ -20,6 +21,7 @@
 //! - `verify`: every check of FORMAT.md §8.
 
 pub mod audit;
+pub mod backup;
 pub mod checked;
 pub mod commit;
 mod files;

@@ -88,6 +88,8 @@ pub struct StoreReader {
     root: PathBuf,
     info: StoreInfo,
     head: Head,
+    /// The `HEAD` file as it was read (none when a writer made this view).
+    head_file: Option<String>,
 }
 
 impl StoreReader {
@@ -118,6 +120,7 @@ impl StoreReader {
             root: root.to_path_buf(),
             info,
             head,
+            head_file: Some(text),
         })
     }
 
@@ -127,7 +130,14 @@ impl StoreReader {
             root: root.to_path_buf(),
             info,
             head,
+            head_file: None,
         }
+    }
+
+    /// The signed `HEAD` file this view was read from, when it was opened
+    /// from the files (not handed over by a writer).
+    pub fn head_file(&self) -> Option<&str> {
+        self.head_file.as_deref()
     }
 
     pub fn root(&self) -> &Path {

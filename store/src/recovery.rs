@@ -78,11 +78,11 @@ impl Recovery<'_> {
     pub(crate) fn run(&self, head: Head) -> Result<(Head, Recovered), WriteError> {
         self.check_manifests_within(&head)?;
         let temp = self.root.join(layout::HEAD_TEMP);
-        if temp.exists() {
-            if let Some(next) = self.completable(&head, &temp)? {
-                self.complete(&head, &next)?;
-                return Ok((next.clone(), Recovered::Completed { txn: next.txn }));
-            }
+        if temp.exists()
+            && let Some(next) = self.completable(&head, &temp)?
+        {
+            self.complete(&head, &next)?;
+            return Ok((next.clone(), Recovered::Completed { txn: next.txn }));
         }
         let aside = self.set_aside(&head)?;
         Ok((head, aside))

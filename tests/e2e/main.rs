@@ -1,6 +1,7 @@
 //! End-to-end tests of the `vakt` binary: round trip, tampering, crashes and
 //! bad input. One test binary, so the dependency tree is linked once.
 
+mod backup;
 mod bad_input;
 mod commands;
 mod common;

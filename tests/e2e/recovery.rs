@@ -104,7 +104,10 @@ fn a_head_with_a_lowered_txn_is_reported_and_no_writer_deletes_anything() {
 #[test]
 fn an_edited_head_is_refused_by_writers_and_reported() {
     let store = TestStore::new();
-    store.ingest(&[sample_logs().join("logs/ts1")], &["--commit-every", "2500"]);
+    store.ingest(
+        &[sample_logs().join("logs/ts1")],
+        &["--commit-every", "2500"],
+    );
     let segments = segment_files(&store.path());
     let path = store.path().join(layout::HEAD);
     let text = fs::read_to_string(&path).unwrap();
@@ -116,10 +119,22 @@ fn an_edited_head_is_refused_by_writers_and_reported() {
     fs::write(&path, edited).unwrap();
     let (code, report) = store.verify(&[]);
     assert_eq!(code, 1, "{report:#}");
-    assert!(problem_kinds(&report).iter().any(|kind| kind == "head-signature"), "{report:#}");
-    let output = store.run(&["ingest", &sample_logs().join("logs/ts1").display().to_string()]);
+    assert!(
+        problem_kinds(&report)
+            .iter()
+            .any(|kind| kind == "head-signature"),
+        "{report:#}"
+    );
+    let output = store.run(&[
+        "ingest",
+        &sample_logs().join("logs/ts1").display().to_string(),
+    ]);
     assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
-    assert!(stderr(&output).contains("HEAD cannot be trusted"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("HEAD cannot be trusted"),
+        "{}",
+        stderr(&output)
+    );
     assert_eq!(segment_files(&store.path()), segments);
 }
 

@@ -821,7 +821,11 @@ fn an_index_built_from_doctored_records_shows_no_false_hit() {
 
     let output = store.run(&["search", "--format", "json", "user:mallory"]);
     assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
-    assert!(stdout(&output).is_empty(), "nothing is shown: {}", stdout(&output));
+    assert!(
+        stdout(&output).is_empty(),
+        "nothing is shown: {}",
+        stdout(&output)
+    );
     assert!(
         stderr(&output).contains("does not match the query"),
         "{}",

@@ -139,7 +139,10 @@ impl Fixture {
         }
         // The head as a note without a signature: readers do not check it
         // (verification and writers do).
-        let note = format!("{}\n\n", vakt_schemas::head::head_note_text(&info, &head).trim_end());
+        let note = format!(
+            "{}\n\n",
+            vakt_schemas::head::head_note_text(&info, &head).trim_end()
+        );
         fs::write(root.join(layout::HEAD), note).unwrap();
         Fixture { dir }
     }

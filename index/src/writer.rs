@@ -260,6 +260,37 @@ impl IndexWriter {
         Ok(added)
     }
 
+    /// Counts the records `first_seq .. first_seq + count` of `stream` as
+    /// covered without documents (they were pruned from the store), when
+    /// they are the next the index lacks. Returns whether it did.
+    pub fn skip_pruned(&mut self, stream: Stream, first_seq: u64, count: u64) -> bool {
+        if !is_indexed(stream) || self.pending.covered(stream) != first_seq {
+            return false;
+        }
+        self.pending.covered.insert(stream, first_seq + count);
+        true
+    }
+
+    /// Deletes the documents of the records `from .. to` of `stream` (a
+    /// pruned segment); they go with the next [`IndexWriter::commit`]. What
+    /// the index covers does not change.
+    pub fn delete_range(&mut self, stream: Stream, from: u64, to: u64) -> Result<(), IndexError> {
+        let range: Vec<Box<dyn Query>> = vec![
+            Box::new(TermQuery::new(
+                Term::from_field_text(self.fields.stream, stream.name()),
+                IndexRecordOption::Basic,
+            )),
+            Box::new(RangeQuery::new(
+                Bound::Included(Term::from_field_u64(self.fields.seq, from)),
+                Bound::Excluded(Term::from_field_u64(self.fields.seq, to)),
+            )),
+        ];
+        self.writer()?
+            .delete_query(Box::new(BooleanQuery::intersection(range)))
+            .map_err(IndexError::tantivy(&self.dir))?;
+        Ok(())
+    }
+
     /// Commits the documents added since the last commit, recording what
     /// the index now covers as of store commit `txn`.
     pub fn commit(&mut self, txn: u64) -> Result<(), IndexError> {

@@ -134,6 +134,25 @@ pub fn search(store: &StoreReader, request: &SearchRequest) -> Result<SearchResu
             vakt_index::SearchError::Query(error) => SearchError::Query(error),
             vakt_index::SearchError::Index(error) => SearchError::Index(error),
         })?;
+    // Records pruned after the index was written have no rows to show.
+    let pruned: Vec<(Stream, u64, u64)> = store
+        .pruned()?
+        .values()
+        .map(|segment| {
+            (
+                segment.stream,
+                segment.first_seq,
+                segment.first_seq + segment.count,
+            )
+        })
+        .collect();
+    let is_pruned = |stream: Stream, seq: u64| {
+        pruned.iter().any(|(pruned_stream, from, to)| {
+            *pruned_stream == stream && (*from..*to).contains(&seq)
+        })
+    };
+    let mut found = found;
+    found.hits.retain(|hit| !is_pruned(hit.stream, hit.seq));
     let mut wanted: BTreeMap<Stream, Vec<u64>> = BTreeMap::new();
     for hit in &found.hits {
         wanted.entry(hit.stream).or_default().push(hit.seq);

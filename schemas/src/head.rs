@@ -89,6 +89,9 @@ pub struct Head {
     pub streams: BTreeMap<Stream, StreamHead>,
     /// How far each input has been consumed, by source fingerprint.
     pub sources: BTreeMap<String, SourceProgress>,
+    /// Length in bytes of the committed part of `pruned.jsonl`.
+    #[serde(default)]
+    pub pruned_bytes: u64,
 }
 
 impl Head {
@@ -104,6 +107,7 @@ impl Head {
             committed_at: now,
             streams,
             sources: BTreeMap::new(),
+            pruned_bytes: 0,
         }
     }
 

@@ -23,6 +23,8 @@ pub const LOCK: &str = "LOCK";
 pub const COMMIT_LOCK: &str = "COMMIT.LOCK";
 pub const SIGNING_KEY: &str = "keys/signing.key";
 pub const INDEX: &str = "index";
+/// The segments a prune removed (prune.rs).
+pub const PRUNED: &str = "pruned.jsonl";
 
 /// The stream's directory.
 pub fn stream_dir(stream: Stream) -> String {

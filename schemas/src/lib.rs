@@ -15,6 +15,7 @@ pub mod head;
 pub mod layout;
 pub mod manifest;
 pub mod merkle;
+pub mod prune;
 pub mod record;
 pub mod registry;
 pub mod stream;

@@ -8,6 +8,7 @@ pub mod generate;
 pub mod index;
 pub mod ingest;
 pub mod init;
+pub mod prune;
 pub mod registry;
 pub mod report;
 pub mod review;

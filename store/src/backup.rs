@@ -22,7 +22,9 @@ use serde::Serialize;
 use vakt_schemas::{Stream, layout};
 
 use crate::files::{create_private_dirs, sync_dir, write_new_file};
-use crate::reader::{ReadError, StoreReader, check_segment_bytes};
+use vakt_schemas::prune::leaves_path;
+
+use crate::reader::{ReadError, StoreReader, check_segment_bytes, pruned_leaves};
 
 /// A backup or restore could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -110,9 +112,7 @@ fn copy_committed(
     let root = store.root();
     let mut entries = Vec::new();
     for stream in Stream::ALL {
-        for entry in store.manifest_entries(stream)? {
-            entries.push(entry);
-        }
+        entries.extend(store.present_entries(stream)?);
     }
     let total: u64 = entries.iter().map(|entry| entry.file_size).sum();
     let mut summary = CopySummary {
@@ -144,6 +144,19 @@ fn copy_committed(
         let size = store.head().stream(stream).map_or(0, |head| head.tree_size);
         summary.records.insert(stream, size);
         sync_dir(&dir).map_err(io_error(&dir))?;
+    }
+    // What prunes kept of the segments they removed.
+    if store.head().pruned_bytes > 0 {
+        copy_prefix(root, target, layout::PRUNED, store.head().pruned_bytes)?;
+        for segment in store.pruned()?.values() {
+            let leaves = pruned_leaves(root, segment)?;
+            let relative = leaves_path(&segment.path);
+            let to = target.join(&relative);
+            if let Some(dir) = to.parent() {
+                create_private_dirs(dir).map_err(io_error(dir))?;
+            }
+            write_new_file(&to, &leaves.concat()).map_err(io_error(&to))?;
+        }
     }
     copy_whole(root, target, layout::STORE_INFO)?;
     if with_key && root.join(layout::SIGNING_KEY).exists() {

@@ -23,6 +23,7 @@ use vakt_schemas::checkpoint::{Checkpoint, NoteSigner, NoteVerifier};
 use vakt_schemas::head::{FORMAT_VERSION, Head, SourceProgress, StoreInfo};
 use vakt_schemas::manifest::{ManifestEntry, line_hash};
 use vakt_schemas::merkle::{Frontier, Hash};
+use vakt_schemas::prune::PrunedSegment;
 use vakt_schemas::{Envelope, Record, Stream, layout};
 
 use crate::files::{
@@ -65,6 +66,9 @@ pub struct Committer {
     root: PathBuf,
     info: StoreInfo,
     signer: NoteSigner,
+    /// The time commits are made at, when not the system's (see
+    /// [`Committer::commit_as_of`]).
+    as_of: Option<DateTime<Utc>>,
 }
 
 impl Committer {
@@ -90,11 +94,20 @@ impl Committer {
             root: root.to_path_buf(),
             info,
             signer,
+            as_of: None,
         })
     }
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Makes the following commits as if it were `time` (their ingest
+    /// time), or again at the system's time with `None`: for moving an old
+    /// store's records with their original ingest times, and for tests of
+    /// retention. Ingest times still never decrease.
+    pub fn commit_as_of(&mut self, time: Option<DateTime<Utc>>) {
+        self.as_of = time;
     }
 
     /// What store this is.
@@ -189,12 +202,40 @@ impl Committer {
         &self,
         records: Vec<PendingRecord>,
         sources: BTreeMap<String, SourceProgress>,
+        hook: Option<&mut (dyn CommitHook + '_)>,
+    ) -> Result<(Head, CommitSummary), WriteError> {
+        self.commit_with(records, sources, hook, Vec::new())
+    }
+
+    /// Commits `records` (the prune's `audit` record) together with the
+    /// lines of `pruned.jsonl` naming the segments a prune removes; each
+    /// line gets this commit's number.
+    pub fn commit_prune(
+        &self,
+        records: Vec<PendingRecord>,
+        pruned: Vec<PrunedSegment>,
+    ) -> Result<(Head, CommitSummary), WriteError> {
+        self.commit_with(records, BTreeMap::new(), None, pruned)
+    }
+
+    fn commit_with(
+        &self,
+        records: Vec<PendingRecord>,
+        sources: BTreeMap<String, SourceProgress>,
         mut hook: Option<&mut (dyn CommitHook + '_)>,
+        pruned: Vec<PrunedSegment>,
     ) -> Result<(Head, CommitSummary), WriteError> {
         let _lock = CommitLock::acquire(&self.root)?;
         let head = self.read_head()?;
         let (head, _) = self.recover(head, hook.as_deref_mut())?;
-        let now = Utc::now().trunc_subsecs(6).max(head.committed_at);
+        // Ingest times never decrease from one commit to the next (the
+        // empty store `init` made has none yet).
+        let now = self.as_of.unwrap_or_else(Utc::now).trunc_subsecs(6);
+        let now = if head.txn == 0 {
+            now
+        } else {
+            now.max(head.committed_at)
+        };
         let txn = head.txn + 1;
         let mut grouped: BTreeMap<Stream, BTreeMap<NaiveDate, Vec<PendingRecord>>> =
             BTreeMap::new();
@@ -272,6 +313,17 @@ impl Committer {
             written.push((stream, stream_records));
         }
         new_head.sources.extend(sources);
+        if !pruned.is_empty() {
+            let mut text = String::new();
+            for mut segment in pruned {
+                segment.txn = txn;
+                text.push_str(&segment.to_line());
+                text.push('\n');
+            }
+            let path = self.root.join(layout::PRUNED);
+            append_at(&path, head.pruned_bytes, text.as_bytes()).map_err(io_error(&path))?;
+            new_head.pruned_bytes += text.len() as u64;
+        }
         if let Some(hook) = hook {
             hook.before_head(txn, &written)
                 .map_err(|detail| WriteError::Hook { detail })?;
@@ -313,7 +365,7 @@ impl Committer {
             let record = Record {
                 envelope: Envelope {
                     seq: first_seq + offset as u64,
-                    time: item.time,
+                    time: item.time.trunc_subsecs(6),
                     ingest_time: now,
                     source: item.source,
                     raw: item.raw,

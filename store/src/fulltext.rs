@@ -124,6 +124,10 @@ impl FulltextHook {
         &self.index
     }
 
+    pub fn index_mut(&mut self) -> &mut IndexWriter {
+        &mut self.index
+    }
+
     /// Closes the index after its background merges.
     pub fn finish(self) -> Result<(), IndexError> {
         self.index.finish()
@@ -210,6 +214,7 @@ fn add_missing(
         summary.covered = index.state().covered.clone();
         return Ok(summary);
     }
+    let pruned = store.pruned()?;
     let mut done = 0;
     for stream in INDEXED_STREAMS {
         let covered = index.state().covered(stream);
@@ -217,6 +222,11 @@ fn add_missing(
         if covered < committed[&stream] {
             for entry in store.manifest_entries(stream)? {
                 if entry.first_seq + entry.count <= covered {
+                    continue;
+                }
+                if pruned.contains_key(&entry.path) {
+                    index.skip_pruned(stream, entry.first_seq, entry.count);
+                    done += entry.count;
                     continue;
                 }
                 let records = store.segment_records(stream, &entry)?;

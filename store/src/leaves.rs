@@ -11,13 +11,14 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use vakt_schemas::merkle::Hash;
 use vakt_schemas::{Stream, layout};
 
-use crate::reader::{ReadError, StoreReader};
+use crate::reader::{ReadError, StoreReader, pruned_leaves};
 
 impl StoreReader {
     /// The first `size` stored leaf hashes of `stream`, in sequence order.
     pub fn leaf_hashes(&self, stream: Stream, size: u64) -> Result<Vec<Hash>, ReadError> {
         let mut hashes = Vec::with_capacity(size as usize);
         let manifest_path = self.root().join(layout::manifest(stream));
+        let pruned = self.pruned()?;
         for line in self.manifest(stream)? {
             if hashes.len() as u64 >= size {
                 break;
@@ -26,6 +27,10 @@ impl StoreReader {
                 path: manifest_path.clone(),
                 detail: format!("line {}: {detail}", line.number),
             })?;
+            if let Some(pruned) = pruned.get(&entry.path) {
+                hashes.extend(pruned_leaves(self.root(), pruned)?);
+                continue;
+            }
             let path = self.root().join(&entry.path);
             let damaged = |detail: String| ReadError::Damaged {
                 path: path.clone(),

@@ -11,6 +11,8 @@
 //!
 //! - `init`: a new store and its signing key;
 //! - `commit`, `writer`: one atomic commit, and the ingest writer holding the store's lock;
+//! - `prune`: retention, removing old rows while keeping every tree verifiable;
+//! - `prune`: retention, removing old rows while every tree stays verifiable;
 //! - `recovery`: what an interrupted commit left, completed or set aside, never deleted;
 //! - `segment`: writing one Parquet segment;
 //! - `backup`: a copy of one commit's store taken while writers go on, and its restore;
@@ -28,6 +30,7 @@ mod files;
 pub mod fulltext;
 pub mod init;
 mod leaves;
+pub mod prune;
 pub mod reader;
 pub mod recovery;
 pub mod segment;

@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -21,6 +21,7 @@ use vakt_schemas::arrow::{StoredRow, batch_to_rows};
 use vakt_schemas::checkpoint::{NoteVerifier, split_notes};
 use vakt_schemas::head::{FORMAT_VERSION, Head, StoreInfo, parse_head_file};
 use vakt_schemas::manifest::ManifestEntry;
+use vakt_schemas::prune::{PrunedSegment, leaves_path};
 use vakt_schemas::{Record, Stream, layout};
 
 use crate::checked::{CheckedSegments, ListedFile};
@@ -44,6 +45,10 @@ pub enum ReadError {
          replaced, so nothing is read from it; run `vakt verify` to see what is wrong"
     )]
     Tampered { path: PathBuf, detail: String },
+    #[error(
+        "{stream} record {seq} was pruned (kept past its retention); only its leaf hash remains"
+    )]
+    Pruned { stream: Stream, seq: u64 },
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> ReadError + '_ {
@@ -214,13 +219,44 @@ impl StoreReader {
         Ok(self.checkpoints(stream)?.pop())
     }
 
+    /// The segments pruned so far (the committed lines of `pruned.jsonl`),
+    /// by path.
+    pub fn pruned(&self) -> Result<BTreeMap<String, PrunedSegment>, ReadError> {
+        if self.head.pruned_bytes == 0 {
+            return Ok(BTreeMap::new());
+        }
+        let text = self.committed_text(layout::PRUNED, self.head.pruned_bytes)?;
+        text.lines()
+            .enumerate()
+            .map(|(index, line)| {
+                PrunedSegment::from_line(line)
+                    .map(|segment| (segment.path.clone(), segment))
+                    .map_err(|error| ReadError::Damaged {
+                        path: self.root.join(layout::PRUNED),
+                        detail: format!("line {}: {error}", index + 1),
+                    })
+            })
+            .collect()
+    }
+
+    /// The committed manifest entries of a stream whose rows are still
+    /// kept (not pruned).
+    pub fn present_entries(&self, stream: Stream) -> Result<Vec<ManifestEntry>, ReadError> {
+        let pruned = self.pruned()?;
+        Ok(self
+            .manifest_entries(stream)?
+            .into_iter()
+            .filter(|entry| !pruned.contains_key(&entry.path))
+            .collect())
+    }
+
     /// An object store holding exactly the committed segments of every
     /// stream (paths relative to the store root), each served only after
     /// its bytes were checked against its manifest line (`checked.rs`).
     pub fn segment_store(&self) -> Result<Arc<dyn ObjectStore>, ReadError> {
         let mut listed = HashMap::new();
         for stream in Stream::ALL {
-            for entry in self.manifest_entries(stream)? {
+            for entry in self.present_entries(stream)? {
                 listed.insert(
                     entry.path.clone(),
                     ListedFile {
@@ -291,10 +327,11 @@ impl StoreReader {
         rows_of(stream, &self.root.join(&entry.path), bytes)
     }
 
-    /// Every committed record of a stream, in sequence order.
+    /// Every committed record of a stream that is still kept (not
+    /// pruned), in sequence order.
     pub fn records(&self, stream: Stream) -> Result<Vec<Record>, ReadError> {
         let mut records = Vec::new();
-        for entry in self.manifest_entries(stream)? {
+        for entry in self.present_entries(stream)? {
             for row in self.read_segment_rows(stream, &entry)? {
                 let record = Record::from_values(stream, &row.values).map_err(|error| {
                     ReadError::Damaged {
@@ -327,6 +364,7 @@ impl StoreReader {
         wanted.sort_unstable();
         wanted.dedup();
         let manifest_path = self.root.join(layout::manifest(stream));
+        let pruned = self.pruned()?;
         let mut records = Vec::with_capacity(wanted.len());
         let mut rest: &[u64] = &wanted;
         for line in self.manifest(stream)? {
@@ -347,6 +385,12 @@ impl StoreReader {
             rest = &rest[inside..];
             if in_segment.is_empty() {
                 continue;
+            }
+            if pruned.contains_key(&entry.path) {
+                return Err(ReadError::Pruned {
+                    stream,
+                    seq: in_segment[0],
+                });
             }
             let offsets: Vec<usize> = in_segment
                 .iter()
@@ -451,6 +495,31 @@ impl StoreReader {
             })
             .collect()
     }
+}
+
+/// The leaf hashes kept for a pruned segment, checked against its line.
+pub(crate) fn pruned_leaves(
+    root: &Path,
+    pruned: &PrunedSegment,
+) -> Result<Vec<[u8; 32]>, ReadError> {
+    let path = root.join(leaves_path(&pruned.path));
+    let bytes = fs::read(&path).map_err(io_error(&path))?;
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    if sha256 != pruned.leaves_sha256 || bytes.len() as u64 != pruned.count * 32 {
+        return Err(ReadError::Tampered {
+            path,
+            detail: format!(
+                "{} bytes with SHA-256 {sha256}; pruned.jsonl lists {} hashes, {}",
+                bytes.len(),
+                pruned.count,
+                pruned.leaves_sha256
+            ),
+        });
+    }
+    Ok(bytes
+        .chunks_exact(32)
+        .filter_map(|chunk| <[u8; 32]>::try_from(chunk).ok())
+        .collect())
 }
 
 /// Whether `bytes` are the segment file `entry` lists: `Err` says how they differ.

@@ -121,6 +121,15 @@ impl Recovery<'_> {
         if next.txn != head.txn + 1 {
             return Ok(None);
         }
+        let pruned = self.root.join(layout::PRUNED);
+        let pruned_length = if pruned.exists() {
+            file_length(&pruned)?
+        } else {
+            0
+        };
+        if pruned_length != next.pruned_bytes {
+            return Ok(None);
+        }
         for stream in Stream::ALL {
             let (Some(now), Some(then)) = (head.stream(stream), next.stream(stream)) else {
                 return Ok(None);
@@ -238,6 +247,14 @@ impl Recovery<'_> {
                     moves.push(Move::File { relative });
                 }
             }
+        }
+        if self.root.join(layout::PRUNED).exists()
+            && self.tail(layout::PRUNED, head.pruned_bytes)?.is_some()
+        {
+            moves.push(Move::Tail {
+                relative: layout::PRUNED.to_string(),
+                keep: head.pruned_bytes,
+            });
         }
         if self.root.join(layout::HEAD_TEMP).exists() {
             moves.push(Move::File {

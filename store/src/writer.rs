@@ -125,6 +125,12 @@ impl StoreWriter {
         self.set_hook(Box::new(hook))
     }
 
+    /// Makes the following commits as if it were `time` (see
+    /// [`Committer::commit_as_of`]).
+    pub fn commit_as_of(&mut self, time: Option<DateTime<Utc>>) {
+        self.committer.commit_as_of(time);
+    }
+
     /// The store as of the last commit this writer saw.
     pub fn reader(&self) -> StoreReader {
         StoreReader::from_parts(
@@ -151,6 +157,18 @@ impl StoreWriter {
     ) -> Result<CommitSummary, WriteError> {
         let hook = self.hook.as_deref_mut();
         let (head, summary) = self.committer.commit(records, sources, hook)?;
+        self.head = head;
+        Ok(summary)
+    }
+
+    /// Commits a prune's `audit` record with the `pruned.jsonl` lines of
+    /// the segments it removes (`prune.rs`).
+    pub(crate) fn commit_prune(
+        &mut self,
+        records: Vec<PendingRecord>,
+        pruned: Vec<vakt_schemas::prune::PrunedSegment>,
+    ) -> Result<CommitSummary, WriteError> {
+        let (head, summary) = self.committer.commit_prune(records, pruned)?;
         self.head = head;
         Ok(summary)
     }

@@ -32,7 +32,7 @@ use datafusion::physical_optimizer::pruning::PruningPredicateBuilder;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::empty::EmptyExec;
 use vakt_schemas::manifest::ManifestEntry;
-use vakt_schemas::{Stream, layout, table};
+use vakt_schemas::{Stream, table};
 
 use vakt_store::reader::{ReadError, StoreReader};
 
@@ -69,23 +69,15 @@ impl Segment {
     }
 }
 
-/// The committed segments of a stream, in manifest order. A manifest line
-/// that does not parse stops the query: the store needs `vakt verify`.
+/// The committed segments of a stream whose rows are kept (not pruned),
+/// in manifest order. A manifest line that does not parse stops the query:
+/// the store needs `vakt verify`.
 pub fn committed_segments(store: &StoreReader, stream: Stream) -> Result<Vec<Segment>, ReadError> {
-    store
-        .manifest(stream)?
-        .into_iter()
-        .map(|line| match line.entry {
-            Ok(entry) => Ok(Segment::from(&entry)),
-            Err(detail) => Err(ReadError::Damaged {
-                path: store.root().join(layout::manifest(stream)),
-                detail: format!(
-                    "line {}: {detail} (run `vakt verify` to see what is wrong)",
-                    line.number
-                ),
-            }),
-        })
-        .collect()
+    Ok(store
+        .present_entries(stream)?
+        .iter()
+        .map(Segment::from)
+        .collect())
 }
 
 /// A stream's table: the segments of its committed manifest, read as

@@ -4,6 +4,7 @@
 //! in the store and, when given, checkpoints kept outside it. Every problem
 //! names the stream, sequence range, time range and file it concerns.
 
+mod prunes;
 mod report;
 mod segment;
 mod stream;
@@ -19,7 +20,7 @@ use crate::files::{exposed_paths, read_signed_head};
 use crate::reader::StoreReader;
 use crate::recovery::RECOVERED;
 
-pub use report::{Problem, StreamReport, VerifyReport};
+pub use report::{Problem, PruneReport, StreamReport, VerifyReport};
 use stream::StreamCheck;
 
 /// A tree size at which the rebuilt root must equal a signed root.
@@ -44,6 +45,7 @@ pub fn verify(store: &StoreReader, external: Option<&str>) -> VerifyReport {
         problems: Vec::new(),
         warnings: Vec::new(),
         external_checkpoints: 0,
+        pruned: Vec::new(),
     };
     let verifier = match store.verifier() {
         Ok(verifier) => verifier,
@@ -63,6 +65,16 @@ pub fn verify(store: &StoreReader, external: Option<&str>) -> VerifyReport {
         .map(|text| external_expectations(store, &verifier, text, &mut report))
         .unwrap_or_default();
     check_store_files(store, &mut report);
+    let pruned = match store.pruned() {
+        Ok(pruned) => pruned,
+        Err(error) => {
+            report.problems.push(
+                Problem::store_wide("pruned-log", error.to_string()).in_file(layout::PRUNED.into()),
+            );
+            BTreeMap::new()
+        }
+    };
+    report.pruned = prunes::check(store, &pruned, &mut report.problems);
     for stream in Stream::ALL {
         let external = external_by_stream.remove(&stream).unwrap_or_default();
         let stream_report = StreamCheck::new(
@@ -71,6 +83,7 @@ pub fn verify(store: &StoreReader, external: Option<&str>) -> VerifyReport {
             stream,
             &mut report.problems,
             &mut report.warnings,
+            &pruned,
         )
         .run(external);
         report.streams.push(stream_report);
@@ -80,7 +93,8 @@ pub fn verify(store: &StoreReader, external: Option<&str>) -> VerifyReport {
 }
 
 /// Names a store's root may hold besides the streams' folders.
-const KNOWN_AT_ROOT: [&str; 10] = [
+const KNOWN_AT_ROOT: [&str; 11] = [
+    layout::PRUNED,
     layout::STORE_INFO,
     layout::HEAD,
     layout::HEAD_TEMP,

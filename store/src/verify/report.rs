@@ -96,4 +96,20 @@ pub struct VerifyReport {
     pub warnings: Vec<Problem>,
     /// Checkpoints from outside the store that were checked.
     pub external_checkpoints: u64,
+    /// What prunes removed, one entry per prune, oldest first.
+    pub pruned: Vec<PruneReport>,
+}
+
+/// One prune, as verification found it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PruneReport {
+    /// The commit that pruned.
+    pub txn: u64,
+    /// When, and by whom, as the prune's `audit` record says (absent when
+    /// there is none, which is a problem).
+    pub time: Option<DateTime<Utc>>,
+    pub user: Option<String>,
+    /// Segments and records whose rows were removed, per stream.
+    pub segments: std::collections::BTreeMap<Stream, u64>,
+    pub records: std::collections::BTreeMap<Stream, u64>,
 }

@@ -8,11 +8,13 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use vakt_schemas::manifest::ManifestEntry;
 use vakt_schemas::merkle::{Frontier, Hash};
+use vakt_schemas::prune::PrunedSegment;
 use vakt_schemas::registry::FILES;
 use vakt_schemas::{Event, Record, Stream};
 
 use super::report::Problem;
 use super::stream::StreamCheck;
+use crate::reader::pruned_leaves;
 
 /// Row problems reported per segment before the rest are summed up.
 const ROW_PROBLEMS_PER_SEGMENT: usize = 5;
@@ -23,6 +25,19 @@ impl StreamCheck<'_> {
     pub(super) fn check_segment(&mut self, entry: &ManifestEntry) {
         let stream = self.stream;
         let path = self.store.root().join(&entry.path);
+        if let Some(pruned) = self.pruned.get(&entry.path) {
+            if !path.exists() {
+                self.check_pruned(entry, pruned);
+                return;
+            }
+            let message = format!(
+                "{} was pruned in commit {} but its file is still there; the next `vakt prune` \
+                 removes it",
+                entry.path, pruned.txn
+            );
+            self.warnings
+                .push(Problem::new(stream, "pruned-leftover", message).in_entry(entry));
+        }
         let rows = match fs::metadata(&path) {
             Err(_) => {
                 let message = format!(
@@ -189,6 +204,47 @@ impl StreamCheck<'_> {
                 frontier.len()
             );
             self.problem(Problem::new(stream, "manifest-frontier", message).in_entry(entry));
+        }
+    }
+
+    /// A pruned segment: its kept leaf hashes take the place of its rows.
+    fn check_pruned(&mut self, entry: &ManifestEntry, pruned: &PrunedSegment) {
+        let stream = self.stream;
+        if pruned.first_seq != entry.first_seq || pruned.count != entry.count {
+            let message = format!(
+                "pruned.jsonl lists records {}..{} for {}, its manifest line {}..{}",
+                pruned.first_seq,
+                pruned.first_seq + pruned.count,
+                entry.path,
+                entry.first_seq,
+                entry.tree_size
+            );
+            self.problem(Problem::new(stream, "pruned-leaves", message).in_entry(entry));
+            self.resume_after(entry);
+            return;
+        }
+        let leaves = match pruned_leaves(self.store.root(), pruned) {
+            Ok(leaves) => leaves,
+            Err(error) => {
+                self.problem(
+                    Problem::new(stream, "pruned-leaves", error.to_string()).in_entry(entry),
+                );
+                self.resume_after(entry);
+                return;
+            }
+        };
+        for leaf in leaves {
+            self.push_leaf(leaf);
+        }
+        let root = hex::encode(self.frontier.root());
+        if self.frontier.size() != entry.tree_size || root != entry.root {
+            let message = format!(
+                "the leaf hashes kept for pruned records {}..{} give root {root}, the manifest \
+                 says {}: they were changed",
+                entry.first_seq, entry.tree_size, entry.root
+            );
+            self.problem(Problem::new(stream, "tree-root", message).in_entry(entry));
+            self.resume_after(entry);
         }
     }
 

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use vakt_schemas::checkpoint::{NoteVerifier, split_notes};
 use vakt_schemas::manifest::{GENESIS, ManifestEntry, line_hash};
 use vakt_schemas::merkle::{Frontier, Hash, empty_root};
+use vakt_schemas::prune::{PrunedSegment, leaves_path};
 use vakt_schemas::{Stream, layout};
 
 use super::report::{Problem, StreamReport};
@@ -21,6 +22,8 @@ pub(super) struct StreamCheck<'a> {
     pub(super) stream: Stream,
     pub(super) problems: &'a mut Vec<Problem>,
     pub(super) warnings: &'a mut Vec<Problem>,
+    /// The segments prunes removed, by path.
+    pub(super) pruned: &'a BTreeMap<String, PrunedSegment>,
     pub(super) frontier: Frontier,
     /// Roots the rebuilt tree must have at given sizes.
     pub(super) expectations: BTreeMap<u64, Vec<Expectation>>,
@@ -41,6 +44,7 @@ impl<'a> StreamCheck<'a> {
         stream: Stream,
         problems: &'a mut Vec<Problem>,
         warnings: &'a mut Vec<Problem>,
+        pruned: &'a BTreeMap<String, PrunedSegment>,
     ) -> Self {
         StreamCheck {
             store,
@@ -48,6 +52,7 @@ impl<'a> StreamCheck<'a> {
             stream,
             problems,
             warnings,
+            pruned,
             frontier: Frontier::new(),
             expectations: BTreeMap::new(),
             line_hash_at_size: BTreeMap::new(),
@@ -395,6 +400,8 @@ impl<'a> StreamCheck<'a> {
         let stream = self.stream;
         let dir = self.store.root().join(layout::stream_dir(stream));
         let committed_txn = self.store.head().txn;
+        let pruned_leaves: BTreeSet<String> =
+            self.pruned.keys().map(|path| leaves_path(path)).collect();
         let Ok(entries) = fs::read_dir(&dir) else {
             return;
         };
@@ -414,7 +421,7 @@ impl<'a> StreamCheck<'a> {
             for file in files.flatten() {
                 let file_name = file.file_name().to_string_lossy().to_string();
                 let relative = format!("{relative}/{file_name}");
-                if listed.contains(&relative) {
+                if listed.contains(&relative) || pruned_leaves.contains(&relative) {
                     continue;
                 }
                 let txn = layout::segment_txn(&file_name);

@@ -17,8 +17,22 @@ use crate::settings::{GlobalArgs, OutputFormat};
 /// SHA-256, and every signed checkpoint must agree with them. With --against,
 /// checkpoints kept outside the store (from `vakt checkpoint`) must be
 /// covered too, which catches a store cut back or rewritten since.
-/// Exit 0 when everything verifies, 1 when a problem was found, 2 when the
-/// store could not be read at all.
+/// Every check of schemas/FORMAT.md §8 runs: HEAD's signature, the
+/// manifests' chains and commit order, every segment and row, the trees,
+/// one signed checkpoint per commit, prunes against their audit records,
+/// and what lies past HEAD (the leftover of one interrupted commit is a
+/// warning; anything more means HEAD was put back: `head-behind`).
+///
+/// --format json prints one object: ok, store_id, key_fingerprint,
+/// streams (stream, records, segments, root, checkpoints, first_time,
+/// last_time), problems and warnings (each: stream or null, kind, message,
+/// first_seq, last_seq, from, to, file; null when unknown),
+/// external_checkpoints (how many --against gave), and pruned (per prune:
+/// txn, time, user, segments and records per stream). Times are RFC 3339
+/// UTC. The kinds are named in FORMAT.md §8.
+///
+/// Exit 0 when everything verifies (warnings allowed), 1 when a problem
+/// was found, 2 when the store could not be read at all.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// Checkpoints exported earlier with `vakt checkpoint`.
@@ -69,6 +83,21 @@ pub fn print_report(report: &VerifyReport) {
             stream.segments,
             stream.checkpoints,
             &stream.root
+        );
+    }
+    for prune in &report.pruned {
+        let records: u64 = prune.records.values().sum();
+        let segments: u64 = prune.segments.values().sum();
+        println!(
+            "  pruned in commit {}: {records} records' rows in {segments} segments, {} by {} \
+             (their leaf hashes kept and checked)",
+            prune.txn,
+            prune
+                .time
+                .map_or("at an unknown time".to_string(), |time| time
+                    .format("%Y-%m-%d %H:%M:%SZ")
+                    .to_string()),
+            prune.user.as_deref().unwrap_or("an unknown user")
         );
     }
     for warning in &report.warnings {

@@ -7,6 +7,7 @@
 //! input it refuses (a registry folder with a problem).
 
 mod commands;
+mod progress;
 mod settings;
 mod usage;
 

@@ -36,6 +36,19 @@ impl StoreInfo {
         format!("{}/{}", self.origin_prefix, stream.name())
     }
 
+    /// `Err` with what to do when the store is of another format version
+    /// than this code reads and writes.
+    pub fn check_format(&self) -> Result<(), String> {
+        if self.format == FORMAT_VERSION {
+            return Ok(());
+        }
+        Err(format!(
+            "store format {}, this vakt reads and writes format {FORMAT_VERSION}; use the vakt \
+             version that made the store",
+            self.format
+        ))
+    }
+
     /// The first line of the signed `HEAD`: no stream's origin, and no
     /// checkpoint (its second line is not a tree size).
     pub fn head_origin(&self) -> String {

@@ -1,10 +1,9 @@
 //! `vakt backup` and `vakt restore`
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use vakt_store::backup::{CopySummary, backup, restore};
 use vakt_store::{StoreReader, verify};
 
@@ -128,14 +127,7 @@ fn describe(summary: &CopySummary, dir: &std::path::Path) -> String {
     )
 }
 
+/// A progress bar on a terminal, nothing when piped.
 fn progress_bar() -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(1), ProgressDrawTarget::stderr());
-    let style =
-        ProgressStyle::with_template("copying {bar:30} {bytes}/{total_bytes} {bytes_per_sec}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar
+    crate::progress::bar("copying {bar:30} {bytes}/{total_bytes} {bytes_per_sec}")
 }

@@ -2,10 +2,9 @@
 //! (`vakt_store::fulltext` does the work).
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use vakt_schemas::Stream;
 use vakt_store::fulltext::{IndexProgress, coverage, index_dir, rebuild, tree_sizes};
 use vakt_store::{StoreReader, StoreWriter};
@@ -147,13 +146,5 @@ pub fn on_progress(bar: &ProgressBar) -> impl FnMut(IndexProgress) + '_ {
 
 /// A progress bar on a terminal, nothing when piped.
 pub fn progress_bar() -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(1), ProgressDrawTarget::stderr());
-    let style =
-        ProgressStyle::with_template("indexing {bar:30} {pos}/{len} records {per_sec} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar
+    crate::progress::bar("indexing {bar:30} {pos}/{len} records {per_sec} {msg}")
 }

@@ -1,10 +1,9 @@
 //! `vakt ingest`
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use vakt_ingest::parse::Format;
 use vakt_ingest::pipeline::DatasetSource;
 use vakt_ingest::{IngestOptions, IngestSummary, Progress, RegistryFolder, ingest};
@@ -155,16 +154,9 @@ fn parse_format_arg(text: &str) -> Result<FormatArg, String> {
         .map_err(|error| format!("{error}; for a JSON summary use --output json"))
 }
 
+/// A progress bar on a terminal, nothing when piped.
 fn progress_bar() -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(1), ProgressDrawTarget::stderr());
-    let style =
-        ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} {bytes_per_sec} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar
+    crate::progress::bar("{bar:30} {bytes}/{total_bytes} {bytes_per_sec} {msg}")
 }
 
 pub fn print_summary(summary: &IngestSummary) {

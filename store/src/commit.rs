@@ -20,7 +20,7 @@ use ed25519_dalek::SigningKey;
 use fs4::fs_std::FileExt;
 use rand::RngCore;
 use vakt_schemas::checkpoint::{Checkpoint, NoteSigner, NoteVerifier};
-use vakt_schemas::head::{FORMAT_VERSION, Head, SourceProgress, StoreInfo};
+use vakt_schemas::head::{Head, SourceProgress, StoreInfo};
 use vakt_schemas::manifest::{ManifestEntry, line_hash};
 use vakt_schemas::merkle::{Frontier, Hash};
 use vakt_schemas::prune::PrunedSegment;
@@ -79,16 +79,10 @@ impl Committer {
             return Err(WriteError::NotAStore(root.to_path_buf()));
         }
         let info: StoreInfo = read_json(&info_path)?;
-        if info.format != FORMAT_VERSION {
-            return Err(WriteError::Damaged {
-                path: info_path,
-                detail: format!(
-                    "store format {}, this vakt writes format {FORMAT_VERSION}; use the vakt \
-                     version that made the store",
-                    info.format
-                ),
-            });
-        }
+        info.check_format().map_err(|detail| WriteError::Damaged {
+            path: info_path.clone(),
+            detail,
+        })?;
         let signer = load_signer(root, &info)?;
         Ok(Committer {
             root: root.to_path_buf(),

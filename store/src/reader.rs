@@ -11,7 +11,6 @@ use std::sync::Arc;
 use bytes::Bytes;
 use object_store::ObjectStore;
 use object_store::local::LocalFileSystem;
-use sha2::{Digest, Sha256};
 
 use parquet::arrow::arrow_reader::{
     ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
@@ -19,12 +18,14 @@ use parquet::arrow::arrow_reader::{
 use parquet::file::metadata::PageIndexPolicy;
 use vakt_schemas::arrow::{StoredRow, batch_to_rows};
 use vakt_schemas::checkpoint::{NoteVerifier, split_notes};
-use vakt_schemas::head::{FORMAT_VERSION, Head, StoreInfo, parse_head_file};
+use vakt_schemas::head::{Head, StoreInfo, parse_head_file};
 use vakt_schemas::manifest::ManifestEntry;
-use vakt_schemas::prune::{PrunedSegment, leaves_path};
+use vakt_schemas::prune::PrunedSegment;
 use vakt_schemas::{Record, Stream, layout};
 
 use crate::checked::{CheckedSegments, ListedFile};
+use crate::segment::rows_of;
+pub(crate) use crate::segment::{check_segment_bytes, pruned_leaves};
 
 /// The store could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -105,16 +106,10 @@ impl StoreReader {
             return Err(ReadError::NotAStore(root.to_path_buf()));
         }
         let info: StoreInfo = read_json(&info_path)?;
-        if info.format != FORMAT_VERSION {
-            return Err(ReadError::Damaged {
-                path: info_path,
-                detail: format!(
-                    "store format {}, this vakt reads format {FORMAT_VERSION}; use the vakt \
-                     version that made the store",
-                    info.format
-                ),
-            });
-        }
+        info.check_format().map_err(|detail| ReadError::Damaged {
+            path: info_path.clone(),
+            detail,
+        })?;
         let head_path = root.join(layout::HEAD);
         let text = fs::read_to_string(&head_path).map_err(io_error(&head_path))?;
         let head = parse_head_file(&info, &text).map_err(|error| ReadError::Damaged {
@@ -495,61 +490,6 @@ impl StoreReader {
             })
             .collect()
     }
-}
-
-/// The leaf hashes kept for a pruned segment, checked against its line.
-pub(crate) fn pruned_leaves(
-    root: &Path,
-    pruned: &PrunedSegment,
-) -> Result<Vec<[u8; 32]>, ReadError> {
-    let path = root.join(leaves_path(&pruned.path));
-    let bytes = fs::read(&path).map_err(io_error(&path))?;
-    let sha256 = hex::encode(Sha256::digest(&bytes));
-    if sha256 != pruned.leaves_sha256 || bytes.len() as u64 != pruned.count * 32 {
-        return Err(ReadError::Tampered {
-            path,
-            detail: format!(
-                "{} bytes with SHA-256 {sha256}; pruned.jsonl lists {} hashes, {}",
-                bytes.len(),
-                pruned.count,
-                pruned.leaves_sha256
-            ),
-        });
-    }
-    Ok(bytes
-        .chunks_exact(32)
-        .filter_map(|chunk| <[u8; 32]>::try_from(chunk).ok())
-        .collect())
-}
-
-/// Whether `bytes` are the segment file `entry` lists: `Err` says how they differ.
-pub(crate) fn check_segment_bytes(entry: &ManifestEntry, bytes: &[u8]) -> Result<(), String> {
-    let size = bytes.len() as u64;
-    let sha256 = hex::encode(Sha256::digest(bytes));
-    if size == entry.file_size && sha256 == entry.file_sha256 {
-        return Ok(());
-    }
-    Err(format!(
-        "{size} bytes with SHA-256 {sha256}; listed: {} bytes, {}",
-        entry.file_size, entry.file_sha256
-    ))
-}
-
-/// The rows of a segment's bytes.
-fn rows_of(stream: Stream, path: &Path, bytes: Bytes) -> Result<Vec<StoredRow>, ReadError> {
-    let damaged = |detail: String| ReadError::Damaged {
-        path: path.to_path_buf(),
-        detail,
-    };
-    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
-        .and_then(|builder| builder.with_batch_size(8192).build())
-        .map_err(|error| damaged(format!("not a readable Parquet file: {error}")))?;
-    let mut rows = Vec::new();
-    for batch in reader {
-        let batch = batch.map_err(|error| damaged(format!("unreadable row group: {error}")))?;
-        rows.extend(batch_to_rows(stream, &batch).map_err(|error| damaged(error.to_string()))?);
-    }
-    Ok(rows)
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ReadError> {

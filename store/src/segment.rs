@@ -1,19 +1,28 @@
-//! Writing one Parquet segment: one stream, one UTC day, rows in sequence
-//! order, zstd, row groups of 128Ki rows, statistics on every column.
+//! One Parquet segment: writing it (one stream, one UTC day, rows in
+//! sequence order, zstd, row groups of 128Ki rows, statistics on every
+//! column), and reading it back: its bytes checked against the manifest,
+//! its rows, or the leaf hashes a prune kept in its place.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
+use bytes::Bytes;
 use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use sha2::{Digest, Sha256};
 use vakt_schemas::Record;
 use vakt_schemas::Stream;
 use vakt_schemas::arrow::records_to_batch;
+use vakt_schemas::arrow::{StoredRow, batch_to_rows};
+use vakt_schemas::manifest::ManifestEntry;
 use vakt_schemas::merkle::Hash;
+use vakt_schemas::prune::{PrunedSegment, leaves_path};
 use vakt_schemas::table::arrow_schema;
+
+use crate::reader::ReadError;
 
 /// Rows per Parquet row group.
 pub const ROW_GROUP_ROWS: usize = 128 * 1024;
@@ -100,4 +109,66 @@ impl Write for HashingWriter {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// The leaf hashes kept for a pruned segment, checked against its line.
+pub(crate) fn pruned_leaves(
+    root: &Path,
+    pruned: &PrunedSegment,
+) -> Result<Vec<[u8; 32]>, ReadError> {
+    let path = root.join(leaves_path(&pruned.path));
+    let bytes = std::fs::read(&path).map_err(|source| ReadError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    if sha256 != pruned.leaves_sha256 || bytes.len() as u64 != pruned.count * 32 {
+        return Err(ReadError::Tampered {
+            path,
+            detail: format!(
+                "{} bytes with SHA-256 {sha256}; pruned.jsonl lists {} hashes, {}",
+                bytes.len(),
+                pruned.count,
+                pruned.leaves_sha256
+            ),
+        });
+    }
+    Ok(bytes
+        .chunks_exact(32)
+        .filter_map(|chunk| <[u8; 32]>::try_from(chunk).ok())
+        .collect())
+}
+
+/// Whether `bytes` are the segment file `entry` lists: `Err` says how they differ.
+pub(crate) fn check_segment_bytes(entry: &ManifestEntry, bytes: &[u8]) -> Result<(), String> {
+    let size = bytes.len() as u64;
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    if size == entry.file_size && sha256 == entry.file_sha256 {
+        return Ok(());
+    }
+    Err(format!(
+        "{size} bytes with SHA-256 {sha256}; listed: {} bytes, {}",
+        entry.file_size, entry.file_sha256
+    ))
+}
+
+/// The rows of a segment's bytes.
+pub(crate) fn rows_of(
+    stream: Stream,
+    path: &Path,
+    bytes: Bytes,
+) -> Result<Vec<StoredRow>, ReadError> {
+    let damaged = |detail: String| ReadError::Damaged {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
+        .and_then(|builder| builder.with_batch_size(8192).build())
+        .map_err(|error| damaged(format!("not a readable Parquet file: {error}")))?;
+    let mut rows = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|error| damaged(format!("unreadable row group: {error}")))?;
+        rows.extend(batch_to_rows(stream, &batch).map_err(|error| damaged(error.to_string()))?);
+    }
+    Ok(rows)
 }

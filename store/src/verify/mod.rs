@@ -4,6 +4,7 @@
 //! in the store and, when given, checkpoints kept outside it. Every problem
 //! names the stream, sequence range, time range and file it concerns.
 
+mod commits;
 mod prunes;
 mod report;
 mod segment;

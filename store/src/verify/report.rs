@@ -24,13 +24,7 @@ impl Problem {
     pub(super) fn new(stream: Stream, kind: &'static str, message: String) -> Problem {
         Problem {
             stream: Some(stream),
-            kind,
-            message,
-            first_seq: None,
-            last_seq: None,
-            from: None,
-            to: None,
-            file: None,
+            ..Problem::store_wide(kind, message)
         }
     }
 

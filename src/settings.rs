@@ -14,8 +14,10 @@ const DEFAULT_CONFIG: &str = "vakt.toml";
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// The store directory [default: `store.path` of the configuration, else ./vakt-data]
-    #[arg(long, global = true, env = "VAKT_STORE", value_name = "DIR")]
+    /// The store: a folder, or an `s3://bucket/prefix` URL (configured by
+    /// AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
+    /// AWS_ALLOW_HTTP) [default: `store.path` of the configuration, else ./vakt-data]
+    #[arg(long, global = true, env = "VAKT_STORE", value_name = "DIR|URL")]
     pub store: Option<PathBuf>,
     /// The configuration file [default: ./vakt.toml when it exists, else built-in defaults]
     #[arg(long, global = true, env = "VAKT_CONFIG", value_name = "FILE")]

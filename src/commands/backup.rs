@@ -28,7 +28,7 @@ use crate::settings::{GlobalArgs, OutputFormat};
 /// error); a partial copy is left for inspection and is no valid store.
 #[derive(Debug, Args)]
 pub struct BackupArgs {
-    /// A new or empty folder for the copy.
+    /// A new or empty folder for the copy, or an empty `s3://bucket/prefix`.
     dest: PathBuf,
     /// Copy the signing key too (keys/signing.key).
     #[arg(long)]
@@ -52,9 +52,9 @@ pub struct BackupArgs {
 /// could not be restored.
 #[derive(Debug, Args)]
 pub struct RestoreArgs {
-    /// The backup (a folder `vakt backup` wrote).
+    /// The backup (a folder or `s3://` prefix `vakt backup` wrote).
     source: PathBuf,
-    /// A new or empty folder for the restored store.
+    /// A new or empty folder (or `s3://bucket/prefix`) for the restored store.
     dir: PathBuf,
     /// text for a person, json for scripts.
     #[arg(long, value_enum, default_value_t)]

@@ -14,22 +14,21 @@
 //! records); the signing key only when asked for, as a backup that holds
 //! it lets whoever holds the backup sign.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde::Serialize;
 use vakt_schemas::{Stream, layout};
 
-use crate::files::{create_private_dirs, sync_dir, write_new_file};
 use vakt_schemas::prune::leaves_path;
 
 use crate::reader::{ReadError, StoreReader, check_segment_bytes, pruned_leaves};
+use crate::storage::Storage;
 
 /// A backup or restore could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
-    #[error("{0} exists and is not empty; give a new or empty folder")]
+    #[error("{0} exists and is not empty; give a new or empty folder (or object-storage prefix)")]
     NotEmpty(PathBuf),
     #[error(transparent)]
     Read(#[from] ReadError),
@@ -70,7 +69,7 @@ pub struct CopySummary {
 pub type OnCopyProgress<'a> = &'a mut dyn FnMut(u64, u64);
 
 /// Copies the store at `source` as its current `HEAD` commits it into
-/// `target` (a new or empty folder).
+/// `target` (a new or empty folder, or an empty `s3://` prefix).
 pub fn backup(
     source: &Path,
     target: &Path,
@@ -100,16 +99,19 @@ fn copy_committed(
     on_progress: OnCopyProgress<'_>,
 ) -> Result<CopySummary, BackupError> {
     let started = Instant::now();
-    if target.exists()
-        && fs::read_dir(target)
-            .map_err(io_error(target))?
-            .next()
-            .is_some()
-    {
-        return Err(BackupError::NotEmpty(target.to_path_buf()));
+    let target_name = target;
+    let target = Storage::open(target).map_err(io_error(target))?;
+    let is_empty = match target.local_root() {
+        Some(dir) => !dir.exists() || std::fs::read_dir(dir).map_err(io_error(dir))?.next().is_none(),
+        None => target.list("").map_err(io_error(target_name))?.is_empty(),
+    };
+    if !is_empty {
+        return Err(BackupError::NotEmpty(target_name.to_path_buf()));
     }
-    create_private_dirs(target).map_err(io_error(target))?;
-    let root = store.root();
+    if let Some(dir) = target.local_root() {
+        crate::storage::local::create_private_dirs(dir).map_err(io_error(dir))?;
+    }
+    let source = store.storage();
     let mut entries = Vec::new();
     for stream in Stream::ALL {
         entries.extend(store.present_entries(stream)?);
@@ -120,79 +122,79 @@ fn copy_committed(
         ..CopySummary::default()
     };
     for entry in &entries {
-        let from = root.join(&entry.path);
-        let bytes = fs::read(&from).map_err(io_error(&from))?;
+        let from = source.path(&entry.path);
+        let bytes = source.read(&entry.path).map_err(io_error(&from))?;
         check_segment_bytes(entry, &bytes).map_err(|detail| BackupError::Tampered {
             path: from.clone(),
             detail,
         })?;
-        let to = target.join(&entry.path);
-        if let Some(dir) = to.parent() {
-            create_private_dirs(dir).map_err(io_error(dir))?;
-        }
-        write_new_file(&to, &bytes).map_err(io_error(&to))?;
+        create_in(&target, &entry.path, &bytes)?;
         summary.segments += 1;
         summary.bytes += bytes.len() as u64;
         on_progress(summary.bytes, total);
     }
     for stream in Stream::ALL {
-        let dir = target.join(layout::stream_dir(stream));
-        create_private_dirs(&dir).map_err(io_error(&dir))?;
         let (manifest_bytes, checkpoint_bytes) = store.committed_lengths(stream);
-        copy_prefix(root, target, &layout::manifest(stream), manifest_bytes)?;
-        copy_prefix(root, target, &layout::checkpoints(stream), checkpoint_bytes)?;
+        copy_prefix(source, &target, &layout::manifest(stream), manifest_bytes)?;
+        copy_prefix(source, &target, &layout::checkpoints(stream), checkpoint_bytes)?;
         let size = store.head().stream(stream).map_or(0, |head| head.tree_size);
         summary.records.insert(stream, size);
-        sync_dir(&dir).map_err(io_error(&dir))?;
     }
     // What prunes kept of the segments they removed.
     if store.head().pruned_bytes > 0 {
-        copy_prefix(root, target, layout::PRUNED, store.head().pruned_bytes)?;
+        copy_prefix(source, &target, layout::PRUNED, store.head().pruned_bytes)?;
         for segment in store.pruned()?.values() {
-            let leaves = pruned_leaves(root, segment)?;
-            let relative = leaves_path(&segment.path);
-            let to = target.join(&relative);
-            if let Some(dir) = to.parent() {
-                create_private_dirs(dir).map_err(io_error(dir))?;
-            }
-            write_new_file(&to, &leaves.concat()).map_err(io_error(&to))?;
+            let leaves = pruned_leaves(source, segment)?;
+            create_in(&target, &leaves_path(&segment.path), &leaves.concat())?;
         }
     }
-    copy_whole(root, target, layout::STORE_INFO)?;
-    if with_key && root.join(layout::SIGNING_KEY).exists() {
-        let keys = target.join("keys");
-        create_private_dirs(&keys).map_err(io_error(&keys))?;
-        copy_whole(root, target, layout::SIGNING_KEY)?;
+    copy_whole(source, &target, layout::STORE_INFO)?;
+    let has_key = source
+        .exists(layout::SIGNING_KEY)
+        .map_err(io_error(&source.path(layout::SIGNING_KEY)))?;
+    if with_key && has_key {
+        copy_whole(source, &target, layout::SIGNING_KEY)?;
         summary.key = true;
     }
     // The HEAD read when the copy began, as its file was then, last.
     let head_file = store.head_file().ok_or_else(|| BackupError::Io {
-        path: root.join(layout::HEAD),
+        path: source.path(layout::HEAD),
         source: std::io::Error::other("the store was not opened from its files"),
     })?;
-    write_new_file(&target.join(layout::HEAD), head_file.as_bytes()).map_err(io_error(target))?;
-    sync_dir(target).map_err(io_error(target))?;
+    target
+        .create_head(head_file)
+        .map_err(io_error(&target.path(layout::HEAD)))?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }
 
+fn create_in(target: &Storage, relative: &str, bytes: &[u8]) -> Result<(), BackupError> {
+    target
+        .create(relative, bytes)
+        .map_err(io_error(&target.path(relative)))
+}
+
 /// Copies the first `length` bytes of a log.
-fn copy_prefix(root: &Path, target: &Path, relative: &str, length: u64) -> Result<(), BackupError> {
-    let from = root.join(relative);
-    let bytes = fs::read(&from).map_err(io_error(&from))?;
+fn copy_prefix(
+    source: &Storage,
+    target: &Storage,
+    relative: &str,
+    length: u64,
+) -> Result<(), BackupError> {
+    let from = source.path(relative);
+    let bytes = source.read(relative).map_err(io_error(&from))?;
     let Some(prefix) = bytes.get(..length as usize) else {
         return Err(BackupError::Read(ReadError::Damaged {
             path: from,
             detail: format!("{} bytes where HEAD committed {length}", bytes.len()),
         }));
     };
-    let to = target.join(relative);
-    write_new_file(&to, prefix).map_err(io_error(&to))
+    create_in(target, relative, prefix)
 }
 
-fn copy_whole(root: &Path, target: &Path, relative: &str) -> Result<(), BackupError> {
-    let from = root.join(relative);
-    let bytes = fs::read(&from).map_err(io_error(&from))?;
-    let to = target.join(relative);
-    write_new_file(&to, &bytes).map_err(io_error(&to))
+fn copy_whole(source: &Storage, target: &Storage, relative: &str) -> Result<(), BackupError> {
+    let bytes = source
+        .read(relative)
+        .map_err(io_error(&source.path(relative)))?;
+    create_in(target, relative, &bytes)
 }

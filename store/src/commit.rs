@@ -12,12 +12,10 @@
 //! instant leaves the store as it was before the commit or after it.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use ed25519_dalek::SigningKey;
-use fs4::fs_std::FileExt;
 use rand::RngCore;
 use vakt_schemas::checkpoint::{Checkpoint, NoteSigner, NoteVerifier};
 use vakt_schemas::head::{Head, SourceProgress, StoreInfo};
@@ -26,12 +24,10 @@ use vakt_schemas::merkle::{Frontier, Hash};
 use vakt_schemas::prune::PrunedSegment;
 use vakt_schemas::{Envelope, Record, Stream, layout};
 
-use crate::files::{
-    append_at, create_private_dirs, install_head, open_lock_file, read_signed_head, sign_head,
-    sync_dir, write_head_temp,
-};
+use crate::files::{parse_signed_head, sign_head};
 use crate::recovery::{Recovered, Recovery};
-use crate::segment::write_segment;
+use crate::segment::encode_segment;
+use crate::storage::{HeadVersion, InstallError, LockGuard, Storage};
 use crate::writer::{CommitSummary, PendingRecord, WriteError, io_error};
 
 /// Something that must be written in the same commit as the records: it runs
@@ -46,24 +42,18 @@ pub trait CommitHook {
     fn before_head(&mut self, txn: u64, records: &[(Stream, Vec<Record>)]) -> Result<(), String>;
 }
 
-/// Held while a commit runs; released when dropped.
-struct CommitLock {
-    _file: File,
-}
-
-impl CommitLock {
-    /// Waits for the commit lock (commits are short).
-    fn acquire(root: &Path) -> Result<CommitLock, WriteError> {
-        let path = root.join(layout::COMMIT_LOCK);
-        let file = open_lock_file(&path).map_err(io_error(&path))?;
-        FileExt::lock_exclusive(&file).map_err(io_error(&path))?;
-        Ok(CommitLock { _file: file })
-    }
+/// Waits for the commit lock (commits are short); released when dropped.
+fn commit_lock(storage: &Storage) -> Result<LockGuard, WriteError> {
+    let path = storage.path(layout::COMMIT_LOCK);
+    storage
+        .lock(layout::COMMIT_LOCK, true)
+        .map_err(io_error(&path))?
+        .ok_or(WriteError::Locked(path))
 }
 
 /// What every commit to one store needs: where it is and how to sign.
 pub struct Committer {
-    root: PathBuf,
+    storage: Storage,
     info: StoreInfo,
     signer: NoteSigner,
     /// The time commits are made at, when not the system's (see
@@ -72,28 +62,39 @@ pub struct Committer {
 }
 
 impl Committer {
-    /// Reads the store's identity and signing key.
+    /// Reads the store's identity and signing key (`root` is a folder,
+    /// or an `s3://` URL).
     pub fn open(root: &Path) -> Result<Committer, WriteError> {
-        let info_path = root.join(layout::STORE_INFO);
-        if !info_path.exists() {
+        let storage = Storage::open(root).map_err(io_error(root))?;
+        let info_path = storage.path(layout::STORE_INFO);
+        if !storage
+            .exists(layout::STORE_INFO)
+            .map_err(io_error(&info_path))?
+        {
             return Err(WriteError::NotAStore(root.to_path_buf()));
         }
-        let info: StoreInfo = read_json(&info_path)?;
+        let info: StoreInfo = read_json(&storage, layout::STORE_INFO)?;
         info.check_format().map_err(|detail| WriteError::Damaged {
             path: info_path.clone(),
             detail,
         })?;
-        let signer = load_signer(root, &info)?;
+        let signer = load_signer(&storage, &info)?;
         Ok(Committer {
-            root: root.to_path_buf(),
+            storage,
             info,
             signer,
             as_of: None,
         })
     }
 
+    /// The store's folder, or its URL.
     pub fn root(&self) -> &Path {
-        &self.root
+        self.storage.root()
+    }
+
+    /// Where the store's files are.
+    pub fn storage(&self) -> &Storage {
+        &self.storage
     }
 
     /// Makes the following commits as if it were `time` (their ingest
@@ -114,55 +115,69 @@ impl Committer {
         &self,
         hook: Option<&mut (dyn CommitHook + '_)>,
     ) -> Result<Head, WriteError> {
-        let _lock = CommitLock::acquire(&self.root)?;
-        let head = self.read_head()?;
-        let (head, _) = self.recover(head, hook)?;
+        let _lock = commit_lock(&self.storage)?;
+        let (head, _, _) = self.recover(hook)?;
         Ok(head)
     }
 
-    /// The committed `HEAD`, refused unless the store's key signed it.
-    fn read_head(&self) -> Result<Head, WriteError> {
-        let path = self.root.join(layout::HEAD);
-        read_signed_head(&path, &self.info, &self.signer.verifier()).map_err(|detail| {
-            WriteError::Inconsistent {
-                root: self.root.clone(),
+    /// The committed `HEAD` and its version, refused unless the store's
+    /// key signed it.
+    fn read_head(&self) -> Result<(Head, HeadVersion), WriteError> {
+        let path = self.storage.path(layout::HEAD);
+        let (text, version) = self.storage.read_head().map_err(io_error(&path))?;
+        let head = parse_signed_head(&text, &self.info, &self.signer.verifier()).map_err(
+            |detail| WriteError::Inconsistent {
+                root: self.root().to_path_buf(),
                 detail: format!("HEAD cannot be trusted: {detail}"),
-            }
-        })
+            },
+        )?;
+        Ok((head, version))
     }
 
-    /// Completes or sets aside an interrupted commit (`recovery.rs`), then
-    /// lets the hook drop what it holds beyond the resulting `HEAD`.
+    /// Reads `HEAD`, completes or sets aside an interrupted commit
+    /// (`recovery.rs`), then lets the hook drop what it holds beyond the
+    /// resulting `HEAD`.
     fn recover(
         &self,
-        head: Head,
         hook: Option<&mut (dyn CommitHook + '_)>,
-    ) -> Result<(Head, Recovered), WriteError> {
+    ) -> Result<(Head, HeadVersion, Recovered), WriteError> {
+        let (head, version) = self.read_head()?;
         let origin = |stream: Stream| self.info.origin(stream);
         let recovery = Recovery {
-            root: &self.root,
+            storage: &self.storage,
             info: &self.info,
             signer: &self.signer,
             origin: &origin,
         };
-        let (head, recovered) = recovery.run(head)?;
+        let (head, version, recovered) = match recovery.run(head, &version)? {
+            (head, Recovered::Completed { txn }) => {
+                // HEAD changed: its new version is what the next commit replaces.
+                let (_, version) = self.read_head()?;
+                (head, version, Recovered::Completed { txn })
+            }
+            (head, recovered) => (head, version, recovered),
+        };
         if let Some(hook) = hook {
             hook.recover(&head)
                 .map_err(|detail| WriteError::Hook { detail })?;
         }
-        Ok((head, recovered))
+        Ok((head, version, recovered))
     }
 
     /// The tree of a stream as its last committed manifest entry leaves it.
     fn load_frontier(&self, stream: Stream, head: &Head) -> Result<Frontier, WriteError> {
-        let manifest = self.root.join(layout::manifest(stream));
-        let text = fs::read_to_string(&manifest).map_err(io_error(&manifest))?;
+        let relative = layout::manifest(stream);
+        let manifest = self.storage.path(&relative);
+        let text = self
+            .storage
+            .read_to_string(&relative)
+            .map_err(io_error(&manifest))?;
         let Some(line) = text.lines().last() else {
             return Ok(Frontier::new());
         };
         let Some(stream_head) = head.stream(stream) else {
             return Err(WriteError::Damaged {
-                path: self.root.join(layout::HEAD),
+                path: self.storage.path(layout::HEAD),
                 detail: format!("no entry for stream {stream}"),
             });
         };
@@ -219,9 +234,8 @@ impl Committer {
         mut hook: Option<&mut (dyn CommitHook + '_)>,
         pruned: Vec<PrunedSegment>,
     ) -> Result<(Head, CommitSummary), WriteError> {
-        let _lock = CommitLock::acquire(&self.root)?;
-        let head = self.read_head()?;
-        let (head, _) = self.recover(head, hook.as_deref_mut())?;
+        let _lock = commit_lock(&self.storage)?;
+        let (head, version, _) = self.recover(hook.as_deref_mut())?;
         // Ingest times never decrease from one commit to the next (the
         // empty store `init` made has none yet).
         let now = self.as_of.unwrap_or_else(Utc::now).trunc_subsecs(6);
@@ -255,7 +269,7 @@ impl Committer {
             let mut stream_records = Vec::new();
             let Some(stream_head) = new_head.streams.get_mut(&stream) else {
                 return Err(WriteError::Damaged {
-                    path: self.root.join(layout::HEAD),
+                    path: self.storage.path(layout::HEAD),
                     detail: format!("no entry for stream {stream}"),
                 });
             };
@@ -281,9 +295,10 @@ impl Committer {
                 *summary.records.entry(stream).or_default() += entry.count;
                 summary.segments += 1;
             }
-            let manifest = self.root.join(layout::manifest(stream));
-            append_at(&manifest, stream_head.manifest_bytes, lines.as_bytes())
-                .map_err(io_error(&manifest))?;
+            let manifest = layout::manifest(stream);
+            self.storage
+                .append_at(&manifest, stream_head.manifest_bytes, lines.as_bytes())
+                .map_err(io_error(&self.storage.path(&manifest)))?;
             stream_head.manifest_bytes += lines.len() as u64;
             stream_head.last_entry_hash = last_hash.clone();
             stream_head.tree_size = frontier.size();
@@ -298,7 +313,7 @@ impl Committer {
                 .signer
                 .try_sign(&checkpoint)
                 .map_err(|error| WriteError::Damaged {
-                    path: self.root.join(layout::STORE_INFO),
+                    path: self.storage.path(layout::STORE_INFO),
                     detail: format!("cannot sign the {stream} checkpoint: {error}"),
                 })?;
             let text = format!("{note}\n");
@@ -314,8 +329,9 @@ impl Committer {
                 text.push_str(&segment.to_line());
                 text.push('\n');
             }
-            let path = self.root.join(layout::PRUNED);
-            append_at(&path, head.pruned_bytes, text.as_bytes()).map_err(io_error(&path))?;
+            self.storage
+                .append_at(layout::PRUNED, head.pruned_bytes, text.as_bytes())
+                .map_err(io_error(&self.storage.path(layout::PRUNED)))?;
             new_head.pruned_bytes += text.len() as u64;
         }
         if let Some(hook) = hook {
@@ -324,16 +340,29 @@ impl Committer {
         }
         let signed_head = sign_head(&self.signer, &self.info, &new_head).map_err(|error| {
             WriteError::Damaged {
-                path: self.root.join(layout::STORE_INFO),
+                path: self.storage.path(layout::STORE_INFO),
                 detail: format!("cannot sign HEAD: {error}"),
             }
         })?;
-        write_head_temp(&self.root, &signed_head).map_err(io_error(&self.root))?;
+        self.storage
+            .replace(layout::HEAD_TEMP, signed_head.as_bytes())
+            .map_err(io_error(&self.storage.path(layout::HEAD_TEMP)))?;
         for (stream, offset, text) in notes {
-            let checkpoints = self.root.join(layout::checkpoints(stream));
-            append_at(&checkpoints, offset, text.as_bytes()).map_err(io_error(&checkpoints))?;
+            let checkpoints = layout::checkpoints(stream);
+            self.storage
+                .append_at(&checkpoints, offset, text.as_bytes())
+                .map_err(io_error(&self.storage.path(&checkpoints)))?;
         }
-        install_head(&self.root).map_err(io_error(&self.root))?;
+        match self.storage.install_head(&version) {
+            Ok(()) => {}
+            Err(InstallError::Raced) => return Err(WriteError::Raced { txn }),
+            Err(InstallError::Io(source)) => {
+                return Err(WriteError::Io {
+                    path: self.storage.path(layout::HEAD),
+                    source,
+                });
+            }
+        }
         Ok((new_head, summary))
     }
 
@@ -375,25 +404,16 @@ impl Committer {
             records.push(record);
         }
         let relative = layout::segment(stream, day, txn, first_seq);
-        let path = self.root.join(&relative);
-        let Some(dir) = path.parent() else {
-            return Err(WriteError::Damaged {
-                path: path.clone(),
-                detail: "a segment path without a folder".into(),
-            });
-        };
-        create_private_dirs(dir).map_err(io_error(dir))?;
-        let written = write_segment(&path, stream, &records, &hashes).map_err(|source| {
-            WriteError::Segment {
+        let path = self.storage.path(&relative);
+        let (bytes, written) =
+            encode_segment(stream, &records, &hashes).map_err(|source| WriteError::Segment {
                 path: path.clone(),
                 source,
-            }
-        })?;
-        // The file's directory entry must reach the disk before HEAD names it.
-        sync_dir(dir).map_err(io_error(dir))?;
-        if let Some(stream_dir) = dir.parent() {
-            sync_dir(stream_dir).map_err(io_error(stream_dir))?;
-        }
+            })?;
+        // Never overwrites: a file already there is an earlier commit's.
+        self.storage
+            .create(&relative, &bytes)
+            .map_err(io_error(&path))?;
         let times = records.iter().map(|record| record.envelope.time);
         let entry = ManifestEntry {
             index,
@@ -420,17 +440,23 @@ fn parse_hash(text: &str) -> Option<Hash> {
     hex::decode(text).ok()?.try_into().ok()
 }
 
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, WriteError> {
-    let text = fs::read_to_string(path).map_err(io_error(path))?;
+fn read_json<T: serde::de::DeserializeOwned>(
+    storage: &Storage,
+    relative: &str,
+) -> Result<T, WriteError> {
+    let path = storage.path(relative);
+    let text = storage.read_to_string(relative).map_err(io_error(&path))?;
     serde_json::from_str(&text).map_err(|error| WriteError::Damaged {
-        path: path.to_path_buf(),
+        path,
         detail: error.to_string(),
     })
 }
 
-fn load_signer(root: &Path, info: &StoreInfo) -> Result<NoteSigner, WriteError> {
-    let path = root.join(layout::SIGNING_KEY);
-    let text = fs::read_to_string(&path).map_err(io_error(&path))?;
+fn load_signer(storage: &Storage, info: &StoreInfo) -> Result<NoteSigner, WriteError> {
+    let path = storage.path(layout::SIGNING_KEY);
+    let text = storage
+        .read_to_string(layout::SIGNING_KEY)
+        .map_err(io_error(&path))?;
     let damaged = |detail: String| WriteError::Damaged {
         path: path.clone(),
         detail,

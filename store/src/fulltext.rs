@@ -17,7 +17,7 @@ use serde::Serialize;
 use vakt_index::writer::{install, rebuild_dir, settle};
 use vakt_index::{INDEXED_STREAMS, IndexError, IndexSearcher, IndexWriter};
 use vakt_schemas::head::Head;
-use vakt_schemas::{Record, Stream, layout};
+use vakt_schemas::{Record, Stream};
 
 use crate::commit::CommitHook;
 use crate::reader::{ReadError, StoreReader};
@@ -61,9 +61,10 @@ pub struct IndexSummary {
     pub seconds: f64,
 }
 
-/// Where a store keeps its full-text index.
+/// Where a store keeps its full-text index (beside the files of a local
+/// store; in a local folder for one on object storage, `storage.rs`).
 pub fn index_dir(store: &StoreReader) -> PathBuf {
-    store.root().join(layout::INDEX)
+    store.storage().index_dir()
 }
 
 /// The committed tree size of every indexed stream.

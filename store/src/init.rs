@@ -12,9 +12,9 @@ use vakt_schemas::head::{FORMAT_VERSION, Head, StoreInfo};
 use vakt_schemas::merkle::empty_root;
 use vakt_schemas::{Stream, layout};
 
-use crate::files::{
-    append_checkpoint, create_private_dirs, sign_head, write_head, write_new_file, write_synced,
-};
+use crate::files::sign_head;
+use crate::storage::Storage;
+use crate::storage::local::create_private_dirs;
 
 /// What `init` made.
 #[derive(Debug)]
@@ -45,28 +45,35 @@ pub enum InitError {
 /// signing key, `store.json`, one empty stream of each kind with a signed
 /// checkpoint of the empty tree, and `HEAD`; folders 0700, files 0600.
 pub fn init_store(root: &Path) -> Result<StoreCreated, InitError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| InitError::Io { path, source }
-    };
-    if root.join(layout::STORE_INFO).exists() {
+    let io = |path: PathBuf| move |source| InitError::Io { path, source };
+    let storage = Storage::open(root).map_err(io(root.to_path_buf()))?;
+    if storage
+        .exists(layout::STORE_INFO)
+        .map_err(io(storage.path(layout::STORE_INFO)))?
+    {
         return Err(InitError::AlreadyAStore(root.to_path_buf()));
     }
-    if root.exists() {
-        let mut entries = fs::read_dir(root).map_err(io(root))?;
-        if entries.next().is_some() {
-            return Err(InitError::NotEmpty(root.to_path_buf()));
+    match storage.local_root() {
+        Some(dir) => {
+            if dir.exists() && fs::read_dir(dir).map_err(io(root.to_path_buf()))?.next().is_some() {
+                return Err(InitError::NotEmpty(root.to_path_buf()));
+            }
+            create_private_dirs(dir).map_err(io(root.to_path_buf()))?;
+            tighten_root(dir).map_err(io(root.to_path_buf()))?;
+        }
+        None => {
+            if !storage.list("").map_err(io(root.to_path_buf()))?.is_empty() {
+                return Err(InitError::NotEmpty(root.to_path_buf()));
+            }
         }
     }
-    create_private_dirs(&root.join("keys")).map_err(io(root))?;
-    tighten_root(root).map_err(io(root))?;
 
     let mut seed = [0u8; 32];
     OsRng.fill_bytes(&mut seed);
     let signing_key = SigningKey::from_bytes(&seed);
-    let key_path = root.join(layout::SIGNING_KEY);
-    write_new_file(&key_path, format!("{}\n", hex::encode(seed)).as_bytes())
-        .map_err(io(&key_path))?;
+    storage
+        .create(layout::SIGNING_KEY, format!("{}\n", hex::encode(seed)).as_bytes())
+        .map_err(io(storage.path(layout::SIGNING_KEY)))?;
 
     let mut id = [0u8; 8];
     OsRng.fill_bytes(&mut id);
@@ -83,31 +90,36 @@ pub fn init_store(root: &Path) -> Result<StoreCreated, InitError> {
     };
     let mut info_text = serde_json::to_string_pretty(&info).unwrap_or_default();
     info_text.push('\n');
-    let info_path = root.join(layout::STORE_INFO);
-    write_synced(&info_path, info_text.as_bytes()).map_err(io(&info_path))?;
+    storage
+        .replace(layout::STORE_INFO, info_text.as_bytes())
+        .map_err(io(storage.path(layout::STORE_INFO)))?;
 
     let empty_hex = hex::encode(empty_root());
     let mut head = Head::empty(now, &empty_hex);
     for stream in Stream::ALL {
-        let dir = root.join(layout::stream_dir(stream));
-        create_private_dirs(&dir).map_err(io(&dir))?;
-        let manifest = root.join(layout::manifest(stream));
-        write_synced(&manifest, b"").map_err(io(&manifest))?;
+        let manifest = layout::manifest(stream);
+        storage
+            .replace(&manifest, b"")
+            .map_err(io(storage.path(&manifest)))?;
         let checkpoint = Checkpoint {
             origin: info.origin(stream),
             size: 0,
             root: empty_root(),
             extensions: Vec::new(),
         };
-        let checkpoints = root.join(layout::checkpoints(stream));
-        let note = signer.try_sign(&checkpoint)?;
-        let written = append_checkpoint(&checkpoints, 0, &note).map_err(io(&checkpoints))?;
+        let checkpoints = layout::checkpoints(stream);
+        let note = format!("{}\n", signer.try_sign(&checkpoint)?);
+        storage
+            .append_at(&checkpoints, 0, note.as_bytes())
+            .map_err(io(storage.path(&checkpoints)))?;
         if let Some(stream_head) = head.streams.get_mut(&stream) {
-            stream_head.checkpoints_bytes = written;
+            stream_head.checkpoints_bytes = note.len() as u64;
         }
     }
     let signed_head = sign_head(&signer, &info, &head)?;
-    write_head(root, &signed_head).map_err(io(root))?;
+    storage
+        .create_head(&signed_head)
+        .map_err(io(storage.path(layout::HEAD)))?;
     Ok(StoreCreated {
         root: root.to_path_buf(),
         fingerprint: verifier.fingerprint(),
@@ -120,7 +132,7 @@ fn tighten_root(root: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(root, fs::Permissions::from_mode(crate::files::DIR_MODE))?;
+        fs::set_permissions(root, fs::Permissions::from_mode(crate::storage::local::DIR_MODE))?;
     }
     Ok(())
 }

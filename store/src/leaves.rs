@@ -2,8 +2,6 @@
 //! for building proofs. They are not trusted: a proof built from a changed
 //! hash does not lead to the signed root, so a checker catches it.
 
-use std::fs::File;
-
 use arrow_array::Array;
 use arrow_array::cast::AsArray;
 use parquet::arrow::ProjectionMask;
@@ -17,7 +15,7 @@ impl StoreReader {
     /// The first `size` stored leaf hashes of `stream`, in sequence order.
     pub fn leaf_hashes(&self, stream: Stream, size: u64) -> Result<Vec<Hash>, ReadError> {
         let mut hashes = Vec::with_capacity(size as usize);
-        let manifest_path = self.root().join(layout::manifest(stream));
+        let manifest_path = self.path(&layout::manifest(stream));
         let pruned = self.pruned()?;
         for line in self.manifest(stream)? {
             if hashes.len() as u64 >= size {
@@ -28,18 +26,20 @@ impl StoreReader {
                 detail: format!("line {}: {detail}", line.number),
             })?;
             if let Some(pruned) = pruned.get(&entry.path) {
-                hashes.extend(pruned_leaves(self.root(), pruned)?);
+                hashes.extend(pruned_leaves(self.storage(), pruned)?);
                 continue;
             }
-            let path = self.root().join(&entry.path);
+            let path = self.path(&entry.path);
             let damaged = |detail: String| ReadError::Damaged {
                 path: path.clone(),
                 detail,
             };
-            let file = File::open(&path).map_err(|source| ReadError::Io {
-                path: path.clone(),
-                source,
-            })?;
+            let file = bytes::Bytes::from(self.storage().read(&entry.path).map_err(|source| {
+                ReadError::Io {
+                    path: path.clone(),
+                    source,
+                }
+            })?);
             let builder = ParquetRecordBatchReaderBuilder::try_new(file)
                 .map_err(|error| damaged(format!("not a readable Parquet file: {error}")))?;
             let leaf_column = builder.schema().fields().len() - 1;

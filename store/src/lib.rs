@@ -9,9 +9,9 @@
 //! into records and hands them to a [`StoreWriter`]; `vakt-query` and the
 //! review read through a [`StoreReader`]. Neither opens a store file itself.
 //!
+//! - `storage`: where the files live (a local folder or S3) and the operations a commit needs;
 //! - `init`: a new store and its signing key;
 //! - `commit`, `writer`: one atomic commit, and the ingest writer holding the store's lock;
-//! - `prune`: retention, removing old rows while keeping every tree verifiable;
 //! - `prune`: retention, removing old rows while every tree stays verifiable;
 //! - `recovery`: what an interrupted commit left, completed or set aside, never deleted;
 //! - `segment`: writing one Parquet segment;
@@ -35,6 +35,7 @@ pub mod reader;
 pub mod recovery;
 pub mod segment;
 pub mod snapshot;
+pub mod storage;
 pub mod verify;
 pub mod writer;
 

@@ -22,7 +22,6 @@
 //! pruned segment against the prune's record.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::time::Instant;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -33,7 +32,6 @@ use vakt_schemas::prune::{MIN_RETENTION_DAYS, PRUNABLE, PrunedSegment, leaves_pa
 use vakt_schemas::{AuditEvent, Stream};
 
 use crate::audit::audit_record;
-use crate::files::{sync_dir, write_synced};
 use crate::fulltext::{FulltextError, FulltextHook};
 use crate::reader::ReadError;
 use crate::writer::{StoreWriter, WriteError, io_error};
@@ -107,11 +105,14 @@ pub fn prune(
             }
         }
     }
-    let leftovers: Vec<PrunedSegment> = already
-        .values()
-        .filter(|segment| reader.root().join(&segment.path).exists())
-        .cloned()
-        .collect();
+    let storage = reader.storage().clone();
+    let mut leftovers: Vec<PrunedSegment> = Vec::new();
+    for segment in already.values() {
+        let path = storage.path(&segment.path);
+        if storage.exists(&segment.path).map_err(io_error(&path))? {
+            leftovers.push(segment.clone());
+        }
+    }
     let mut summary = PruneSummary {
         dry_run,
         configured_days,
@@ -146,7 +147,6 @@ pub fn prune(
         return Ok(summary);
     }
 
-    let root = reader.root().to_path_buf();
     let mut lines = Vec::with_capacity(candidates.len());
     for (stream, entry) in &candidates {
         let mut leaves = Vec::with_capacity(entry.count as usize * 32);
@@ -157,8 +157,10 @@ pub fn prune(
             })?;
             leaves.extend_from_slice(&hash);
         }
-        let path = root.join(leaves_path(&entry.path));
-        write_synced(&path, &leaves).map_err(io_error(&path))?;
+        let relative = leaves_path(&entry.path);
+        storage
+            .replace(&relative, &leaves)
+            .map_err(io_error(&storage.path(&relative)))?;
         lines.push(PrunedSegment {
             stream: *stream,
             path: entry.path.clone(),
@@ -213,16 +215,9 @@ pub fn prune(
         .map_err(FulltextError::from)?;
     index.finish().map_err(FulltextError::from)?;
     for segment in &gone {
-        let path = root.join(&segment.path);
-        match fs::remove_file(&path) {
-            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-                return Err(io_error(&path)(error).into());
-            }
-            _ => {}
-        }
-        if let Some(dir) = path.parent() {
-            sync_dir(dir).map_err(io_error(dir))?;
-        }
+        storage
+            .remove(&segment.path)
+            .map_err(io_error(&storage.path(&segment.path)))?;
     }
     summary.finished_earlier = leftovers.len() as u64;
     summary.seconds = started.elapsed().as_secs_f64();

@@ -2,7 +2,6 @@
 //! `HEAD` says how much of each manifest and checkpoint log is committed,
 //! and nothing past that is ever read.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use std::collections::{BTreeMap, HashMap};
@@ -10,7 +9,6 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use object_store::ObjectStore;
-use object_store::local::LocalFileSystem;
 
 use parquet::arrow::arrow_reader::{
     ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
@@ -25,6 +23,7 @@ use vakt_schemas::{Record, Stream, layout};
 
 use crate::checked::{CheckedSegments, ListedFile};
 use crate::segment::rows_of;
+use crate::storage::Storage;
 pub(crate) use crate::segment::{check_segment_bytes, pruned_leaves};
 
 /// The store could not be read.
@@ -91,7 +90,7 @@ pub struct LogText {
 /// A store opened for reading.
 #[derive(Debug, Clone)]
 pub struct StoreReader {
-    root: PathBuf,
+    storage: Storage,
     info: StoreInfo,
     head: Head,
     /// The `HEAD` file as it was read (none when a writer made this view).
@@ -99,25 +98,29 @@ pub struct StoreReader {
 }
 
 impl StoreReader {
-    /// Opens the store at `root`.
+    /// Opens the store at `root` (a folder, or an `s3://` URL).
     pub fn open(root: &Path) -> Result<StoreReader, ReadError> {
-        let info_path = root.join(layout::STORE_INFO);
-        if !info_path.exists() {
+        let storage = Storage::open(root).map_err(io_error(root))?;
+        let info_path = storage.path(layout::STORE_INFO);
+        if !storage
+            .exists(layout::STORE_INFO)
+            .map_err(io_error(&info_path))?
+        {
             return Err(ReadError::NotAStore(root.to_path_buf()));
         }
-        let info: StoreInfo = read_json(&info_path)?;
+        let info: StoreInfo = read_json(&storage, layout::STORE_INFO)?;
         info.check_format().map_err(|detail| ReadError::Damaged {
             path: info_path.clone(),
             detail,
         })?;
-        let head_path = root.join(layout::HEAD);
-        let text = fs::read_to_string(&head_path).map_err(io_error(&head_path))?;
+        let head_path = storage.path(layout::HEAD);
+        let (text, _) = storage.read_head().map_err(io_error(&head_path))?;
         let head = parse_head_file(&info, &text).map_err(|error| ReadError::Damaged {
             path: head_path.clone(),
             detail: error.to_string(),
         })?;
         Ok(StoreReader {
-            root: root.to_path_buf(),
+            storage,
             info,
             head,
             head_file: Some(text),
@@ -125,9 +128,9 @@ impl StoreReader {
     }
 
     /// The store as a writer that holds its commit point knows it.
-    pub(crate) fn from_parts(root: &Path, info: StoreInfo, head: Head) -> StoreReader {
+    pub(crate) fn from_parts(storage: &Storage, info: StoreInfo, head: Head) -> StoreReader {
         StoreReader {
-            root: root.to_path_buf(),
+            storage: storage.clone(),
             info,
             head,
             head_file: None,
@@ -140,8 +143,19 @@ impl StoreReader {
         self.head_file.as_deref()
     }
 
+    /// The store's folder, or its URL.
     pub fn root(&self) -> &Path {
-        &self.root
+        self.storage.root()
+    }
+
+    /// Where the store's files are.
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    /// A store file's name for messages.
+    pub(crate) fn path(&self, relative: &str) -> PathBuf {
+        self.storage.path(relative)
     }
 
     pub fn info(&self) -> &StoreInfo {
@@ -155,7 +169,7 @@ impl StoreReader {
     /// The verifier of the store's checkpoints, as `store.json` names it.
     pub fn verifier(&self) -> Result<NoteVerifier, ReadError> {
         NoteVerifier::parse(&self.info.verifier_key).map_err(|error| ReadError::Damaged {
-            path: self.root.join(layout::STORE_INFO),
+            path: self.path(layout::STORE_INFO),
             detail: error.to_string(),
         })
     }
@@ -165,7 +179,7 @@ impl StoreReader {
         let log = self.log_text(relative, length)?;
         if log.actual_bytes < length {
             return Err(ReadError::Damaged {
-                path: self.root.join(relative),
+                path: self.path(relative),
                 detail: format!("{} bytes where HEAD committed {length}", log.actual_bytes),
             });
         }
@@ -176,8 +190,8 @@ impl StoreReader {
     /// all of it when it is shorter than that; verification reports the
     /// difference instead of giving up.
     pub fn log_text(&self, relative: &str, committed_bytes: u64) -> Result<LogText, ReadError> {
-        let path = self.root.join(relative);
-        let bytes = fs::read(&path).map_err(io_error(&path))?;
+        let path = self.path(relative);
+        let bytes = self.storage.read(relative).map_err(io_error(&path))?;
         let actual_bytes = bytes.len() as u64;
         let end = bytes.len().min(committed_bytes as usize);
         let text = String::from_utf8_lossy(&bytes[..end]).into_owned();
@@ -227,7 +241,7 @@ impl StoreReader {
                 PrunedSegment::from_line(line)
                     .map(|segment| (segment.path.clone(), segment))
                     .map_err(|error| ReadError::Damaged {
-                        path: self.root.join(layout::PRUNED),
+                        path: self.path(layout::PRUNED),
                         detail: format!("line {}: {error}", index + 1),
                     })
             })
@@ -261,12 +275,11 @@ impl StoreReader {
                 );
             }
         }
-        let local =
-            LocalFileSystem::new_with_prefix(&self.root).map_err(|error| ReadError::Io {
-                path: self.root.clone(),
-                source: std::io::Error::other(error.to_string()),
-            })?;
-        Ok(Arc::new(CheckedSegments::new(Arc::new(local), listed)))
+        let files = self
+            .storage
+            .object_store()
+            .map_err(io_error(self.storage.root()))?;
+        Ok(Arc::new(CheckedSegments::new(files, listed)))
     }
 
     /// The committed manifest entries of a stream. A line that does not
@@ -276,7 +289,7 @@ impl StoreReader {
             .into_iter()
             .map(|line| {
                 line.entry.map_err(|detail| ReadError::Damaged {
-                    path: self.root.join(layout::manifest(stream)),
+                    path: self.path(&layout::manifest(stream)),
                     detail: format!(
                         "line {}: {detail} (run `vakt verify` to see what is wrong)",
                         line.number
@@ -290,26 +303,13 @@ impl StoreReader {
     /// manifest entry lists (size and SHA-256): what a reader shows comes
     /// from these bytes, never from the file again.
     pub fn segment_bytes(&self, entry: &ManifestEntry) -> Result<Bytes, ReadError> {
-        let path = self.root.join(&entry.path);
-        let bytes = fs::read(&path).map_err(io_error(&path))?;
+        let path = self.path(&entry.path);
+        let bytes = self.storage.read(&entry.path).map_err(io_error(&path))?;
         check_segment_bytes(entry, &bytes).map_err(|detail| ReadError::Tampered {
             path: path.clone(),
             detail,
         })?;
         Ok(Bytes::from(bytes))
-    }
-
-    /// Every row of one segment, as the file holds it, whether or not the
-    /// file is the one the manifest lists (for verification, which reports
-    /// the difference and goes on to judge every row).
-    pub(crate) fn read_segment_rows_unchecked(
-        &self,
-        stream: Stream,
-        relative: &str,
-    ) -> Result<Vec<StoredRow>, ReadError> {
-        let path = self.root.join(relative);
-        let bytes = fs::read(&path).map_err(io_error(&path))?;
-        rows_of(stream, &path, Bytes::from(bytes))
     }
 
     /// Every row of one segment the manifest lists, checked against it.
@@ -319,7 +319,7 @@ impl StoreReader {
         entry: &ManifestEntry,
     ) -> Result<Vec<StoredRow>, ReadError> {
         let bytes = self.segment_bytes(entry)?;
-        rows_of(stream, &self.root.join(&entry.path), bytes)
+        rows_of(stream, &self.path(&entry.path), bytes)
     }
 
     /// Every committed record of a stream that is still kept (not
@@ -330,7 +330,7 @@ impl StoreReader {
             for row in self.read_segment_rows(stream, &entry)? {
                 let record = Record::from_values(stream, &row.values).map_err(|error| {
                     ReadError::Damaged {
-                        path: self.root.join(&entry.path),
+                        path: self.path(&entry.path),
                         detail: error.to_string(),
                     }
                 })?;
@@ -358,7 +358,7 @@ impl StoreReader {
         let mut wanted = seqs.to_vec();
         wanted.sort_unstable();
         wanted.dedup();
-        let manifest_path = self.root.join(layout::manifest(stream));
+        let manifest_path = self.path(&layout::manifest(stream));
         let pruned = self.pruned()?;
         let mut records = Vec::with_capacity(wanted.len());
         let mut rest: &[u64] = &wanted;
@@ -396,7 +396,7 @@ impl StoreReader {
             let found_seqs: Vec<u64> = found.iter().map(|record| record.envelope.seq).collect();
             if found_seqs != in_segment {
                 return Err(ReadError::Damaged {
-                    path: self.root.join(&entry.path),
+                    path: self.path(&entry.path),
                     detail: format!(
                         "rows at offsets {offsets:?} hold sequence numbers {found_seqs:?}, \
                          the manifest says {in_segment:?}"
@@ -421,7 +421,7 @@ impl StoreReader {
         entry: &ManifestEntry,
         offsets: &[usize],
     ) -> Result<Vec<StoredRow>, ReadError> {
-        let path = self.root.join(&entry.path);
+        let path = self.path(&entry.path);
         let damaged = |detail: String| ReadError::Damaged {
             path: path.clone(),
             detail,
@@ -484,7 +484,7 @@ impl StoreReader {
         rows.into_iter()
             .map(|row| {
                 Record::from_values(stream, &row.values).map_err(|error| ReadError::Damaged {
-                    path: self.root.join(relative),
+                    path: self.path(relative),
                     detail: error.to_string(),
                 })
             })
@@ -492,10 +492,14 @@ impl StoreReader {
     }
 }
 
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ReadError> {
-    let text = fs::read_to_string(path).map_err(io_error(path))?;
+fn read_json<T: serde::de::DeserializeOwned>(
+    storage: &Storage,
+    relative: &str,
+) -> Result<T, ReadError> {
+    let path = storage.path(relative);
+    let text = storage.read_to_string(relative).map_err(io_error(&path))?;
     serde_json::from_str(&text).map_err(|error| ReadError::Damaged {
-        path: path.to_path_buf(),
+        path,
         detail: error.to_string(),
     })
 }

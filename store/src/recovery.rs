@@ -26,8 +26,6 @@
 //! hand), and undoing would destroy committed data: the writer refuses
 //! ([`WriteError::Inconsistent`]) and `vakt verify` reports the same.
 
-use std::fs::{self, OpenOptions};
-use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 use vakt_schemas::checkpoint::{Checkpoint, NoteSigner, NoteVerifier, split_notes};
@@ -36,7 +34,8 @@ use vakt_schemas::manifest::ManifestEntry;
 use vakt_schemas::merkle::Hash;
 use vakt_schemas::{Stream, layout};
 
-use crate::files::{create_private_dirs, read_signed_head, sync_dir};
+use crate::files::parse_signed_head;
+use crate::storage::{HeadVersion, InstallError, Storage};
 use crate::writer::{WriteError, io_error};
 
 /// Where recovery puts what it undid.
@@ -67,21 +66,25 @@ pub(crate) fn checkpoint_of(origin: String, next: &Head, stream: Stream) -> Opti
 
 /// The store's files as recovery needs them.
 pub(crate) struct Recovery<'a> {
-    pub(crate) root: &'a Path,
+    pub(crate) storage: &'a Storage,
     pub(crate) info: &'a StoreInfo,
     pub(crate) signer: &'a NoteSigner,
     pub(crate) origin: &'a dyn Fn(Stream) -> String,
 }
 
 impl Recovery<'_> {
-    /// Brings the store to a clean committed state and returns its `HEAD`.
-    pub(crate) fn run(&self, head: Head) -> Result<(Head, Recovered), WriteError> {
+    /// Brings the store to a clean committed state and returns its `HEAD`
+    /// (`version` is the one of `HEAD` as read).
+    pub(crate) fn run(
+        &self,
+        head: Head,
+        version: &HeadVersion,
+    ) -> Result<(Head, Recovered), WriteError> {
         self.check_manifests_within(&head)?;
-        let temp = self.root.join(layout::HEAD_TEMP);
-        if temp.exists()
-            && let Some(next) = self.completable(&head, &temp)?
+        if self.exists(layout::HEAD_TEMP)?
+            && let Some(next) = self.completable(&head)?
         {
-            self.complete(&head, &next)?;
+            self.complete(&head, &next, version)?;
             return Ok((next.clone(), Recovered::Completed { txn: next.txn }));
         }
         let aside = self.set_aside(&head)?;
@@ -90,15 +93,33 @@ impl Recovery<'_> {
 
     fn inconsistent(&self, detail: String) -> WriteError {
         WriteError::Inconsistent {
-            root: self.root.to_path_buf(),
+            root: self.storage.root().to_path_buf(),
             detail,
         }
+    }
+
+    fn exists(&self, relative: &str) -> Result<bool, WriteError> {
+        self.storage
+            .exists(relative)
+            .map_err(io_error(&self.storage.path(relative)))
+    }
+
+    fn length(&self, relative: &str) -> Result<u64, WriteError> {
+        self.storage
+            .len(relative)
+            .map_err(io_error(&self.storage.path(relative)))
+    }
+
+    fn read(&self, relative: &str) -> Result<Vec<u8>, WriteError> {
+        self.storage
+            .read(relative)
+            .map_err(io_error(&self.storage.path(relative)))
     }
 
     /// Every committed manifest line belongs to `HEAD`'s commit or an earlier one.
     fn check_manifests_within(&self, head: &Head) -> Result<(), WriteError> {
         for (stream, stream_head) in &head.streams {
-            let Some(entry) = last_committed_entry(self.root, *stream, stream_head.manifest_bytes)?
+            let Some(entry) = last_committed_entry(self.storage, *stream, stream_head.manifest_bytes)?
             else {
                 continue;
             };
@@ -114,16 +135,18 @@ impl Recovery<'_> {
     }
 
     /// `HEAD.tmp` when it is the next commit and can be completed.
-    fn completable(&self, head: &Head, temp: &Path) -> Result<Option<Head>, WriteError> {
-        let Ok(next) = read_signed_head(temp, self.info, &self.signer.verifier()) else {
+    fn completable(&self, head: &Head) -> Result<Option<Head>, WriteError> {
+        let Ok(text) = self.storage.read_to_string(layout::HEAD_TEMP) else {
+            return Ok(None);
+        };
+        let Ok(next) = parse_signed_head(&text, self.info, &self.signer.verifier()) else {
             return Ok(None);
         };
         if next.txn != head.txn + 1 {
             return Ok(None);
         }
-        let pruned = self.root.join(layout::PRUNED);
-        let pruned_length = if pruned.exists() {
-            file_length(&pruned)?
+        let pruned_length = if self.exists(layout::PRUNED)? {
+            self.length(layout::PRUNED)?
         } else {
             0
         };
@@ -134,12 +157,10 @@ impl Recovery<'_> {
             let (Some(now), Some(then)) = (head.stream(stream), next.stream(stream)) else {
                 return Ok(None);
             };
-            let manifest = self.root.join(layout::manifest(stream));
-            if file_length(&manifest)? != then.manifest_bytes {
+            if self.length(&layout::manifest(stream))? != then.manifest_bytes {
                 return Ok(None);
             }
-            let checkpoints = self.root.join(layout::checkpoints(stream));
-            let written = fs::read(&checkpoints).map_err(io_error(&checkpoints))?;
+            let written = self.read(&layout::checkpoints(stream))?;
             let committed = now.checkpoints_bytes as usize;
             let Some(tail) = written.get(committed..) else {
                 return Ok(None);
@@ -174,7 +195,7 @@ impl Recovery<'_> {
 
     /// Appends the checkpoints `next` names that are not written yet and
     /// makes `next` the `HEAD`.
-    fn complete(&self, head: &Head, next: &Head) -> Result<(), WriteError> {
+    fn complete(&self, head: &Head, next: &Head, version: &HeadVersion) -> Result<(), WriteError> {
         for stream in Stream::ALL {
             let (Some(now), Some(then)) = (head.stream(stream), next.stream(stream)) else {
                 continue;
@@ -183,17 +204,23 @@ impl Recovery<'_> {
                 continue;
             }
             let expected = self.expected_note(next, stream)?;
-            let path = self.root.join(layout::checkpoints(stream));
-            let written = file_length(&path)? - now.checkpoints_bytes;
+            let relative = layout::checkpoints(stream);
+            let written = self.length(&relative)? - now.checkpoints_bytes;
             let rest = &expected.as_bytes()[written as usize..];
             if !rest.is_empty() {
-                crate::files::append_at(&path, now.checkpoints_bytes + written, rest)
-                    .map_err(io_error(&path))?;
+                self.storage
+                    .append_at(&relative, now.checkpoints_bytes + written, rest)
+                    .map_err(io_error(&self.storage.path(&relative)))?;
             }
         }
-        let temp = self.root.join(layout::HEAD_TEMP);
-        fs::rename(&temp, self.root.join(layout::HEAD)).map_err(io_error(&temp))?;
-        sync_dir(self.root).map_err(io_error(self.root))
+        match self.storage.install_head(version) {
+            Ok(()) => Ok(()),
+            Err(InstallError::Raced) => Err(WriteError::Raced { txn: next.txn }),
+            Err(InstallError::Io(source)) => Err(WriteError::Io {
+                path: self.storage.path(layout::HEAD),
+                source,
+            }),
+        }
     }
 
     /// Undoes an interrupted commit by moving what it wrote aside, after
@@ -242,13 +269,13 @@ impl Recovery<'_> {
             // Files named for a later commit than the next are left where
             // they are (nothing vouches for them, and they may be evidence
             // that HEAD was put back); `vakt verify` reports them.
-            for (relative, txn) in segment_files_after(self.root, *stream, head.txn)? {
+            for (relative, txn) in segment_files_after(self.storage, *stream, head.txn)? {
                 if txn == next_txn {
                     moves.push(Move::File { relative });
                 }
             }
         }
-        if self.root.join(layout::PRUNED).exists()
+        if self.exists(layout::PRUNED)?
             && self.tail(layout::PRUNED, head.pruned_bytes)?.is_some()
         {
             moves.push(Move::Tail {
@@ -256,7 +283,7 @@ impl Recovery<'_> {
                 keep: head.pruned_bytes,
             });
         }
-        if self.root.join(layout::HEAD_TEMP).exists() {
+        if self.exists(layout::HEAD_TEMP)? {
             moves.push(Move::File {
                 relative: layout::HEAD_TEMP.to_string(),
             });
@@ -280,12 +307,11 @@ impl Recovery<'_> {
     /// The bytes of a log past `committed`, when there are any. A log
     /// shorter than `HEAD` commits is damage recovery cannot mend.
     fn tail(&self, relative: &str, committed: u64) -> Result<Option<Vec<u8>>, WriteError> {
-        let path = self.root.join(relative);
-        let bytes = fs::read(&path).map_err(io_error(&path))?;
+        let bytes = self.read(relative)?;
         let length = bytes.len() as u64;
         if length < committed {
             return Err(WriteError::Damaged {
-                path,
+                path: self.storage.path(relative),
                 detail: format!("{length} bytes where HEAD committed {committed}"),
             });
         }
@@ -300,34 +326,31 @@ impl Recovery<'_> {
             Move::Tail { relative, .. } => format!("{relative}.tail"),
             Move::File { relative } => relative.clone(),
         };
-        let target = self.root.join(folder).join(&relative);
-        if let Some(parent) = target.parent() {
-            create_private_dirs(parent).map_err(io_error(parent))?;
-        }
-        let source = self.root.join(match item {
+        let target = format!("{folder}/{relative}");
+        let source = match item {
             Move::Tail { relative, .. } | Move::File { relative } => relative,
-        });
+        };
+        let failed = |path: &str| io_error_owned(self.storage.path(path));
         match item {
             Move::File { .. } => {
-                fs::rename(&source, &target).map_err(io_error(&source))?;
+                self.storage.rename(source, &target).map_err(failed(source))?;
             }
             Move::Tail { keep, .. } => {
-                let bytes = fs::read(&source).map_err(io_error(&source))?;
-                crate::files::write_synced(&target, &bytes[*keep as usize..])
-                    .map_err(io_error(&target))?;
-                let file = OpenOptions::new()
-                    .write(true)
-                    .open(&source)
-                    .map_err(io_error(&source))?;
-                file.set_len(*keep).map_err(io_error(&source))?;
-                file.sync_all().map_err(io_error(&source))?;
+                let bytes = self.read(source)?;
+                self.storage
+                    .replace(&target, &bytes[*keep as usize..])
+                    .map_err(failed(&target))?;
+                self.storage
+                    .append_at(source, *keep, b"")
+                    .map_err(failed(source))?;
             }
-        }
-        if let Some(parent) = target.parent() {
-            sync_dir(parent).map_err(io_error(parent))?;
         }
         Ok(())
     }
+}
+
+fn io_error_owned(path: std::path::PathBuf) -> impl FnOnce(std::io::Error) -> WriteError {
+    move |source| WriteError::Io { path, source }
 }
 
 /// One thing recovery moves aside.
@@ -338,22 +361,19 @@ enum Move {
     File { relative: String },
 }
 
-fn file_length(path: &Path) -> Result<u64, WriteError> {
-    Ok(fs::metadata(path).map_err(io_error(path))?.len())
-}
-
 /// The last manifest entry within the first `committed` bytes of a
 /// stream's manifest, read from the end of that text.
 pub(crate) fn last_committed_entry(
-    root: &Path,
+    storage: &Storage,
     stream: Stream,
     committed: u64,
 ) -> Result<Option<ManifestEntry>, WriteError> {
     if committed == 0 {
         return Ok(None);
     }
-    let path = root.join(layout::manifest(stream));
-    let bytes = fs::read(&path).map_err(io_error(&path))?;
+    let relative = layout::manifest(stream);
+    let path = storage.path(&relative);
+    let bytes = storage.read(&relative).map_err(io_error(&path))?;
     let damaged = |detail: String| WriteError::Damaged {
         path: path.clone(),
         detail,
@@ -376,30 +396,28 @@ pub(crate) fn last_committed_entry(
 /// Segment files of a stream written by commits after `committed_txn`,
 /// with their commit numbers.
 pub(crate) fn segment_files_after(
-    root: &Path,
+    storage: &Storage,
     stream: Stream,
     committed_txn: u64,
 ) -> Result<Vec<(String, u64)>, WriteError> {
-    let stream_dir: PathBuf = root.join(layout::stream_dir(stream));
-    let Ok(days) = fs::read_dir(&stream_dir) else {
-        return Ok(Vec::new());
-    };
+    let stream_dir = layout::stream_dir(stream);
+    let files = storage
+        .list(&stream_dir)
+        .map_err(io_error(&storage.path(&stream_dir)))?;
     let mut found = Vec::new();
-    for day in days.flatten() {
-        let day_path = day.path();
-        if !day_path.is_dir() {
+    for file in files {
+        // <stream>/day=YYYY-MM-DD/<txn>-<first seq>.parquet
+        let mut parts = file.relative.split('/');
+        let (Some(_), Some(day), Some(name), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        if layout::partition_day(day).is_none() {
             continue;
         }
-        let day_name = day.file_name().to_string_lossy().into_owned();
-        for file in fs::read_dir(&day_path)
-            .map_err(io_error(&day_path))?
-            .flatten()
-        {
-            let name = file.file_name().to_string_lossy().into_owned();
-            if let Some(txn) = layout::segment_txn(&name).filter(|txn| *txn > committed_txn) {
-                let relative = format!("{}/{day_name}/{name}", layout::stream_dir(stream));
-                found.push((relative, txn));
-            }
+        if let Some(txn) = layout::segment_txn(name).filter(|txn| *txn > committed_txn) {
+            found.push((file.relative.clone(), txn));
         }
     }
     found.sort();

@@ -3,8 +3,6 @@
 //! column), and reading it back: its bytes checked against the manifest,
 //! its rows, or the leaf hashes a prune kept in its place.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use bytes::Bytes;
@@ -23,6 +21,7 @@ use vakt_schemas::prune::{PrunedSegment, leaves_path};
 use vakt_schemas::table::arrow_schema;
 
 use crate::reader::ReadError;
+use crate::storage::Storage;
 
 /// Rows per Parquet row group.
 pub const ROW_GROUP_ROWS: usize = 128 * 1024;
@@ -32,8 +31,6 @@ const BATCH_ROWS: usize = 16 * 1024;
 /// A segment could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum SegmentError {
-    #[error("{0}")]
-    Io(#[from] std::io::Error),
     #[error("parquet: {0}")]
     Parquet(#[from] parquet::errors::ParquetError),
     #[error("{0}")]
@@ -56,20 +53,15 @@ fn writer_properties() -> WriterProperties {
         .build()
 }
 
-/// Writes `records` (all of `stream`, in sequence order) with their leaf
-/// hashes to a new file at `path`, flushed to disk. Refuses to overwrite.
-pub fn write_segment(
-    path: &Path,
+/// The Parquet file of `records` (all of `stream`, in sequence order)
+/// with their leaf hashes, and its digest and size.
+pub fn encode_segment(
     stream: Stream,
     records: &[Record],
     leaf_hashes: &[Hash],
-) -> Result<WrittenSegment, SegmentError> {
-    let file = crate::files::private_options()
-        .write(true)
-        .create_new(true)
-        .open(path)?;
+) -> Result<(Vec<u8>, WrittenSegment), SegmentError> {
     let mut writer = ArrowWriter::try_new(
-        BufWriter::new(file),
+        Vec::with_capacity(records.len() * 128),
         arrow_schema(stream),
         Some(writer_properties()),
     )?;
@@ -79,45 +71,22 @@ pub fn write_segment(
     {
         writer.write(&records_to_batch(stream, chunk, hashes)?)?;
     }
-    let buffered = writer.into_inner()?;
-    let file = buffered.into_inner().map_err(|error| error.into_error())?;
-    file.sync_all()?;
-    drop(file);
-    let (sha256, size) = file_digest(path)?;
-    Ok(WrittenSegment { sha256, size })
-}
-
-/// Lowercase hex SHA-256 and length of a file.
-pub fn file_digest(path: &Path) -> std::io::Result<(String, u64)> {
-    let mut file = File::open(path)?;
-    let mut hasher = HashingWriter::default();
-    let size = std::io::copy(&mut file, &mut hasher)?;
-    Ok((hex::encode(hasher.hasher.finalize()), size))
-}
-
-#[derive(Default)]
-struct HashingWriter {
-    hasher: Sha256,
-}
-
-impl Write for HashingWriter {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.hasher.update(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+    let bytes = writer.into_inner()?;
+    let written = WrittenSegment {
+        sha256: hex::encode(Sha256::digest(&bytes)),
+        size: bytes.len() as u64,
+    };
+    Ok((bytes, written))
 }
 
 /// The leaf hashes kept for a pruned segment, checked against its line.
 pub(crate) fn pruned_leaves(
-    root: &Path,
+    storage: &Storage,
     pruned: &PrunedSegment,
 ) -> Result<Vec<[u8; 32]>, ReadError> {
-    let path = root.join(leaves_path(&pruned.path));
-    let bytes = std::fs::read(&path).map_err(|source| ReadError::Io {
+    let relative = leaves_path(&pruned.path);
+    let path = storage.path(&relative);
+    let bytes = storage.read(&relative).map_err(|source| ReadError::Io {
         path: path.clone(),
         source,
     })?;

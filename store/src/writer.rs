@@ -5,19 +5,17 @@
 //! index in step when [`StoreWriter::maintain_index`] was called.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use fs4::fs_std::FileExt;
 use vakt_schemas::head::{Head, SourceProgress};
 use vakt_schemas::{Event, Stream, layout};
 
 use crate::commit::{CommitHook, Committer};
-use crate::files::open_lock_file;
 use crate::fulltext::{FulltextError, FulltextHook, OnIndexProgress};
 use crate::reader::StoreReader;
 use crate::segment::SegmentError;
+use crate::storage::LockGuard;
 
 /// A write to the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +26,11 @@ pub enum WriteError {
         "another vakt process is writing to this store (lock {0} is held); wait for it to finish and run again"
     )]
     Locked(PathBuf),
+    #[error(
+        "another writer committed to this store while commit {txn} was being written, so this \
+         commit was not made; what it wrote is set aside by the next writer. Run again"
+    )]
+    Raced { txn: u64 },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -87,26 +90,27 @@ pub struct StoreWriter {
     committer: Committer,
     head: Head,
     hook: Option<Box<dyn CommitHook>>,
-    _lock: File,
+    lock: LockGuard,
 }
 
 impl StoreWriter {
-    /// Opens the store at `root` for ingesting: takes the ingest lock
-    /// (failing at once if another ingest holds it) and cleans up after an
-    /// interrupted commit.
+    /// Opens the store at `root` (a folder, or an `s3://` URL) for
+    /// ingesting: takes the ingest lock (failing at once if another ingest
+    /// holds it) and cleans up after an interrupted commit.
     pub fn open(root: &Path) -> Result<StoreWriter, WriteError> {
         let committer = Committer::open(root)?;
-        let lock_path = root.join(layout::LOCK);
-        let lock = open_lock_file(&lock_path).map_err(io_error(&lock_path))?;
-        if !FileExt::try_lock_exclusive(&lock).unwrap_or(false) {
-            return Err(WriteError::Locked(lock_path));
-        }
+        let storage = committer.storage();
+        let lock_path = storage.path(layout::LOCK);
+        let lock = storage
+            .lock(layout::LOCK, false)
+            .map_err(io_error(&lock_path))?
+            .ok_or_else(|| WriteError::Locked(lock_path.clone()))?;
         let head = committer.recovered_head(None)?;
         Ok(StoreWriter {
             committer,
             head,
             hook: None,
-            _lock: lock,
+            lock,
         })
     }
 
@@ -134,7 +138,7 @@ impl StoreWriter {
     /// The store as of the last commit this writer saw.
     pub fn reader(&self) -> StoreReader {
         StoreReader::from_parts(
-            self.committer.root(),
+            self.committer.storage(),
             self.committer.info().clone(),
             self.head.clone(),
         )
@@ -155,6 +159,7 @@ impl StoreWriter {
         records: Vec<PendingRecord>,
         sources: BTreeMap<String, SourceProgress>,
     ) -> Result<CommitSummary, WriteError> {
+        self.renew_lock()?;
         let hook = self.hook.as_deref_mut();
         let (head, summary) = self.committer.commit(records, sources, hook)?;
         self.head = head;
@@ -168,8 +173,15 @@ impl StoreWriter {
         records: Vec<PendingRecord>,
         pruned: Vec<vakt_schemas::prune::PrunedSegment>,
     ) -> Result<CommitSummary, WriteError> {
+        self.renew_lock()?;
         let (head, summary) = self.committer.commit_prune(records, pruned)?;
         self.head = head;
         Ok(summary)
+    }
+
+    /// Keeps the ingest lock (a lease on object storage) for another while.
+    fn renew_lock(&mut self) -> Result<(), WriteError> {
+        let path = self.committer.storage().path(layout::LOCK);
+        self.lock.renew().map_err(io_error(&path))
     }
 }

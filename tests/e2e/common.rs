@@ -46,22 +46,42 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// A temporary folder with an initialised store at `<dir>/store`.
+/// A temporary folder with an initialised store at `<dir>/store`, or on
+/// the test's S3 server (`s3.rs`) with its index in `<dir>/index`.
 pub struct TestStore {
     pub dir: TempDir,
+    /// The store's `s3://` URL when it is on object storage.
+    pub url: Option<String>,
 }
 
 impl TestStore {
     pub fn new() -> TestStore {
         let dir = tempfile::tempdir().expect("temporary folder");
-        let store = TestStore { dir };
+        TestStore::init(TestStore { dir, url: None })
+    }
+
+    /// A new store on the test's S3 server, under a prefix of its own.
+    pub fn on_s3() -> TestStore {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let url = crate::s3::server().new_prefix();
+        TestStore::init(TestStore {
+            dir,
+            url: Some(url),
+        })
+    }
+
+    fn init(store: TestStore) -> TestStore {
         let output = store.run(&["init"]);
         assert!(output.status.success(), "init failed: {}", stderr(&output));
         store
     }
 
+    /// The store's folder, or its URL.
     pub fn path(&self) -> PathBuf {
-        self.dir.path().join("store")
+        match &self.url {
+            Some(url) => PathBuf::from(url),
+            None => self.dir.path().join("store"),
+        }
     }
 
     /// Runs `vakt --store <store> --config <sample config> args...`.
@@ -75,7 +95,17 @@ impl TestStore {
             config.to_str().expect("utf-8 path"),
         ];
         all.extend_from_slice(args);
-        vakt(self.dir.path(), &all)
+        self.command().args(&all).output().expect("the vakt binary runs")
+    }
+
+    /// A `vakt` command in the store's folder (with the index folder of a
+    /// store on S3).
+    pub fn command(&self) -> Command {
+        let mut command = vakt_command(self.dir.path());
+        if self.url.is_some() {
+            command.env("VAKT_INDEX_DIR", self.dir.path().join("index"));
+        }
+        command
     }
 
     /// Ingests paths and returns the JSON summary.

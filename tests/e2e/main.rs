@@ -14,6 +14,7 @@ mod registry;
 mod report;
 mod review;
 mod roundtrip;
+mod s3;
 mod search;
 mod sql;
 mod tamper;

@@ -221,8 +221,28 @@ fn build_store() -> TestStore {
     store
 }
 
+/// `vakt verify --format json` of a tampered copy: where it is, or after
+/// uploading it to a prefix of the test's S3 server.
+fn verify_copy(copy: &Path, store_copy: &Path, on_s3: bool) -> std::process::Output {
+    let store = if on_s3 {
+        crate::s3::server().upload(store_copy)
+    } else {
+        store_copy.to_str().unwrap().to_string()
+    };
+    crate::common::vakt(copy, &["--store", &store, "verify", "--format", "json"])
+}
+
 #[test]
 fn every_kind_of_tampering_is_detected_and_located() {
+    every_kind_of_tampering(false);
+}
+
+#[test]
+fn every_kind_of_tampering_is_detected_and_located_on_s3() {
+    every_kind_of_tampering(true);
+}
+
+fn every_kind_of_tampering(on_s3: bool) {
     let pristine = build_store();
     let other = build_store();
     let (code, report) = pristine.verify(&[]);
@@ -236,16 +256,7 @@ fn every_kind_of_tampering_is_detected_and_located() {
         copy_tree(&pristine.path(), &store_copy);
         let segment = target_segment(&store_copy).0.path;
         (case.tamper)(&store_copy);
-        let output = crate::common::vakt(
-            copy.path(),
-            &[
-                "--store",
-                store_copy.to_str().unwrap(),
-                "verify",
-                "--format",
-                "json",
-            ],
-        );
+        let output = verify_copy(copy.path(), &store_copy, on_s3);
         let report: serde_json::Value = serde_json::from_slice(&output.stdout)
             .unwrap_or_else(|_| panic!("{}: verify prints JSON: {}", case.name, stdout(&output)));
         let kinds = problem_kinds(&report);
@@ -488,6 +499,15 @@ fn forgeries() -> Vec<Forgery> {
 
 #[test]
 fn forgeries_made_consistent_and_re_signed_break_an_invariant_and_are_caught() {
+    forgeries_are_caught(false);
+}
+
+#[test]
+fn forgeries_made_consistent_and_re_signed_are_caught_on_s3() {
+    forgeries_are_caught(true);
+}
+
+fn forgeries_are_caught(on_s3: bool) {
     let pristine = build_store();
     pristine.ingest(
         &[sample_logs().join("logs/fw-sec")],
@@ -499,16 +519,7 @@ fn forgeries_made_consistent_and_re_signed_break_an_invariant_and_are_caught() {
         let store_copy = copy.path().join("store");
         copy_tree(&pristine.path(), &store_copy);
         (forgery.forge)(&store_copy);
-        let output = crate::common::vakt(
-            copy.path(),
-            &[
-                "--store",
-                store_copy.to_str().unwrap(),
-                "verify",
-                "--format",
-                "json",
-            ],
-        );
+        let output = verify_copy(copy.path(), &store_copy, on_s3);
         let report: serde_json::Value =
             serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
                 panic!("{}: verify prints JSON: {}", forgery.name, stdout(&output))

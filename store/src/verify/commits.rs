@@ -123,7 +123,7 @@ impl StreamCheck<'_> {
     pub(super) fn judge_tail(&mut self, relative: &str, committed: u64) {
         let stream = self.stream;
         let head_txn = self.store.head().txn;
-        let bytes = std::fs::read(self.store.root().join(relative)).unwrap_or_default();
+        let bytes = self.store.storage().read(relative).unwrap_or_default();
         let tail = String::from_utf8_lossy(bytes.get(committed as usize..).unwrap_or_default());
         let later_commits: Vec<u64> = tail
             .lines()

@@ -17,7 +17,7 @@ use vakt_schemas::checkpoint::{Checkpoint, NoteSigner, NoteVerifier, split_notes
 use vakt_schemas::merkle::Hash;
 use vakt_schemas::{Stream, layout};
 
-use crate::files::{exposed_paths, read_signed_head};
+use crate::files::{exposed_paths, parse_signed_head};
 use crate::reader::StoreReader;
 use crate::recovery::RECOVERED;
 
@@ -112,9 +112,8 @@ const KNOWN_AT_ROOT: [&str; 11] = [
 /// (it must be the key of `store.json`), leftovers of interrupted commits,
 /// what recovery set aside, unknown files, and who else may read it.
 fn check_store_files(store: &StoreReader, report: &mut VerifyReport) {
-    let root = store.root();
-    let key_path = root.join(layout::SIGNING_KEY);
-    if let Ok(text) = std::fs::read_to_string(&key_path) {
+    let storage = store.storage();
+    if let Ok(text) = storage.read_to_string(layout::SIGNING_KEY) {
         let matches = hex::decode(text.trim())
             .ok()
             .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
@@ -135,9 +134,15 @@ fn check_store_files(store: &StoreReader, report: &mut VerifyReport) {
             );
         }
     }
-    let head_path = root.join(layout::HEAD);
+    let head_text = match store.head_file() {
+        Some(text) => Ok(text.to_string()),
+        None => storage
+            .read_to_string(layout::HEAD)
+            .map_err(|error| error.to_string()),
+    };
     if let Ok(verifier) = NoteVerifier::parse(&store.info().verifier_key)
-        && let Err(detail) = read_signed_head(&head_path, store.info(), &verifier)
+        && let Err(detail) = head_text
+            .and_then(|text| parse_signed_head(&text, store.info(), &verifier))
     {
         report.problems.push(
             Problem::store_wide(
@@ -150,7 +155,7 @@ fn check_store_files(store: &StoreReader, report: &mut VerifyReport) {
             .in_file(layout::HEAD.into()),
         );
     }
-    if root.join(layout::HEAD_TEMP).exists() {
+    if storage.exists(layout::HEAD_TEMP).unwrap_or(false) {
         report.warnings.push(
             Problem::store_wide(
                 "interrupted-commit",
@@ -161,7 +166,7 @@ fn check_store_files(store: &StoreReader, report: &mut VerifyReport) {
             .in_file(layout::HEAD_TEMP.into()),
         );
     }
-    let recovered = count_files(&root.join(RECOVERED));
+    let recovered = storage.list(RECOVERED).map_or(0, |files| files.len());
     if recovered > 0 {
         report.warnings.push(
             Problem::store_wide(
@@ -174,9 +179,13 @@ fn check_store_files(store: &StoreReader, report: &mut VerifyReport) {
             .in_file(RECOVERED.into()),
         );
     }
-    if let Ok(entries) = std::fs::read_dir(root) {
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
+    if let Ok(files) = storage.list("") {
+        let names: std::collections::BTreeSet<String> = files
+            .iter()
+            .filter_map(|file| file.relative.split('/').next())
+            .map(str::to_string)
+            .collect();
+        for name in names {
             let known = KNOWN_AT_ROOT.contains(&name.as_str())
                 || Stream::ALL.iter().any(|stream| stream.name() == name);
             if !known {
@@ -190,6 +199,9 @@ fn check_store_files(store: &StoreReader, report: &mut VerifyReport) {
             }
         }
     }
+    let Some(root) = storage.local_root() else {
+        return;
+    };
     let exposed = exposed_paths(root, 5);
     if let Some((first, mode)) = exposed.first() {
         report.warnings.push(
@@ -205,22 +217,6 @@ fn check_store_files(store: &StoreReader, report: &mut VerifyReport) {
             .in_file(first.clone()),
         );
     }
-}
-
-fn count_files(dir: &std::path::Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .map(|entry| {
-            if entry.path().is_dir() {
-                count_files(&entry.path())
-            } else {
-                1
-            }
-        })
-        .sum()
 }
 
 /// Reads checkpoints kept outside the store: each must carry the store's

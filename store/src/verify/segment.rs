@@ -1,9 +1,6 @@
 //! The verification of one segment: the file's digest, and every row
 //! re-derived into its canonical record and leaf hash.
 
-use std::fs;
-use std::path::Path;
-
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use vakt_schemas::manifest::ManifestEntry;
@@ -15,6 +12,7 @@ use vakt_schemas::{Event, Record, Stream};
 use super::report::Problem;
 use super::stream::StreamCheck;
 use crate::reader::pruned_leaves;
+use crate::segment::rows_of;
 
 /// Row problems reported per segment before the rest are summed up.
 const ROW_PROBLEMS_PER_SEGMENT: usize = 5;
@@ -24,9 +22,10 @@ impl StreamCheck<'_> {
     /// leaf hash and extends the tree; the root after it must be the entry's.
     pub(super) fn check_segment(&mut self, entry: &ManifestEntry) {
         let stream = self.stream;
-        let path = self.store.root().join(&entry.path);
+        let storage = self.store.storage();
+        let path = storage.path(&entry.path);
         if let Some(pruned) = self.pruned.get(&entry.path) {
-            if !path.exists() {
+            if !storage.exists(&entry.path).unwrap_or(true) {
                 self.check_pruned(entry, pruned);
                 return;
             }
@@ -38,8 +37,8 @@ impl StreamCheck<'_> {
             self.warnings
                 .push(Problem::new(stream, "pruned-leftover", message).in_entry(entry));
         }
-        let rows = match fs::metadata(&path) {
-            Err(_) => {
+        let bytes = match storage.read(&entry.path) {
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 let message = format!(
                     "segment file is missing: records {}..{} are gone",
                     entry.first_seq, entry.tree_size
@@ -48,11 +47,16 @@ impl StreamCheck<'_> {
                 self.resume_after(entry);
                 return;
             }
-            Ok(_) => {
-                self.check_file_digest(entry, &path);
-                self.store.read_segment_rows_unchecked(stream, &entry.path)
+            Err(error) => Err(crate::reader::ReadError::Io {
+                path: path.clone(),
+                source: error,
+            }),
+            Ok(bytes) => {
+                self.check_file_digest(entry, &bytes);
+                Ok(bytes::Bytes::from(bytes))
             }
         };
+        let rows = bytes.and_then(|bytes| rows_of(stream, &path, bytes));
         let rows = match rows {
             Ok(rows) => rows,
             Err(error) => {
@@ -223,7 +227,7 @@ impl StreamCheck<'_> {
             self.resume_after(entry);
             return;
         }
-        let leaves = match pruned_leaves(self.store.root(), pruned) {
+        let leaves = match pruned_leaves(self.store.storage(), pruned) {
             Ok(leaves) => leaves,
             Err(error) => {
                 self.problem(
@@ -248,24 +252,18 @@ impl StreamCheck<'_> {
         }
     }
 
-    fn check_file_digest(&mut self, entry: &ManifestEntry, path: &Path) {
-        match file_sha256(path) {
-            Ok((sha256, size)) if sha256 == entry.file_sha256 && size == entry.file_size => {}
-            Ok((sha256, size)) => {
-                let message = format!(
-                    "segment file differs from the one the manifest lists ({size} bytes, SHA-256 {sha256}; listed: {} bytes, {}): \
-                     it was rewritten or replaced",
-                    entry.file_size, entry.file_sha256
-                );
-                self.problem(Problem::new(self.stream, "segment-changed", message).in_entry(entry));
-            }
-            Err(error) => {
-                self.problem(
-                    Problem::new(self.stream, "segment-unreadable", error.to_string())
-                        .in_entry(entry),
-                );
-            }
+    fn check_file_digest(&mut self, entry: &ManifestEntry, bytes: &[u8]) {
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        let size = bytes.len() as u64;
+        if sha256 == entry.file_sha256 && size == entry.file_size {
+            return;
         }
+        let message = format!(
+            "segment file differs from the one the manifest lists ({size} bytes, SHA-256 {sha256}; listed: {} bytes, {}): \
+             it was rewritten or replaced",
+            entry.file_size, entry.file_sha256
+        );
+        self.problem(Problem::new(self.stream, "segment-changed", message).in_entry(entry));
     }
 
     /// After a broken segment, goes on from the tree state the manifest
@@ -288,24 +286,6 @@ impl StreamCheck<'_> {
             }
         }
     }
-}
-
-fn file_sha256(path: &Path) -> std::io::Result<(String, u64)> {
-    use sha2::{Digest, Sha256};
-    use std::io::Read;
-    let mut file = fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 16];
-    let mut size = 0u64;
-    loop {
-        let read = file.read(&mut buffer)?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&buffer[..read]);
-        size += read as u64;
-    }
-    Ok((hex::encode(hasher.finalize()), size))
 }
 
 /// What is wrong with a record's values beyond their types: the values an

@@ -2,7 +2,6 @@
 //! and partitions (segments themselves: `segment.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs;
 
 use chrono::{DateTime, Utc};
 use vakt_schemas::checkpoint::{NoteVerifier, split_notes};
@@ -398,54 +397,48 @@ impl<'a> StreamCheck<'a> {
     /// Files in the stream's partitions that the manifest does not list.
     fn check_unlisted_files(&mut self, listed: &BTreeSet<String>) {
         let stream = self.stream;
-        let dir = self.store.root().join(layout::stream_dir(stream));
+        let stream_dir = layout::stream_dir(stream);
         let committed_txn = self.store.head().txn;
         let pruned_leaves: BTreeSet<String> =
             self.pruned.keys().map(|path| leaves_path(path)).collect();
-        let Ok(entries) = fs::read_dir(&dir) else {
+        let Ok(files) = self.store.storage().list(&stream_dir) else {
             return;
         };
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().to_string();
-            let relative = format!("{}/{name}", layout::stream_dir(stream));
-            if entry.path().is_file() {
+        for file in files {
+            let relative = file.relative;
+            let depth = relative.matches('/').count();
+            if depth != 2 {
                 if relative != layout::manifest(stream) && relative != layout::checkpoints(stream) {
                     let message = format!("unexpected file {relative} in the stream's folder");
                     self.problem(Problem::new(stream, "unlisted-file", message).in_file(relative));
                 }
                 continue;
             }
-            let Ok(files) = fs::read_dir(entry.path()) else {
+            let file_name = relative.rsplit('/').next().unwrap_or_default().to_string();
+            if listed.contains(&relative) || pruned_leaves.contains(&relative) {
                 continue;
-            };
-            for file in files.flatten() {
-                let file_name = file.file_name().to_string_lossy().to_string();
-                let relative = format!("{relative}/{file_name}");
-                if listed.contains(&relative) || pruned_leaves.contains(&relative) {
-                    continue;
-                }
-                let txn = layout::segment_txn(&file_name);
-                if txn.is_some_and(|txn| txn > committed_txn + 1) {
-                    let message = format!(
-                        "{relative} was written by commit {}, but HEAD names commit {committed_txn}: \
-                         later commits than HEAD's exist, HEAD is behind the store",
-                        txn.unwrap_or_default()
-                    );
-                    self.problem(Problem::new(stream, "head-behind", message).in_file(relative));
-                } else if txn.is_some_and(|txn| txn > committed_txn) {
-                    let message = format!(
-                        "{relative} belongs to commit {} that was interrupted before it completed; \
-                         it is not part of the store and the next writer sets it aside in recovered/",
-                        txn.unwrap_or_default()
-                    );
-                    self.warnings
-                        .push(Problem::new(stream, "uncommitted-file", message).in_file(relative));
-                } else {
-                    let message = format!(
-                        "{relative} is not listed in the manifest: it was added by hand or its entry was removed"
-                    );
-                    self.problem(Problem::new(stream, "unlisted-file", message).in_file(relative));
-                }
+            }
+            let txn = layout::segment_txn(&file_name);
+            if txn.is_some_and(|txn| txn > committed_txn + 1) {
+                let message = format!(
+                    "{relative} was written by commit {}, but HEAD names commit {committed_txn}: \
+                     later commits than HEAD's exist, HEAD is behind the store",
+                    txn.unwrap_or_default()
+                );
+                self.problem(Problem::new(stream, "head-behind", message).in_file(relative));
+            } else if txn.is_some_and(|txn| txn > committed_txn) {
+                let message = format!(
+                    "{relative} belongs to commit {} that was interrupted before it completed; \
+                     it is not part of the store and the next writer sets it aside in recovered/",
+                    txn.unwrap_or_default()
+                );
+                self.warnings
+                    .push(Problem::new(stream, "uncommitted-file", message).in_file(relative));
+            } else {
+                let message = format!(
+                    "{relative} is not listed in the manifest: it was added by hand or its entry was removed"
+                );
+                self.problem(Problem::new(stream, "unlisted-file", message).in_file(relative));
             }
         }
     }

@@ -93,6 +93,11 @@ pub struct StoreConfig {
     pub path: String,
     /// Days every record is kept at least (never less than 365: clause 3.3.l).
     pub retention_days: u32,
+    /// A group whose members may read a local store (investigators): `vakt
+    /// init` gives the store folder to it with mode 2750, and files are then
+    /// made 0640 and folders 2750. The signing key stays its owner's alone.
+    /// None: only the owner may read the store (0700/0600).
+    pub group: Option<String>,
 }
 
 impl Default for StoreConfig {
@@ -100,6 +105,7 @@ impl Default for StoreConfig {
         StoreConfig {
             path: "vakt-data".to_string(),
             retention_days: 365,
+            group: None,
         }
     }
 }

@@ -10,14 +10,23 @@ use crate::settings::GlobalArgs;
 ///
 /// The key is written to <store>/keys/signing.key with mode 0600; keep a copy
 /// of the printed verifier key outside the store so that checkpoints can be
-/// checked independently.
+/// checked independently. A local store is its owner's alone (folders
+/// 0700, files 0600) unless a group is given (--group, or store.group in
+/// the configuration): then the store folder is given to that group with
+/// mode 2750, and everything but the signing key is made readable by it
+/// (folders 2750, files 0640), for investigators.
 #[derive(Debug, Args)]
-pub struct InitArgs {}
+pub struct InitArgs {
+    /// A group whose members may read the store [default: store.group]
+    #[arg(long, value_name = "NAME")]
+    group: Option<String>,
+}
 
-pub fn run(global: &GlobalArgs, _args: InitArgs) -> anyhow::Result<Outcome> {
+pub fn run(global: &GlobalArgs, args: InitArgs) -> anyhow::Result<Outcome> {
     let config = global.load_config()?;
     let dir = global.store_dir(&config);
-    let created = vakt_store::init_store(&dir).context("vakt init failed")?;
+    let group = args.group.or(config.store.group.clone());
+    let created = vakt_store::init_store_for(&dir, group.as_deref()).context("vakt init failed")?;
     println!(
         "created store {} at {}",
         created.info.store_id,
@@ -25,5 +34,8 @@ pub fn run(global: &GlobalArgs, _args: InitArgs) -> anyhow::Result<Outcome> {
     );
     println!("verifier key: {}", created.info.verifier_key);
     println!("key fingerprint: {}", created.fingerprint);
+    if let Some(group) = group {
+        println!("readable by the members of group {group} (the signing key is not)");
+    }
     Ok(Outcome::Success)
 }

@@ -37,33 +37,11 @@ pub(crate) fn audit_record(event: AuditEvent, time: DateTime<Utc>) -> PendingRec
     }
 }
 
-/// The operating-system user running this process: the name of its real
-/// uid in /etc/passwd, else `$USER`, else `uid:N`.
+/// The operating-system user running this process: the name of its uid
+/// (from the system's user database, LDAP included), else `uid:N`.
 pub fn os_user() -> String {
-    let uid = current_uid();
-    let from_passwd = std::fs::read_to_string("/etc/passwd")
-        .ok()
-        .and_then(|passwd| {
-            passwd.lines().find_map(|line| {
-                let mut fields = line.split(':');
-                let name = fields.next()?;
-                let entry_uid = fields.nth(1)?;
-                (entry_uid == uid).then(|| name.to_string())
-            })
-        });
-    from_passwd
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| format!("uid:{uid}"))
-}
-
-fn current_uid() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix("Uid:"))
-                .and_then(|ids| ids.split_whitespace().next().map(str::to_string))
-        })
-        .unwrap_or_else(|| "unknown".to_string())
+    match uzers::get_current_username() {
+        Some(name) => name.to_string_lossy().into_owned(),
+        None => format!("uid:{}", uzers::get_current_uid()),
+    }
 }

@@ -102,7 +102,13 @@ fn copy_committed(
     let target_name = target;
     let target = Storage::open(target).map_err(io_error(target))?;
     let is_empty = match target.local_root() {
-        Some(dir) => !dir.exists() || std::fs::read_dir(dir).map_err(io_error(dir))?.next().is_none(),
+        Some(dir) => {
+            !dir.exists()
+                || std::fs::read_dir(dir)
+                    .map_err(io_error(dir))?
+                    .next()
+                    .is_none()
+        }
         None => target.list("").map_err(io_error(target_name))?.is_empty(),
     };
     if !is_empty {
@@ -136,7 +142,12 @@ fn copy_committed(
     for stream in Stream::ALL {
         let (manifest_bytes, checkpoint_bytes) = store.committed_lengths(stream);
         copy_prefix(source, &target, &layout::manifest(stream), manifest_bytes)?;
-        copy_prefix(source, &target, &layout::checkpoints(stream), checkpoint_bytes)?;
+        copy_prefix(
+            source,
+            &target,
+            &layout::checkpoints(stream),
+            checkpoint_bytes,
+        )?;
         let size = store.head().stream(stream).map_or(0, |head| head.tree_size);
         summary.records.insert(stream, size);
     }

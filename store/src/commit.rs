@@ -8,8 +8,11 @@
 //! overwriting), the new manifest lines, whatever the commit hook adds (the
 //! full-text index), the new `HEAD` as `HEAD.tmp` (flushed: from here on
 //! the commit completes, if need be by the next writer), the new signed
-//! checkpoints, and `HEAD` through an atomic rename. So a crash at any
-//! instant leaves the store as it was before the commit or after it.
+//! checkpoints, and `HEAD` through an atomic rename (on object storage, a
+//! put of `HEAD` on condition that it is still the version this commit
+//! read, `storage/`). So a crash at any instant leaves the store as it was
+//! before the commit or after it, and of two writers that read the same
+//! `HEAD` at most one commits.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -125,12 +128,13 @@ impl Committer {
     fn read_head(&self) -> Result<(Head, HeadVersion), WriteError> {
         let path = self.storage.path(layout::HEAD);
         let (text, version) = self.storage.read_head().map_err(io_error(&path))?;
-        let head = parse_signed_head(&text, &self.info, &self.signer.verifier()).map_err(
-            |detail| WriteError::Inconsistent {
-                root: self.root().to_path_buf(),
-                detail: format!("HEAD cannot be trusted: {detail}"),
-            },
-        )?;
+        let head =
+            parse_signed_head(&text, &self.info, &self.signer.verifier()).map_err(|detail| {
+                WriteError::Inconsistent {
+                    root: self.root().to_path_buf(),
+                    detail: format!("HEAD cannot be trusted: {detail}"),
+                }
+            })?;
         Ok((head, version))
     }
 

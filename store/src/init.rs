@@ -14,7 +14,7 @@ use vakt_schemas::{Stream, layout};
 
 use crate::files::sign_head;
 use crate::storage::Storage;
-use crate::storage::local::create_private_dirs;
+use crate::storage::local::{Modes, create_private_dirs};
 
 /// What `init` made.
 #[derive(Debug)]
@@ -39,12 +39,30 @@ pub enum InitError {
     },
     #[error("signing key: {0}")]
     Key(#[from] vakt_schemas::checkpoint::CheckpointError),
+    #[error(
+        "there is no group named `{0}` on this machine; create it (groupadd) or correct \
+         store.group in the configuration"
+    )]
+    NoSuchGroup(String),
+    #[error(
+        "store.group applies to a store in a local folder; who may read a bucket is the \
+         bucket's policy"
+    )]
+    GroupOnObjectStorage,
 }
 
 /// Creates a store in `root` (made if missing, else it must be empty): the
 /// signing key, `store.json`, one empty stream of each kind with a signed
 /// checkpoint of the empty tree, and `HEAD`; folders 0700, files 0600.
 pub fn init_store(root: &Path) -> Result<StoreCreated, InitError> {
+    init_store_for(root, None)
+}
+
+/// [`init_store`], with the store readable by the members of `group`
+/// when one is given (a local store only): its folder is given to the
+/// group with mode 2750, so folders are made 2750 and files 0640; the
+/// signing key stays the owner's alone (0700/0600).
+pub fn init_store_for(root: &Path, group: Option<&str>) -> Result<StoreCreated, InitError> {
     let io = |path: PathBuf| move |source| InitError::Io { path, source };
     let storage = Storage::open(root).map_err(io(root.to_path_buf()))?;
     if storage
@@ -55,24 +73,37 @@ pub fn init_store(root: &Path) -> Result<StoreCreated, InitError> {
     }
     match storage.local_root() {
         Some(dir) => {
-            if dir.exists() && fs::read_dir(dir).map_err(io(root.to_path_buf()))?.next().is_some() {
+            if dir.exists()
+                && fs::read_dir(dir)
+                    .map_err(io(root.to_path_buf()))?
+                    .next()
+                    .is_some()
+            {
                 return Err(InitError::NotEmpty(root.to_path_buf()));
             }
             create_private_dirs(dir).map_err(io(root.to_path_buf()))?;
-            tighten_root(dir).map_err(io(root.to_path_buf()))?;
+            set_root_access(dir, group)?;
         }
         None => {
+            if group.is_some() {
+                return Err(InitError::GroupOnObjectStorage);
+            }
             if !storage.list("").map_err(io(root.to_path_buf()))?.is_empty() {
                 return Err(InitError::NotEmpty(root.to_path_buf()));
             }
         }
     }
+    // Opened again: a local store's modes follow its folder's.
+    let storage = Storage::open(root).map_err(io(root.to_path_buf()))?;
 
     let mut seed = [0u8; 32];
     OsRng.fill_bytes(&mut seed);
     let signing_key = SigningKey::from_bytes(&seed);
     storage
-        .create(layout::SIGNING_KEY, format!("{}\n", hex::encode(seed)).as_bytes())
+        .create(
+            layout::SIGNING_KEY,
+            format!("{}\n", hex::encode(seed)).as_bytes(),
+        )
         .map_err(io(storage.path(layout::SIGNING_KEY)))?;
 
     let mut id = [0u8; 8];
@@ -127,12 +158,27 @@ pub fn init_store(root: &Path) -> Result<StoreCreated, InitError> {
     })
 }
 
-/// Makes an existing, empty folder given for the store private to its owner.
-fn tighten_root(root: &Path) -> std::io::Result<()> {
+/// Makes the store folder its owner's alone (0700), or readable by the
+/// members of `group` (owned by the group, 2750).
+fn set_root_access(root: &Path, group: Option<&str>) -> Result<(), InitError> {
+    let io = |source| InitError::Io {
+        path: root.to_path_buf(),
+        source,
+    };
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(root, fs::Permissions::from_mode(crate::storage::local::DIR_MODE))?;
+        let mode = match group {
+            Some(name) => {
+                let found = uzers::get_group_by_name(name)
+                    .ok_or_else(|| InitError::NoSuchGroup(name.to_string()))?;
+                std::os::unix::fs::chown(root, None, Some(found.gid())).map_err(io)?;
+                Modes::SHARED.dir
+            }
+            None => Modes::PRIVATE.dir,
+        };
+        fs::set_permissions(root, fs::Permissions::from_mode(mode)).map_err(io)?;
     }
+    let _ = (root, group, io);
     Ok(())
 }

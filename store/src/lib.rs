@@ -42,7 +42,7 @@ pub mod writer;
 pub use audit::append_audit;
 pub use commit::{CommitHook, Committer};
 pub use files::exposed_paths;
-pub use init::{InitError, StoreCreated, init_store};
+pub use init::{InitError, StoreCreated, init_store, init_store_for};
 pub use reader::{ReadError, StoreReader};
 pub use verify::{Problem, VerifyReport, verify};
 pub use writer::{CommitSummary, PendingRecord, StoreWriter, WriteError};

@@ -23,8 +23,8 @@ use vakt_schemas::{Record, Stream, layout};
 
 use crate::checked::{CheckedSegments, ListedFile};
 use crate::segment::rows_of;
-use crate::storage::Storage;
 pub(crate) use crate::segment::{check_segment_bytes, pruned_leaves};
+use crate::storage::Storage;
 
 /// The store could not be read.
 #[derive(Debug, thiserror::Error)]

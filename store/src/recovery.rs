@@ -26,7 +26,6 @@
 //! hand), and undoing would destroy committed data: the writer refuses
 //! ([`WriteError::Inconsistent`]) and `vakt verify` reports the same.
 
-
 use chrono::Utc;
 use vakt_schemas::checkpoint::{Checkpoint, NoteSigner, NoteVerifier, split_notes};
 use vakt_schemas::head::{Head, StoreInfo};
@@ -119,7 +118,8 @@ impl Recovery<'_> {
     /// Every committed manifest line belongs to `HEAD`'s commit or an earlier one.
     fn check_manifests_within(&self, head: &Head) -> Result<(), WriteError> {
         for (stream, stream_head) in &head.streams {
-            let Some(entry) = last_committed_entry(self.storage, *stream, stream_head.manifest_bytes)?
+            let Some(entry) =
+                last_committed_entry(self.storage, *stream, stream_head.manifest_bytes)?
             else {
                 continue;
             };
@@ -275,9 +275,7 @@ impl Recovery<'_> {
                 }
             }
         }
-        if self.exists(layout::PRUNED)?
-            && self.tail(layout::PRUNED, head.pruned_bytes)?.is_some()
-        {
+        if self.exists(layout::PRUNED)? && self.tail(layout::PRUNED, head.pruned_bytes)?.is_some() {
             moves.push(Move::Tail {
                 relative: layout::PRUNED.to_string(),
                 keep: head.pruned_bytes,
@@ -333,7 +331,9 @@ impl Recovery<'_> {
         let failed = |path: &str| io_error_owned(self.storage.path(path));
         match item {
             Move::File { .. } => {
-                self.storage.rename(source, &target).map_err(failed(source))?;
+                self.storage
+                    .rename(source, &target)
+                    .map_err(failed(source))?;
             }
             Move::Tail { keep, .. } => {
                 let bytes = self.read(source)?;

@@ -95,7 +95,10 @@ impl TestStore {
             config.to_str().expect("utf-8 path"),
         ];
         all.extend_from_slice(args);
-        self.command().args(&all).output().expect("the vakt binary runs")
+        self.command()
+            .args(&all)
+            .output()
+            .expect("the vakt binary runs")
     }
 
     /// A `vakt` command in the store's folder (with the index folder of a

@@ -16,7 +16,7 @@ use crate::common::{TestStore, sample_config, sample_logs, stderr};
 /// Kills that must land while the ingest runs.
 const KILLS: usize = 20;
 /// The same on object storage.
-const KILLS_ON_S3: usize = 6;
+const KILLS_ON_S3: usize = 4;
 /// Rounds tried at most to get them.
 const MAX_ROUNDS: usize = 60;
 
@@ -105,9 +105,7 @@ fn killed_ingests(kills: usize, new_store: fn() -> TestStore) {
     for _ in 0..2 {
         let timing_store = new_store();
         let started = Instant::now();
-        let output = ingest(&timing_store)
-            .output()
-            .unwrap();
+        let output = ingest(&timing_store).output().unwrap();
         assert!(output.status.success(), "{}", stderr(&output));
         full_run = full_run.min(started.elapsed());
     }
@@ -144,9 +142,7 @@ fn killed_ingests(kills: usize, new_store: fn() -> TestStore) {
             "round {round} (seed {seed}, kill after {delay:?}): store does not verify: {report:#}"
         );
 
-        let output = ingest(&store)
-            .output()
-            .unwrap();
+        let output = ingest(&store).output().unwrap();
         assert!(
             output.status.success(),
             "round {round}: rerun failed: {}",

@@ -4,7 +4,7 @@
 //! changed segment; a new store is private to its owner.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
@@ -314,23 +314,9 @@ fn a_new_store_is_private_to_its_owner_and_verify_warns_when_it_is_not() {
         &[sample_logs().join("logs/ts1")],
         &["--commit-every", "2500"],
     );
-    let mut pending = vec![store.path()];
-    while let Some(path) = pending.pop() {
-        if path.starts_with(store.path().join("index")) {
-            continue;
-        }
-        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        if path.is_dir() {
-            assert_eq!(mode, 0o700, "{}", path.display());
-            pending.extend(
-                fs::read_dir(&path)
-                    .unwrap()
-                    .flatten()
-                    .map(|entry| entry.path()),
-            );
-        } else {
-            assert_eq!(mode, 0o600, "{}", path.display());
-        }
+    for (path, mode) in modes_below(&store.path()) {
+        let expected = if path.is_dir() { 0o700 } else { 0o600 };
+        assert_eq!(mode, expected, "{}", path.display());
     }
     let (code, report) = store.verify(&[]);
     assert_eq!(code, 0, "{report:#}");
@@ -359,5 +345,82 @@ fn a_new_store_is_private_to_its_owner_and_verify_warns_when_it_is_not() {
     assert!(
         warning["message"].as_str().unwrap().contains("chmod"),
         "{warning:#}"
+    );
+}
+
+/// The modes (with the set-group-ID bit) of a store's folders and files,
+/// the full-text index's (tantivy's own) left out.
+fn modes_below(root: &Path) -> Vec<(PathBuf, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut modes = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(path) = pending.pop() {
+        if path.starts_with(root.join("index")) {
+            continue;
+        }
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
+        if path.is_dir() {
+            pending.extend(
+                fs::read_dir(&path)
+                    .unwrap()
+                    .flatten()
+                    .map(|entry| entry.path()),
+            );
+        }
+        modes.push((path, mode));
+    }
+    modes
+}
+
+#[test]
+fn a_store_shared_with_a_group_is_readable_by_it_except_the_signing_key() {
+    let group = std::process::Command::new("id")
+        .arg("-gn")
+        .output()
+        .unwrap();
+    let group = String::from_utf8(group.stdout).unwrap().trim().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("store");
+    let run = |args: &[&str]| {
+        let mut all = vec!["--store", root.to_str().unwrap()];
+        all.extend_from_slice(args);
+        crate::common::vakt(dir.path(), &all)
+    };
+    let output = run(&["init", "--group", "no-such-group-of-vakt"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no group named"),
+        "{}",
+        stderr(&output)
+    );
+
+    let output = run(&["init", "--group", &group]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let logs = sample_logs().join("logs/ts1");
+    let output = run(&["ingest", "--commit-every", "2500", logs.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    for (path, mode) in modes_below(&root) {
+        let relative = path.strip_prefix(&root).unwrap();
+        // The key's folder may keep the set-group-ID bit it inherited:
+        // the group cannot enter it all the same.
+        let mode = if relative.starts_with("keys") {
+            mode & 0o777
+        } else {
+            mode
+        };
+        let expected = match (relative.starts_with("keys"), path.is_dir()) {
+            (true, true) => 0o700,
+            (true, false) => 0o600,
+            (false, true) => 0o2750,
+            (false, false) => 0o640,
+        };
+        assert_eq!(mode, expected, "{}", path.display());
+    }
+    let output = run(&["verify", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        report["warnings"].as_array().unwrap().is_empty(),
+        "{report:#}"
     );
 }

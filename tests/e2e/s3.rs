@@ -25,6 +25,8 @@ const BUCKET: &str = "vakt-test";
 /// The S3 server of this test process.
 pub struct S3Server {
     port: u16,
+    /// The shell that runs the server and stops it with this process.
+    _watcher: std::process::Child,
     prefixes: AtomicUsize,
 }
 
@@ -49,7 +51,7 @@ impl S3Server {
              while kill -0 {parent} 2>/dev/null; do sleep 1; done; kill $server",
             parent = std::process::id()
         );
-        Command::new("sh")
+        let watcher = Command::new("sh")
             .args(["-c", &script])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -82,6 +84,7 @@ impl S3Server {
         }
         S3Server {
             port,
+            _watcher: watcher,
             prefixes: AtomicUsize::new(0),
         }
     }
@@ -122,7 +125,9 @@ fn upload_tree(storage: &Storage, dir: &Path, prefix: &str) {
 /// One bare HTTP request; the status code, if the server answered.
 fn http(port: u16, method: &str, path: &str) -> Option<u16> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
     let request = format!(
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     );
@@ -137,7 +142,10 @@ fn storage_of(store: &TestStore) -> Storage {
 }
 
 fn inputs() -> Vec<PathBuf> {
-    vec![sample_logs().join("logs/ts1"), sample_logs().join("logs/fw-sec")]
+    vec![
+        sample_logs().join("logs/ts1"),
+        sample_logs().join("logs/fw-sec"),
+    ]
 }
 
 fn sql(store: &TestStore, query: &str) -> String {

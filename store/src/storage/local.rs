@@ -1,6 +1,9 @@
 //! A store in a local folder: every write flushed to disk (the file, and
-//! the folder that names it), folders made 0700 and files 0600, locks held
-//! with `flock`.
+//! the folder that names it), locks held with `flock`, and files only their
+//! owner may read (folders 0700, files 0600) unless the store folder was
+//! shared with a group (`vakt init` with `store.group`: mode 2750): then
+//! folders are 2750 and files 0640, so the group inherits them, except the
+//! signing key's folder and file, which stay the owner's alone.
 
 use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::{self, Write};
@@ -14,28 +17,91 @@ use vakt_schemas::layout;
 
 use super::ListedFile;
 
-/// Mode of the store's folders.
-#[cfg(unix)]
-pub(crate) const DIR_MODE: u32 = 0o700;
-/// Mode of the store's files.
-#[cfg(unix)]
-pub(crate) const FILE_MODE: u32 = 0o600;
+/// Who may read what a store creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Modes {
+    /// Folders.
+    pub dir: u32,
+    /// Files.
+    pub file: u32,
+}
 
-/// Options that create a file only its owner may read.
-fn private_options() -> OpenOptions {
+impl Modes {
+    /// Only the owner.
+    pub const PRIVATE: Modes = Modes {
+        dir: 0o700,
+        file: 0o600,
+    };
+    /// The owner, and the group of the store folder for reading (new
+    /// folders keep the set-group-ID bit, so their files get the group).
+    pub const SHARED: Modes = Modes {
+        dir: 0o2750,
+        file: 0o640,
+    };
+
+    /// The modes of a store whose root folder is `root`: shared when it
+    /// was shared (its group may read it and it has the set-group-ID bit,
+    /// as `vakt init` makes it), else private (also when it does not
+    /// exist yet).
+    pub fn of_root(root: &Path) -> Modes {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let shared = 0o2040;
+            if fs::metadata(root).is_ok_and(|meta| meta.permissions().mode() & shared == shared) {
+                return Modes::SHARED;
+            }
+        }
+        let _ = root;
+        Modes::PRIVATE
+    }
+
+    /// The modes for `relative`: the signing key is never shared.
+    fn for_path(self, relative: &str) -> Modes {
+        if relative.starts_with("keys/") || relative == "keys" {
+            Modes::PRIVATE
+        } else {
+            self
+        }
+    }
+}
+
+/// Options that create a file with `mode` (and the process's umask).
+fn options_with(mode: u32) -> OpenOptions {
     let mut options = OpenOptions::new();
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, FILE_MODE);
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    let _ = mode;
     options
+}
+
+/// Gives `path` exactly `mode`, whatever the umask took away.
+fn set_mode(path: &Path, mode: u32) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(mode))?;
+    }
+    let _ = (path, mode);
+    Ok(())
 }
 
 /// Creates `dir` and any missing parents, each only its owner may enter.
 pub(crate) fn create_private_dirs(dir: &Path) -> io::Result<()> {
+    create_dirs(dir, Modes::PRIVATE)
+}
+
+/// Creates `dir` and any missing parents with `modes`.
+fn create_dirs(dir: &Path, modes: Modes) -> io::Result<()> {
     let mut builder = DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, DIR_MODE);
-    builder.create(dir)
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, modes.dir);
+    builder.create(dir)?;
+    if modes != Modes::PRIVATE {
+        set_mode(dir, modes.dir)?;
+    }
+    Ok(())
 }
 
 /// Flushes a directory, so that files created or renamed in it survive a
@@ -45,14 +111,14 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
 }
 
 /// Creates the folders of `path` and flushes the ones it made.
-fn prepare_parent(root: &Path, path: &Path) -> io::Result<()> {
+fn prepare_parent(root: &Path, path: &Path, modes: Modes) -> io::Result<()> {
     let Some(parent) = path.parent() else {
         return Ok(());
     };
     if parent.is_dir() {
         return Ok(());
     }
-    create_private_dirs(parent)?;
+    create_dirs(parent, modes)?;
     let mut dir = parent;
     while let Some(up) = dir.parent() {
         sync_dir(up)?;
@@ -105,23 +171,35 @@ pub(super) fn list(root: &Path, prefix: &str) -> io::Result<Vec<ListedFile>> {
     Ok(files)
 }
 
-pub(super) fn create(root: &Path, relative: &str, bytes: &[u8]) -> io::Result<()> {
+pub(super) fn create(root: &Path, modes: Modes, relative: &str, bytes: &[u8]) -> io::Result<()> {
+    let modes = modes.for_path(relative);
     let path = root.join(relative);
-    prepare_parent(root, &path)?;
-    let mut file = private_options().write(true).create_new(true).open(&path)?;
+    prepare_parent(root, &path, modes)?;
+    let mut file = options_with(modes.file)
+        .write(true)
+        .create_new(true)
+        .open(&path)?;
+    if modes != Modes::PRIVATE {
+        set_mode(&path, modes.file)?;
+    }
     file.write_all(bytes)?;
     file.sync_all()?;
     sync_parent(&path)
 }
 
-pub(super) fn replace(root: &Path, relative: &str, bytes: &[u8]) -> io::Result<()> {
+pub(super) fn replace(root: &Path, modes: Modes, relative: &str, bytes: &[u8]) -> io::Result<()> {
+    let modes = modes.for_path(relative);
     let path = root.join(relative);
-    prepare_parent(root, &path)?;
-    let mut file = private_options()
+    prepare_parent(root, &path, modes)?;
+    let existed = path.exists();
+    let mut file = options_with(modes.file)
         .write(true)
         .create(true)
         .truncate(true)
         .open(&path)?;
+    if !existed && modes != Modes::PRIVATE {
+        set_mode(&path, modes.file)?;
+    }
     file.write_all(bytes)?;
     file.sync_all()?;
     sync_parent(&path)
@@ -136,8 +214,8 @@ fn sync_parent(path: &Path) -> io::Result<()> {
 
 /// Writes `bytes` at `offset` of the file (cutting it to that length
 /// first) and flushes it to disk.
-pub(crate) fn append_at(path: &Path, offset: u64, bytes: &[u8]) -> io::Result<()> {
-    let mut file = private_options()
+pub(crate) fn append_at(path: &Path, modes: Modes, offset: u64, bytes: &[u8]) -> io::Result<()> {
+    let mut file = options_with(modes.file)
         .write(true)
         .create(true)
         .truncate(false)
@@ -148,9 +226,9 @@ pub(crate) fn append_at(path: &Path, offset: u64, bytes: &[u8]) -> io::Result<()
     file.sync_all()
 }
 
-pub(super) fn rename(root: &Path, from: &str, to: &str) -> io::Result<()> {
+pub(super) fn rename(root: &Path, modes: Modes, from: &str, to: &str) -> io::Result<()> {
     let target = root.join(to);
-    prepare_parent(root, &target)?;
+    prepare_parent(root, &target, modes)?;
     fs::rename(root.join(from), &target)?;
     sync_parent(&target)?;
     sync_parent(&root.join(from))
@@ -162,12 +240,15 @@ pub(super) fn install_head(root: &Path) -> io::Result<()> {
     sync_dir(root)
 }
 
-pub(super) fn lock(path: &Path, wait: bool) -> io::Result<Option<File>> {
-    let file = private_options()
+pub(super) fn lock(path: &Path, modes: Modes, wait: bool) -> io::Result<Option<File>> {
+    let file = options_with(modes.file)
         .create(true)
         .truncate(false)
         .write(true)
         .open(path)?;
+    if modes != Modes::PRIVATE {
+        set_mode(path, modes.file)?;
+    }
     if wait {
         FileExt::lock_exclusive(&file)?;
         return Ok(Some(file));

@@ -82,7 +82,7 @@ pub struct Storage {
 
 #[derive(Clone)]
 enum Backend {
-    Local(PathBuf),
+    Local(PathBuf, local::Modes),
     Object(Arc<object::ObjectBackend>),
 }
 
@@ -97,7 +97,7 @@ impl Storage {
     pub fn open(root: &Path) -> io::Result<Storage> {
         let backend = match root.to_str().filter(|text| is_object_url(text)) {
             Some(url) => Backend::Object(Arc::new(object::ObjectBackend::open(url)?)),
-            None => Backend::Local(root.to_path_buf()),
+            None => Backend::Local(root.to_path_buf(), local::Modes::of_root(root)),
         };
         Ok(Storage { backend })
     }
@@ -105,7 +105,7 @@ impl Storage {
     /// How the store is named: its folder, or its URL.
     pub fn root(&self) -> &Path {
         match &self.backend {
-            Backend::Local(root) => root,
+            Backend::Local(root, _) => root,
             Backend::Object(object) => object.url(),
         }
     }
@@ -113,7 +113,7 @@ impl Storage {
     /// The local folder of the store, when it is on a local disk.
     pub fn local_root(&self) -> Option<&Path> {
         match &self.backend {
-            Backend::Local(root) => Some(root),
+            Backend::Local(root, _) => Some(root),
             Backend::Object(_) => None,
         }
     }
@@ -126,7 +126,7 @@ impl Storage {
     /// Where the full-text index is kept.
     pub fn index_dir(&self) -> PathBuf {
         match &self.backend {
-            Backend::Local(root) => root.join(vakt_schemas::layout::INDEX),
+            Backend::Local(root, _) => root.join(vakt_schemas::layout::INDEX),
             Backend::Object(object) => object.index_dir(),
         }
     }
@@ -134,7 +134,7 @@ impl Storage {
     /// The store's files as an [`ObjectStore`] rooted at the store.
     pub fn object_store(&self) -> io::Result<Arc<dyn ObjectStore>> {
         match &self.backend {
-            Backend::Local(root) => local::object_store(root),
+            Backend::Local(root, _) => local::object_store(root),
             Backend::Object(object) => Ok(object.store()),
         }
     }
@@ -142,7 +142,7 @@ impl Storage {
     /// A file's bytes (`NotFound` when it does not exist).
     pub fn read(&self, relative: &str) -> io::Result<Vec<u8>> {
         match &self.backend {
-            Backend::Local(root) => std::fs::read(root.join(relative)),
+            Backend::Local(root, _) => std::fs::read(root.join(relative)),
             Backend::Object(object) => object.read(relative).map(|(bytes, _)| bytes),
         }
     }
@@ -156,7 +156,7 @@ impl Storage {
     /// Whether a file exists.
     pub fn exists(&self, relative: &str) -> io::Result<bool> {
         match &self.backend {
-            Backend::Local(root) => root.join(relative).try_exists(),
+            Backend::Local(root, _) => root.join(relative).try_exists(),
             Backend::Object(object) => object.size(relative).map(|size| size.is_some()),
         }
     }
@@ -164,9 +164,12 @@ impl Storage {
     /// A file's length (`NotFound` when it does not exist).
     pub fn len(&self, relative: &str) -> io::Result<u64> {
         match &self.backend {
-            Backend::Local(root) => Ok(std::fs::metadata(root.join(relative))?.len()),
+            Backend::Local(root, _) => Ok(std::fs::metadata(root.join(relative))?.len()),
             Backend::Object(object) => object.size(relative)?.ok_or_else(|| {
-                io::Error::new(io::ErrorKind::NotFound, format!("{relative} does not exist"))
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("{relative} does not exist"),
+                )
             }),
         }
     }
@@ -175,7 +178,7 @@ impl Storage {
     /// any depth, sorted by path. A missing folder has none.
     pub fn list(&self, prefix: &str) -> io::Result<Vec<ListedFile>> {
         let mut files = match &self.backend {
-            Backend::Local(root) => local::list(root, prefix)?,
+            Backend::Local(root, _) => local::list(root, prefix)?,
             Backend::Object(object) => object.list(prefix)?,
         };
         files.sort();
@@ -186,7 +189,7 @@ impl Storage {
     /// its folders included, durably.
     pub fn create(&self, relative: &str, bytes: &[u8]) -> io::Result<()> {
         match &self.backend {
-            Backend::Local(root) => local::create(root, relative, bytes),
+            Backend::Local(root, modes) => local::create(root, *modes, relative, bytes),
             Backend::Object(object) => object.create(relative, bytes),
         }
     }
@@ -194,7 +197,7 @@ impl Storage {
     /// Writes a whole file, replacing it, durably.
     pub fn replace(&self, relative: &str, bytes: &[u8]) -> io::Result<()> {
         match &self.backend {
-            Backend::Local(root) => local::replace(root, relative, bytes),
+            Backend::Local(root, modes) => local::replace(root, *modes, relative, bytes),
             Backend::Object(object) => object.replace(relative, bytes),
         }
     }
@@ -203,7 +206,9 @@ impl Storage {
     /// (the file is created when missing and `offset` is 0).
     pub fn append_at(&self, relative: &str, offset: u64, bytes: &[u8]) -> io::Result<()> {
         match &self.backend {
-            Backend::Local(root) => local::append_at(&root.join(relative), offset, bytes),
+            Backend::Local(root, modes) => {
+                local::append_at(&root.join(relative), *modes, offset, bytes)
+            }
             Backend::Object(object) => object.append_at(relative, offset, bytes),
         }
     }
@@ -211,7 +216,7 @@ impl Storage {
     /// Moves a file to another path (its folders created), durably.
     pub fn rename(&self, from: &str, to: &str) -> io::Result<()> {
         match &self.backend {
-            Backend::Local(root) => local::rename(root, from, to),
+            Backend::Local(root, modes) => local::rename(root, *modes, from, to),
             Backend::Object(object) => object.rename(from, to),
         }
     }
@@ -219,7 +224,7 @@ impl Storage {
     /// Removes a file; one already gone is no error.
     pub fn remove(&self, relative: &str) -> io::Result<()> {
         match &self.backend {
-            Backend::Local(root) => match std::fs::remove_file(root.join(relative)) {
+            Backend::Local(root, _) => match std::fs::remove_file(root.join(relative)) {
                 Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
                 _ => Ok(()),
             },
@@ -231,7 +236,7 @@ impl Storage {
     pub fn read_head(&self) -> io::Result<(String, HeadVersion)> {
         let relative = vakt_schemas::layout::HEAD;
         match &self.backend {
-            Backend::Local(_) => Ok((self.read_to_string(relative)?, HeadVersion::default())),
+            Backend::Local(..) => Ok((self.read_to_string(relative)?, HeadVersion::default())),
             Backend::Object(object) => {
                 let (bytes, version) = object.read(relative)?;
                 let text = String::from_utf8(bytes)
@@ -244,11 +249,14 @@ impl Storage {
     /// The first `HEAD` of a new store; refuses to replace one.
     pub fn create_head(&self, signed_head: &str) -> io::Result<()> {
         match &self.backend {
-            Backend::Local(root) => {
-                local::replace(root, vakt_schemas::layout::HEAD_TEMP, signed_head.as_bytes())?;
+            Backend::Local(root, modes) => {
+                let temp = vakt_schemas::layout::HEAD_TEMP;
+                local::replace(root, *modes, temp, signed_head.as_bytes())?;
                 local::install_head(root)
             }
-            Backend::Object(object) => object.create(vakt_schemas::layout::HEAD, signed_head.as_bytes()),
+            Backend::Object(object) => {
+                object.create(vakt_schemas::layout::HEAD, signed_head.as_bytes())
+            }
         }
     }
 
@@ -257,7 +265,7 @@ impl Storage {
     /// the switch atomic; on object storage a conditional put does both.
     pub fn install_head(&self, read: &HeadVersion) -> Result<(), InstallError> {
         match &self.backend {
-            Backend::Local(root) => Ok(local::install_head(root)?),
+            Backend::Local(root, _) => Ok(local::install_head(root)?),
             Backend::Object(object) => object.install_head(read.0.as_ref()),
         }
     }
@@ -266,7 +274,9 @@ impl Storage {
     /// returning `None` at once when another process holds it.
     pub fn lock(&self, name: &str, wait: bool) -> io::Result<Option<LockGuard>> {
         let held = match &self.backend {
-            Backend::Local(root) => local::lock(&root.join(name), wait)?.map(Held::Local),
+            Backend::Local(root, modes) => {
+                local::lock(&root.join(name), *modes, wait)?.map(Held::Local)
+            }
             Backend::Object(object) => object.lock(name, wait)?.map(Held::Object),
         };
         Ok(held.map(|held| LockGuard { _held: held }))

@@ -29,9 +29,7 @@ use futures::TryStreamExt;
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
 use object_store::prefix::PrefixStore;
-use object_store::{
-    ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion,
-};
+use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use vakt_schemas::layout;
@@ -95,7 +93,10 @@ pub(super) struct ObjectBackend {
 impl ObjectBackend {
     /// Connects to `s3://bucket/prefix`, configured from the environment.
     pub(super) fn open(url: &str) -> io::Result<ObjectBackend> {
-        let rest = url.strip_prefix(SCHEME).unwrap_or(url).trim_end_matches('/');
+        let rest = url
+            .strip_prefix(SCHEME)
+            .unwrap_or(url)
+            .trim_end_matches('/');
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
         if bucket.is_empty() {
             return Err(io::Error::new(
@@ -146,7 +147,10 @@ impl ObjectBackend {
             .map(PathBuf::from)
             .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
             .unwrap_or_else(std::env::temp_dir);
-        cache.join("vakt").join(&self.cache_name).join(layout::INDEX)
+        cache
+            .join("vakt")
+            .join(&self.cache_name)
+            .join(layout::INDEX)
     }
 
     /// Runs `future` on this backend's runtime and waits for it.

@@ -141,8 +141,8 @@ fn check_store_files(store: &StoreReader, report: &mut VerifyReport) {
             .map_err(|error| error.to_string()),
     };
     if let Ok(verifier) = NoteVerifier::parse(&store.info().verifier_key)
-        && let Err(detail) = head_text
-            .and_then(|text| parse_signed_head(&text, store.info(), &verifier))
+        && let Err(detail) =
+            head_text.and_then(|text| parse_signed_head(&text, store.info(), &verifier))
     {
         report.problems.push(
             Problem::store_wide(

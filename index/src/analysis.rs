@@ -95,6 +95,25 @@ pub fn analyze_query(analyzer: Analyzer, text: &str) -> Vec<(usize, String)> {
     run(MANAGER.get_or_init(query_tokenizers), analyzer, text)
 }
 
+/// Calls `on_term` with each term (and its position) `text` is indexed as
+/// under `analyzer`, without allocating: for digesting many records.
+pub fn each_term(analyzer: Analyzer, text: &str, on_term: &mut dyn FnMut(usize, &str)) {
+    thread_local! {
+        static ANALYZERS: std::cell::RefCell<[TextAnalyzer; 3]> =
+            std::cell::RefCell::new([words(), keyword(), PathTokenizer::folders().into()]);
+    }
+    ANALYZERS.with(|analyzers| {
+        let mut analyzers = analyzers.borrow_mut();
+        let text_analyzer = match analyzer {
+            Analyzer::Words => &mut analyzers[0],
+            Analyzer::Keyword => &mut analyzers[1],
+            Analyzer::Path => &mut analyzers[2],
+        };
+        let mut stream = text_analyzer.token_stream(text);
+        stream.process(&mut |token| on_term(token.position, &token.text));
+    });
+}
+
 fn run(manager: &TokenizerManager, analyzer: Analyzer, text: &str) -> Vec<(usize, String)> {
     let Some(mut text_analyzer) = manager.get(analyzer.tokenizer_name()) else {
         return Vec::new();

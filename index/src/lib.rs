@@ -15,11 +15,13 @@
 //! - `fields`: the schema;
 //! - `document`: which record fields go into which index fields;
 //! - `state`: the coverage payload of each commit;
+//! - `digest`: what the index holds and what it should hold, for verification;
 //! - `writer`: adding, committing, truncating, replacing an index;
 //! - `query`: the query language;
 //! - `search`: running a query.
 
 pub mod analysis;
+pub mod digest;
 pub mod document;
 pub mod error;
 pub mod fields;

@@ -342,3 +342,85 @@ fn exclusions_of_phrases_inside_groups_work() {
         [(S, 0), (S, 2)]
     );
 }
+
+fn everything() -> BTreeMap<Stream, u64> {
+    Stream::ALL
+        .into_iter()
+        .map(|stream| (stream, u64::MAX))
+        .collect()
+}
+
+/// The digest of what the records should give, per stream.
+fn expected_digests(
+    streams: &[(Stream, Vec<Record>)],
+) -> BTreeMap<Stream, vakt_index::digest::PostingsDigest> {
+    let mut digests = BTreeMap::new();
+    for (stream, records) in streams {
+        let digest: &mut vakt_index::digest::PostingsDigest = digests.entry(*stream).or_default();
+        for record in records {
+            digest.add_record(record);
+        }
+    }
+    digests
+}
+
+#[test]
+fn the_digest_of_an_index_is_the_digest_of_its_records_and_a_doctored_index_differs() {
+    let sessions = vec![
+        session(0, 0, "ola", "failed", "10.10.0.5"),
+        session(1, 60, "ola", "login", "10.10.0.5"),
+        record(
+            2,
+            120,
+            "a long raw line with a token longer than forty bytes aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa and more",
+            Event::Sessions(SessionEvent {
+                user: Some("Kari".into()),
+                ..SessionEvent::default()
+            }),
+        ),
+    ];
+    let accesses = vec![access(0, 30, "ola", "/prosjekt/x/data.csv")];
+    let firewalls = vec![firewall(0, 10, "185.1.2.3", "10.20.0.10")];
+    let build = |streams: &[(Stream, Vec<Record>)]| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index");
+        let mut writer = IndexWriter::create(&path, STORE).unwrap();
+        for (stream, records) in streams {
+            writer.add(*stream, records).unwrap();
+        }
+        writer.commit(1).unwrap();
+        writer.finish().unwrap();
+        (dir, path)
+    };
+    let streams = vec![
+        (Stream::Sessions, sessions.clone()),
+        (Stream::Access, accesses.clone()),
+        (Stream::Firewall, firewalls.clone()),
+    ];
+    let (_dir, path) = build(&streams);
+    let found = vakt_index::digest::index_digests(&path, &everything()).unwrap();
+    let expected = expected_digests(&streams);
+    for (stream, digest) in &expected {
+        assert_eq!(found.get(stream), Some(digest), "{stream}");
+    }
+    assert_eq!(found[&Stream::Sessions].records, 3);
+
+    // One record's user changed in the index (its true term is hidden),
+    // and one record's time.
+    let mut doctored_sessions = sessions.clone();
+    if let Event::Sessions(event) = &mut doctored_sessions[1].event {
+        event.user = Some("mallory".into());
+    }
+    let mut doctored_firewalls = firewalls.clone();
+    doctored_firewalls[0].envelope.time = at(11);
+    let doctored = vec![
+        (Stream::Sessions, doctored_sessions),
+        (Stream::Access, accesses),
+        (Stream::Firewall, doctored_firewalls),
+    ];
+    let (_doctored_dir, doctored_path) = build(&doctored);
+    let found = vakt_index::digest::index_digests(&doctored_path, &everything()).unwrap();
+    assert_ne!(found[&Stream::Sessions], expected[&Stream::Sessions]);
+    assert_ne!(found[&Stream::Firewall], expected[&Stream::Firewall]);
+    assert_eq!(found[&Stream::Access], expected[&Stream::Access]);
+}

@@ -834,4 +834,18 @@ fn an_index_built_from_doctored_records_shows_no_false_hit() {
     // Hits the records really hold are still shown.
     let output = store.run(&["search", "--format", "json", "Accepted"]);
     assert!(output.status.success(), "{}", stderr(&output));
+
+    // The doctored index hides the record's true user from searches:
+    // verification compares every posting with the records and says so.
+    let (code, report) = store.verify(&[]);
+    assert_eq!(code, 1, "{report:#}");
+    let problems = report["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{report:#}");
+    assert_eq!(problems[0]["kind"], "index-postings");
+    assert_eq!(problems[0]["stream"], "sessions");
+    // Rebuilt from the records, it verifies again.
+    let output = store.run(&["index", "--rebuild"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (code, report) = store.verify(&[]);
+    assert_eq!(code, 0, "{report:#}");
 }

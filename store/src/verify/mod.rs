@@ -5,6 +5,7 @@
 //! names the stream, sequence range, time range and file it concerns.
 
 mod commits;
+mod index;
 mod prunes;
 mod report;
 mod segment;
@@ -76,6 +77,7 @@ pub fn verify(store: &StoreReader, external: Option<&str>) -> VerifyReport {
         }
     };
     report.pruned = prunes::check(store, &pruned, &mut report.problems);
+    let mut index = index::IndexCheck::prepare(store, &mut report.warnings);
     for stream in Stream::ALL {
         let external = external_by_stream.remove(&stream).unwrap_or_default();
         let stream_report = StreamCheck::new(
@@ -85,9 +87,13 @@ pub fn verify(store: &StoreReader, external: Option<&str>) -> VerifyReport {
             &mut report.problems,
             &mut report.warnings,
             &pruned,
+            index.as_mut().and_then(|index| index.expected(stream)),
         )
         .run(external);
         report.streams.push(stream_report);
+    }
+    if let Some(index) = index {
+        index.compare(&mut report.problems, &mut report.warnings);
     }
     report.ok = report.problems.is_empty();
     report

@@ -81,7 +81,14 @@ impl StreamCheck<'_> {
         for (position, row) in rows.iter().enumerate() {
             let expected_seq = entry.first_seq + position as u64;
             let record = match Record::from_values(stream, &row.values) {
-                Ok(record) => record,
+                Ok(record) => {
+                    if let Some((bound, digest)) = &mut self.index
+                        && record.envelope.seq < *bound
+                    {
+                        digest.add_record(&record);
+                    }
+                    record
+                }
                 Err(error) => {
                     row_problems.push(
                         Problem::new(

@@ -13,6 +13,7 @@ use vakt_schemas::{Stream, layout};
 use super::report::{Problem, StreamReport};
 use super::{Expectation, expectation};
 use crate::reader::{ManifestLine, StoreReader, manifest_lines};
+use vakt_index::digest::PostingsDigest;
 
 /// The verification of one stream.
 pub(super) struct StreamCheck<'a> {
@@ -34,6 +35,8 @@ pub(super) struct StreamCheck<'a> {
     pub(super) checkpoint_sizes: Vec<u64>,
     /// The tree size after each commit that wrote to the stream, in order.
     pub(super) commit_ends: Vec<(u64, u64)>,
+    /// What the full-text index should hold of the records below a bound.
+    pub(super) index: Option<(u64, &'a mut PostingsDigest)>,
 }
 
 impl<'a> StreamCheck<'a> {
@@ -44,6 +47,7 @@ impl<'a> StreamCheck<'a> {
         problems: &'a mut Vec<Problem>,
         warnings: &'a mut Vec<Problem>,
         pruned: &'a BTreeMap<String, PrunedSegment>,
+        index: Option<(u64, &'a mut PostingsDigest)>,
     ) -> Self {
         StreamCheck {
             store,
@@ -59,6 +63,7 @@ impl<'a> StreamCheck<'a> {
             last_time: None,
             checkpoint_sizes: Vec::new(),
             commit_ends: Vec::new(),
+            index,
         }
     }
 

@@ -1,0 +1,126 @@
+//! The full-text index checked against the records: a doctored index (one
+//! that hides a record's terms from searches, or gives it terms or a time
+//! it does not have) is a problem, found by comparing a digest of every
+//! posting the index holds with the digest of the postings the records
+//! give (`vakt_index::digest`). The records' side is computed while the
+//! segments are read for the trees, so the check costs one pass over the
+//! index's postings.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use vakt_index::INDEXED_STREAMS;
+use vakt_index::digest::{PostingsDigest, index_digests};
+use vakt_schemas::Stream;
+
+use super::report::Problem;
+use crate::fulltext::{coverage, index_dir};
+use crate::reader::StoreReader;
+
+/// The index of a store and what its records say it must hold.
+pub(super) struct IndexCheck {
+    dir: PathBuf,
+    /// Per stream: records below this are compared (what the index covers,
+    /// at most what `HEAD` commits).
+    bounds: BTreeMap<Stream, u64>,
+    expected: BTreeMap<Stream, PostingsDigest>,
+}
+
+impl IndexCheck {
+    /// The check of the store's index, when it has one this version reads.
+    pub(super) fn prepare(store: &StoreReader, warnings: &mut Vec<Problem>) -> Option<IndexCheck> {
+        let dir = index_dir(store);
+        if !vakt_index::writer::exists(&dir) {
+            return None;
+        }
+        let covered = match coverage(store) {
+            Ok(Some(covered)) => covered,
+            Ok(None) => {
+                warnings.push(index_warning(
+                    "the full-text index is another version's or another store's, so it was \
+                     not checked; `vakt index --rebuild` builds it again from the records",
+                ));
+                return None;
+            }
+            Err(error) => {
+                warnings.push(index_warning(&format!(
+                    "the full-text index cannot be read ({error}), so it was not checked; \
+                     `vakt index --rebuild` builds it again from the records"
+                )));
+                return None;
+            }
+        };
+        let bounds = covered
+            .into_iter()
+            .map(|(stream, covered)| {
+                let committed = store.head().stream(stream).map_or(0, |head| head.tree_size);
+                (stream, covered.min(committed))
+            })
+            .collect();
+        Some(IndexCheck {
+            dir,
+            bounds,
+            expected: BTreeMap::new(),
+        })
+    }
+
+    /// Where the verification of `stream`'s records adds what they give.
+    pub(super) fn expected(&mut self, stream: Stream) -> Option<(u64, &mut PostingsDigest)> {
+        let bound = *self.bounds.get(&stream)?;
+        Some((bound, self.expected.entry(stream).or_default()))
+    }
+
+    /// Reads the index's postings and reports each stream whose differ.
+    pub(super) fn compare(self, problems: &mut Vec<Problem>, warnings: &mut Vec<Problem>) {
+        let found = match index_digests(&self.dir, &self.bounds) {
+            Ok(found) => found,
+            Err(error) => {
+                warnings.push(index_warning(&format!(
+                    "the full-text index cannot be read ({error}), so it was not checked"
+                )));
+                return;
+            }
+        };
+        for stream in INDEXED_STREAMS {
+            // An unfinished prune (its files still there) may have taken
+            // the records out of the index or not yet: not comparable.
+            let unfinished_prune = warnings
+                .iter()
+                .any(|warning| warning.kind == "pruned-leftover" && warning.stream == Some(stream));
+            if unfinished_prune {
+                warnings.push(index_warning(&format!(
+                    "a prune of {stream} is unfinished, so the full-text index of {stream} was \
+                     not checked; the next `vakt prune` finishes it"
+                )));
+                continue;
+            }
+            let expected = self.expected.get(&stream).copied().unwrap_or_default();
+            let held = found.get(&stream).copied().unwrap_or_default();
+            if held == expected {
+                continue;
+            }
+            let bound = self.bounds.get(&stream).copied().unwrap_or_default();
+            let message = format!(
+                "the full-text index does not hold what records 0..{bound} give: {} documents \
+                 with {} postings (digest {}) where the records give {} with {} ({}); it was \
+                 changed outside vakt, so searches may miss records or find false ones. \
+                 `vakt index --rebuild` builds it again from the records",
+                held.records,
+                held.postings,
+                held.hex(),
+                expected.records,
+                expected.postings,
+                expected.hex()
+            );
+            problems.push(
+                Problem::new(stream, "index-postings", message)
+                    .in_file(vakt_schemas::layout::INDEX.to_string()),
+            );
+        }
+    }
+}
+
+fn index_warning(message: &str) -> Problem {
+    Problem::store_wide("index-unchecked", message.to_string())
+        .in_file(vakt_schemas::layout::INDEX.to_string())
+}

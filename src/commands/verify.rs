@@ -20,8 +20,10 @@ use crate::settings::{GlobalArgs, OutputFormat};
 /// Every check of schemas/FORMAT.md §8 runs: HEAD's signature, the
 /// manifests' chains and commit order, every segment and row, the trees,
 /// one signed checkpoint per commit, prunes against their audit records,
-/// and what lies past HEAD (the leftover of one interrupted commit is a
-/// warning; anything more means HEAD was put back: `head-behind`).
+/// what lies past HEAD (the leftover of one interrupted commit is a
+/// warning; anything more means HEAD was put back: `head-behind`), and
+/// the full-text index against the records, posting by posting (a
+/// doctored index that hides records from searches: `index-postings`).
 ///
 /// --format json prints one object: ok, store_id, key_fingerprint,
 /// streams (stream, records, segments, root, checkpoints, first_time,

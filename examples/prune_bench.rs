@@ -2,8 +2,9 @@
 //! generate` wrote for a year (one file per host and month, `YYYY-MM.log`)
 //! are ingested month by month as if each month had been stored at its end
 //! (`StoreWriter::commit_as_of`, which the command line does not offer: a
-//! store must never be backdated in use), then pruned at a time past the
-//! retention, verified, and pruned again (nothing left to do). Prints one
+//! store must never be backdated in use), verified (full-text index
+//! included), pruned at a time past the retention, verified again, and
+//! pruned again (nothing left to do). Prints one
 //! line per step with its seconds; BENCHMARKS.md quotes the figures.
 //!
 //! Usage (release): cargo run --release --example prune_bench -- LOGS STORE [NOW]
@@ -62,6 +63,17 @@ fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     writer.commit_as_of(None);
+    drop(writer);
+    let started = Instant::now();
+    let report = verify(&StoreReader::open(store)?, None);
+    println!(
+        "verify before  {:8.2} s  ok: {}, {} problems, {} warnings",
+        started.elapsed().as_secs_f64(),
+        report.ok,
+        report.problems.len(),
+        report.warnings.len()
+    );
+    let mut writer = StoreWriter::open(store)?;
     let store_bytes = folder_bytes(store);
     let started = Instant::now();
     let summary = prune(

@@ -18,6 +18,7 @@
 //! cannot live on object storage; it is kept in `VAKT_INDEX_DIR`, else in
 //! the user's cache folder (`$XDG_CACHE_HOME/vakt/<bucket>/<prefix>/index`).
 
+mod lease;
 pub(crate) mod local;
 mod object;
 
@@ -59,7 +60,7 @@ pub struct LockGuard {
 enum Held {
     /// The open lock file: the `flock` lasts as long as it is open.
     Local(#[expect(dead_code, reason = "held for its lock, never read")] std::fs::File),
-    Object(object::Lease),
+    Object(lease::Lease),
 }
 
 impl LockGuard {

@@ -40,6 +40,8 @@ fn main() -> anyhow::Result<()> {
     let months = files_by_month(logs)?;
     init_store(store)?;
     let mut writer = StoreWriter::open(store)?;
+    // As `vakt ingest` does: the full-text index kept with every commit.
+    writer.maintain_index(&mut |_| {})?;
     let options = IngestOptions::from_config(&config);
     let started = Instant::now();
     let mut lines = 0;
@@ -73,6 +75,7 @@ fn main() -> anyhow::Result<()> {
         report.problems.len(),
         report.warnings.len()
     );
+    // As `vakt prune` does: the prune keeps the index in step itself.
     let mut writer = StoreWriter::open(store)?;
     let store_bytes = folder_bytes(store);
     let started = Instant::now();

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use vakt_index::digest::{DigestKey, PostingsDigest, index_digests};
 use vakt_index::{IndexError, IndexSearcher, IndexWriter, Request, SearchError};
 use vakt_schemas::{AccessEvent, Envelope, Event, FirewallEvent, Record, SessionEvent, Stream};
 
@@ -353,10 +354,13 @@ fn everything() -> BTreeMap<Stream, u64> {
 /// The digest of what the records should give, per stream.
 fn expected_digests(
     streams: &[(Stream, Vec<Record>)],
-) -> BTreeMap<Stream, vakt_index::digest::PostingsDigest> {
+    key: &DigestKey,
+) -> BTreeMap<Stream, PostingsDigest> {
     let mut digests = BTreeMap::new();
     for (stream, records) in streams {
-        let digest: &mut vakt_index::digest::PostingsDigest = digests.entry(*stream).or_default();
+        let digest = digests
+            .entry(*stream)
+            .or_insert_with(|| PostingsDigest::new(key));
         for record in records {
             digest.add_record(record);
         }
@@ -398,8 +402,9 @@ fn the_digest_of_an_index_is_the_digest_of_its_records_and_a_doctored_index_diff
         (Stream::Firewall, firewalls.clone()),
     ];
     let (_dir, path) = build(&streams);
-    let found = vakt_index::digest::index_digests(&path, &everything()).unwrap();
-    let expected = expected_digests(&streams);
+    let key = DigestKey::random();
+    let found = index_digests(&path, &everything(), &key).unwrap();
+    let expected = expected_digests(&streams, &key);
     for (stream, digest) in &expected {
         assert_eq!(found.get(stream), Some(digest), "{stream}");
     }
@@ -419,7 +424,7 @@ fn the_digest_of_an_index_is_the_digest_of_its_records_and_a_doctored_index_diff
         (Stream::Firewall, doctored_firewalls),
     ];
     let (_doctored_dir, doctored_path) = build(&doctored);
-    let found = vakt_index::digest::index_digests(&doctored_path, &everything()).unwrap();
+    let found = index_digests(&doctored_path, &everything(), &key).unwrap();
     assert_ne!(found[&Stream::Sessions], expected[&Stream::Sessions]);
     assert_ne!(found[&Stream::Firewall], expected[&Stream::Firewall]);
     assert_eq!(found[&Stream::Access], expected[&Stream::Access]);

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use vakt_index::INDEXED_STREAMS;
-use vakt_index::digest::{PostingsDigest, index_digests};
+use vakt_index::digest::{DigestKey, PostingsDigest, index_digests};
 use vakt_schemas::Stream;
 
 use super::report::Problem;
@@ -23,6 +23,8 @@ pub(super) struct IndexCheck {
     /// Per stream: records below this are compared (what the index covers,
     /// at most what `HEAD` commits).
     bounds: BTreeMap<Stream, u64>,
+    /// Drawn for this verification, after the index was written.
+    key: DigestKey,
     expected: BTreeMap<Stream, PostingsDigest>,
 }
 
@@ -60,6 +62,7 @@ impl IndexCheck {
         Some(IndexCheck {
             dir,
             bounds,
+            key: DigestKey::random(),
             expected: BTreeMap::new(),
         })
     }
@@ -67,12 +70,17 @@ impl IndexCheck {
     /// Where the verification of `stream`'s records adds what they give.
     pub(super) fn expected(&mut self, stream: Stream) -> Option<(u64, &mut PostingsDigest)> {
         let bound = *self.bounds.get(&stream)?;
-        Some((bound, self.expected.entry(stream).or_default()))
+        let key = &self.key;
+        let digest = self
+            .expected
+            .entry(stream)
+            .or_insert_with(|| PostingsDigest::new(key));
+        Some((bound, digest))
     }
 
     /// Reads the index's postings and reports each stream whose differ.
     pub(super) fn compare(self, problems: &mut Vec<Problem>, warnings: &mut Vec<Problem>) {
-        let found = match index_digests(&self.dir, &self.bounds) {
+        let found = match index_digests(&self.dir, &self.bounds, &self.key) {
             Ok(found) => found,
             Err(error) => {
                 warnings.push(index_warning(&format!(
@@ -94,8 +102,9 @@ impl IndexCheck {
                 )));
                 continue;
             }
-            let expected = self.expected.get(&stream).copied().unwrap_or_default();
-            let held = found.get(&stream).copied().unwrap_or_default();
+            let empty = PostingsDigest::new(&self.key);
+            let expected = self.expected.get(&stream).unwrap_or(&empty);
+            let held = found.get(&stream).unwrap_or(&empty);
             if held == expected {
                 continue;
             }

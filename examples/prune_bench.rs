@@ -66,11 +66,9 @@ fn main() -> anyhow::Result<()> {
     );
     writer.commit_as_of(None);
     drop(writer);
-    let started = Instant::now();
-    let report = verify(&StoreReader::open(store)?, None);
+    let (seconds, report) = timed_verify(store)?;
     println!(
-        "verify before  {:8.2} s  ok: {}, {} problems, {} warnings",
-        started.elapsed().as_secs_f64(),
+        "verify before  {seconds:8.2} s  ok: {}, {} problems, {} warnings",
         report.ok,
         report.problems.len(),
         report.warnings.len()
@@ -96,11 +94,9 @@ fn main() -> anyhow::Result<()> {
         summary.cutoff.to_rfc3339()
     );
     drop(writer);
-    let started = Instant::now();
-    let report = verify(&StoreReader::open(store)?, None);
+    let (seconds, report) = timed_verify(store)?;
     println!(
-        "verify after   {:8.2} s  ok: {}, {} problems, {} pruned records reported",
-        started.elapsed().as_secs_f64(),
+        "verify after   {seconds:8.2} s  ok: {}, {} problems, {} pruned records reported",
         report.ok,
         report.problems.len(),
         report
@@ -124,6 +120,13 @@ fn main() -> anyhow::Result<()> {
         again.segments.values().sum::<u64>()
     );
     Ok(())
+}
+
+/// Verifies the store; the seconds it took and the report.
+fn timed_verify(store: &Path) -> anyhow::Result<(f64, vakt_store::VerifyReport)> {
+    let started = Instant::now();
+    let report = verify(&StoreReader::open(store)?, None);
+    Ok((started.elapsed().as_secs_f64(), report))
 }
 
 /// The log files of each month, by the `YYYY-MM.log` names `vakt generate` gives.

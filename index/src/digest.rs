@@ -23,14 +23,14 @@ use std::path::Path;
 use std::hash::{BuildHasher, Hasher, RandomState};
 use tantivy::postings::Postings;
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocId, DocSet, ReloadPolicy, TERMINATED};
+use tantivy::{DocId, DocSet, TERMINATED};
 use vakt_schemas::{Record, Stream};
 
 use crate::analysis::{Analyzer, each_term};
 use crate::document::{INDEXED_STREAMS, text_values};
 use crate::error::IndexError;
 use crate::fields::{SEQ, TEXT_FIELDS, TIME, analyzer_of};
-use crate::writer::open_index;
+use crate::search::open_reader;
 
 /// The secret key of one verification's digests, drawn at random.
 #[derive(Clone, Debug)]
@@ -151,12 +151,7 @@ pub fn index_digests(
     bounds: &BTreeMap<Stream, u64>,
     key: &DigestKey,
 ) -> Result<BTreeMap<Stream, PostingsDigest>, IndexError> {
-    let (index, fields, _) = open_index(dir)?;
-    let reader = index
-        .reader_builder()
-        .reload_policy(ReloadPolicy::Manual)
-        .try_into()
-        .map_err(IndexError::tantivy(dir))?;
+    let (reader, fields, _) = open_reader(dir)?;
     let searcher = reader.searcher();
     let tantivy_error = |error: tantivy::TantivyError| IndexError::Tantivy {
         path: dir.to_path_buf(),

@@ -38,6 +38,18 @@ pub struct Hits {
     pub total: u64,
 }
 
+/// A reader of the index in `dir` (it never reloads: one view throughout),
+/// its fields and what it covers.
+pub(crate) fn open_reader(dir: &Path) -> Result<(IndexReader, Fields, IndexState), IndexError> {
+    let (index, fields, state) = open_index(dir)?;
+    let reader = index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()
+        .map_err(IndexError::tantivy(dir))?;
+    Ok((reader, fields, state))
+}
+
 /// An index opened for searching (read-only: a reader does not change it).
 pub struct IndexSearcher {
     dir: PathBuf,
@@ -49,12 +61,7 @@ pub struct IndexSearcher {
 impl IndexSearcher {
     /// Opens the index in `dir`.
     pub fn open(dir: &Path) -> Result<IndexSearcher, IndexError> {
-        let (index, fields, state) = open_index(dir)?;
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()
-            .map_err(IndexError::tantivy(dir))?;
+        let (reader, fields, state) = open_reader(dir)?;
         Ok(IndexSearcher {
             dir: dir.to_path_buf(),
             fields,

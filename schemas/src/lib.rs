@@ -17,6 +17,7 @@ pub mod manifest;
 pub mod merkle;
 pub mod prune;
 pub mod record;
+pub mod regions;
 pub mod registry;
 pub mod stream;
 pub mod table;

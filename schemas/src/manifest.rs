@@ -36,6 +36,15 @@ pub struct ManifestEntry {
     /// Lowercase hex SHA-256 of the segment file's bytes.
     pub file_sha256: String,
     pub file_size: u64,
+    /// Where the segment's tail (its page indexes and footer) begins: the
+    /// bytes before it are the regions the footer lists (`regions`).
+    /// Absent, with `tail_sha256`, on segments written before regions:
+    /// their readers check the whole file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tail_offset: Option<u64>,
+    /// Lowercase hex SHA-256 of the bytes from `tail_offset` to the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tail_sha256: Option<String>,
     /// Size of the stream's Merkle tree after this segment (= first_seq + count).
     pub tree_size: u64,
     /// Root of the stream's Merkle tree after this segment, lowercase hex.
@@ -82,6 +91,8 @@ mod tests {
             ingest_time: DateTime::from_timestamp(1_772_500_000, 0).unwrap(),
             file_sha256: "ab".repeat(32),
             file_size: 1234,
+            tail_offset: Some(1000),
+            tail_sha256: Some("12".repeat(32)),
             tree_size: 105,
             root: "cd".repeat(32),
             frontier: vec!["ef".repeat(32)],
@@ -91,5 +102,13 @@ mod tests {
         let edited = line.replace("\"count\":5", "\"count\":6");
         assert_ne!(line_hash(&line), line_hash(&edited));
         assert!(ManifestEntry::from_line(&line.replace("\"txn\"", "\"extra\":1,\"txn\"")).is_err());
+    }
+
+    #[test]
+    fn a_line_without_a_tail_is_a_segment_checked_whole() {
+        let line = r#"{"index":0,"prev":"0000000000000000000000000000000000000000000000000000000000000000","txn":1,"path":"sessions/day=2026-03-02/0000000001-000000000000.parquet","day":"2026-03-02","first_seq":0,"count":1,"min_time":"2026-03-02T10:00:00Z","max_time":"2026-03-02T10:00:00Z","ingest_time":"2026-03-03T10:00:00Z","file_sha256":"abababababababababababababababababababababababababababababababab","file_size":10,"tree_size":1,"root":"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd","frontier":[]}"#;
+        let entry = ManifestEntry::from_line(line).unwrap();
+        assert_eq!((entry.tail_offset, entry.tail_sha256.as_deref()), (None, None));
+        assert_eq!(entry.to_line(), line);
     }
 }

@@ -432,6 +432,8 @@ impl Committer {
             ingest_time: now,
             file_sha256: written.sha256,
             file_size: written.size,
+            tail_offset: Some(written.tail_offset),
+            tail_sha256: Some(written.tail_sha256),
             tree_size: frontier.size(),
             root: hex::encode(frontier.root()),
             frontier: frontier.subtrees().iter().map(hex::encode).collect(),

@@ -271,6 +271,7 @@ impl StoreReader {
                     ListedFile {
                         size: entry.file_size,
                         sha256: entry.file_sha256.clone(),
+                        tail: entry.tail_offset.zip(entry.tail_sha256.clone()),
                     },
                 );
             }

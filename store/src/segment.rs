@@ -9,6 +9,7 @@ use bytes::Bytes;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::{KeyValue, ParquetMetaDataReader};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use sha2::{Digest, Sha256};
 use vakt_schemas::Record;
@@ -18,6 +19,7 @@ use vakt_schemas::arrow::{StoredRow, batch_to_rows};
 use vakt_schemas::manifest::ManifestEntry;
 use vakt_schemas::merkle::Hash;
 use vakt_schemas::prune::{PrunedSegment, leaves_path};
+use vakt_schemas::regions::{self, Region};
 use vakt_schemas::table::arrow_schema;
 
 use crate::reader::ReadError;
@@ -27,6 +29,8 @@ use crate::storage::Storage;
 pub const ROW_GROUP_ROWS: usize = 128 * 1024;
 /// Rows converted to Arrow at a time.
 const BATCH_ROWS: usize = 16 * 1024;
+/// A Parquet file ends in the metadata's length (4 bytes) and `PAR1`.
+const FOOTER_SIZE: usize = 8;
 
 /// A segment could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +46,9 @@ pub enum SegmentError {
 pub struct WrittenSegment {
     pub sha256: String,
     pub size: u64,
+    /// Where its tail begins, and the tail's SHA-256 (`vakt_schemas::regions`).
+    pub tail_offset: u64,
+    pub tail_sha256: String,
 }
 
 fn writer_properties() -> WriterProperties {
@@ -54,7 +61,10 @@ fn writer_properties() -> WriterProperties {
 }
 
 /// The Parquet file of `records` (all of `stream`, in sequence order)
-/// with their leaf hashes, and its digest and size.
+/// with their leaf hashes, and its digest, size and tail. Its footer lists
+/// the file's regions (split where each column chunk begins) with their
+/// SHA-256, so that readers can check what they read without hashing the
+/// whole file (FORMAT.md §5).
 pub fn encode_segment(
     stream: Stream,
     records: &[Record],
@@ -71,12 +81,59 @@ pub fn encode_segment(
     {
         writer.write(&records_to_batch(stream, chunk, hashes)?)?;
     }
+    // Every row group written out (and out of the writer's buffer), so the
+    // bytes so far are the regions and what follows is the tail.
+    writer.flush()?;
+    writer.sync().map_err(parquet::errors::ParquetError::from)?;
+    let tail_offset = writer.inner().len() as u64;
+    let starts: Vec<u64> = writer
+        .flushed_row_groups()
+        .iter()
+        .flat_map(|group| group.columns().iter().map(|column| column.byte_range().0))
+        .collect();
+    let regions = regions::split(writer.inner(), &starts, tail_offset);
+    writer.append_key_value_metadata(KeyValue::new(
+        regions::REGIONS_KEY.to_string(),
+        regions::to_json(&regions),
+    ));
     let bytes = writer.into_inner()?;
     let written = WrittenSegment {
         sha256: hex::encode(Sha256::digest(&bytes)),
         size: bytes.len() as u64,
+        tail_offset,
+        tail_sha256: hex::encode(Sha256::digest(&bytes[tail_offset as usize..])),
     };
     Ok((bytes, written))
+}
+
+/// The regions a segment's tail lists (`tail` is the bytes from
+/// `tail_offset` to the end of the file, already checked against the
+/// manifest line): `Err` says why it lists none that tile the file.
+pub fn regions_of_tail(tail: &[u8], tail_offset: u64) -> Result<Vec<Region>, String> {
+    let footer = tail
+        .len()
+        .checked_sub(FOOTER_SIZE)
+        .map(|at| &tail[at..])
+        .ok_or_else(|| format!("a tail of {} bytes holds no Parquet footer", tail.len()))?;
+    let metadata_length = footer
+        .get(..4)
+        .and_then(|length| <[u8; 4]>::try_from(length).ok())
+        .map(|length| u32::from_le_bytes(length) as usize)
+        .filter(|_| &footer[4..] == b"PAR1")
+        .ok_or("the tail does not end in a Parquet footer")?;
+    let metadata_start = (tail.len() - FOOTER_SIZE)
+        .checked_sub(metadata_length)
+        .ok_or("the footer's metadata is longer than the tail")?;
+    let metadata =
+        ParquetMetaDataReader::decode_metadata(&tail[metadata_start..tail.len() - FOOTER_SIZE])
+            .map_err(|error| format!("the footer does not decode: {error}"))?;
+    let table = metadata
+        .file_metadata()
+        .key_value_metadata()
+        .and_then(|pairs| pairs.iter().find(|pair| pair.key == regions::REGIONS_KEY))
+        .and_then(|pair| pair.value.as_deref())
+        .ok_or_else(|| format!("the footer has no {}", regions::REGIONS_KEY))?;
+    regions::from_json(table, tail_offset).map_err(|error| error.to_string())
 }
 
 /// The leaf hashes kept for a pruned segment, checked against its line.
@@ -119,6 +176,42 @@ pub(crate) fn check_segment_bytes(entry: &ManifestEntry, bytes: &[u8]) -> Result
         "{size} bytes with SHA-256 {sha256}; listed: {} bytes, {}",
         entry.file_size, entry.file_sha256
     ))
+}
+
+/// Whether the tail and regions `entry` and the file's footer name are
+/// those of `bytes` (the whole file): `Err` says how they differ. A line
+/// without a tail has nothing to check.
+pub(crate) fn check_regions(entry: &ManifestEntry, bytes: &[u8]) -> Result<(), String> {
+    let (tail_offset, tail_sha256) = match (entry.tail_offset, &entry.tail_sha256) {
+        (None, None) => return Ok(()),
+        (Some(offset), Some(sha256)) => (offset, sha256),
+        _ => return Err("the line has one of tail_offset and tail_sha256 without the other".into()),
+    };
+    let tail = usize::try_from(tail_offset)
+        .ok()
+        .and_then(|offset| bytes.get(offset..))
+        .ok_or_else(|| format!("tail_offset {tail_offset} lies past the file's {} bytes", bytes.len()))?;
+    let found = hex::encode(Sha256::digest(tail));
+    if &found != tail_sha256 {
+        return Err(format!(
+            "the tail (bytes {tail_offset}..{}) has SHA-256 {found}; listed: {tail_sha256}",
+            bytes.len()
+        ));
+    }
+    for region in regions_of_tail(tail, tail_offset)? {
+        let part = &bytes[region.range.start as usize..region.range.end as usize];
+        let found: [u8; 32] = Sha256::digest(part).into();
+        if found != region.sha256 {
+            return Err(format!(
+                "bytes {}..{} have SHA-256 {}; the footer lists {}",
+                region.range.start,
+                region.range.end,
+                hex::encode(found),
+                hex::encode(region.sha256)
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The rows of a segment's bytes.

@@ -208,6 +208,8 @@ fn write_segment(
         ingest_time: at(12, 0, 0),
         file_sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
         file_size: bytes.len() as u64,
+        tail_offset: None,
+        tail_sha256: None,
         tree_size: first_seq + ROWS_PER_DAY,
         root: "00".repeat(32),
         frontier: Vec::new(),

@@ -12,7 +12,7 @@ use vakt_schemas::{Event, Record, Stream};
 use super::report::Problem;
 use super::stream::StreamCheck;
 use crate::reader::pruned_leaves;
-use crate::segment::rows_of;
+use crate::segment::{check_regions, rows_of};
 
 /// Row problems reported per segment before the rest are summed up.
 const ROW_PROBLEMS_PER_SEGMENT: usize = 5;
@@ -53,6 +53,15 @@ impl StreamCheck<'_> {
             }),
             Ok(bytes) => {
                 self.check_file_digest(entry, &bytes);
+                if let Err(detail) = check_regions(entry, &bytes) {
+                    let message = format!(
+                        "the segment's regions are not what its line and footer list \
+                         ({detail}): readers refuse to read it"
+                    );
+                    self.problem(
+                        Problem::new(stream, "segment-regions", message).in_entry(entry),
+                    );
+                }
                 Ok(bytes::Bytes::from(bytes))
             }
         };

@@ -108,7 +108,10 @@ mod tests {
     fn a_line_without_a_tail_is_a_segment_checked_whole() {
         let line = r#"{"index":0,"prev":"0000000000000000000000000000000000000000000000000000000000000000","txn":1,"path":"sessions/day=2026-03-02/0000000001-000000000000.parquet","day":"2026-03-02","first_seq":0,"count":1,"min_time":"2026-03-02T10:00:00Z","max_time":"2026-03-02T10:00:00Z","ingest_time":"2026-03-03T10:00:00Z","file_sha256":"abababababababababababababababababababababababababababababababab","file_size":10,"tree_size":1,"root":"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd","frontier":[]}"#;
         let entry = ManifestEntry::from_line(line).unwrap();
-        assert_eq!((entry.tail_offset, entry.tail_sha256.as_deref()), (None, None));
+        assert_eq!(
+            (entry.tail_offset, entry.tail_sha256.as_deref()),
+            (None, None)
+        );
         assert_eq!(entry.to_line(), line);
     }
 }

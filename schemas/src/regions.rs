@@ -156,10 +156,7 @@ mod tests {
         ));
         let upper = json.replace(&hex::encode(regions[0].sha256), &"AB".repeat(32));
         assert_eq!(from_json(&upper, 90), Err(RegionError::Digest { index: 0 }));
-        assert!(matches!(
-            from_json("{}", 90),
-            Err(RegionError::Syntax(_))
-        ));
+        assert!(matches!(from_json("{}", 90), Err(RegionError::Syntax(_))));
     }
 
     #[test]

@@ -185,12 +185,19 @@ pub(crate) fn check_regions(entry: &ManifestEntry, bytes: &[u8]) -> Result<(), S
     let (tail_offset, tail_sha256) = match (entry.tail_offset, &entry.tail_sha256) {
         (None, None) => return Ok(()),
         (Some(offset), Some(sha256)) => (offset, sha256),
-        _ => return Err("the line has one of tail_offset and tail_sha256 without the other".into()),
+        _ => {
+            return Err("the line has one of tail_offset and tail_sha256 without the other".into());
+        }
     };
     let tail = usize::try_from(tail_offset)
         .ok()
         .and_then(|offset| bytes.get(offset..))
-        .ok_or_else(|| format!("tail_offset {tail_offset} lies past the file's {} bytes", bytes.len()))?;
+        .ok_or_else(|| {
+            format!(
+                "tail_offset {tail_offset} lies past the file's {} bytes",
+                bytes.len()
+            )
+        })?;
     let found = hex::encode(Sha256::digest(tail));
     if &found != tail_sha256 {
         return Err(format!(

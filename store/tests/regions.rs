@@ -50,7 +50,9 @@ fn store() -> (tempfile::TempDir, std::path::PathBuf, ManifestEntry) {
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
 }
 
 fn read(root: &std::path::Path, path: &str, range: Range<u64>) -> object_store::Result<Vec<u8>> {
@@ -99,7 +101,11 @@ fn reads_of_any_range_give_the_files_bytes() {
     ];
     for range in ranges {
         let got = read(&root, &entry.path, range.clone()).unwrap();
-        assert_eq!(got, file[range.start as usize..range.end as usize], "{range:?}");
+        assert_eq!(
+            got,
+            file[range.start as usize..range.end as usize],
+            "{range:?}"
+        );
     }
 }
 

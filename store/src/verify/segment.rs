@@ -58,9 +58,7 @@ impl StreamCheck<'_> {
                         "the segment's regions are not what its line and footer list \
                          ({detail}): readers refuse to read it"
                     );
-                    self.problem(
-                        Problem::new(stream, "segment-regions", message).in_entry(entry),
-                    );
+                    self.problem(Problem::new(stream, "segment-regions", message).in_entry(entry));
                 }
                 Ok(bytes::Bytes::from(bytes))
             }

@@ -189,7 +189,7 @@ impl CheckedSegments {
         let mut parts: Vec<(Part, Range<u64>)> = touched(&table, &range)
             .map(|index| (Part::Region(index), table[index].range.clone()))
             .collect();
-        if range.end > *tail_offset || (range.is_empty() && range.start >= *tail_offset) {
+        if range.end > *tail_offset {
             parts.push((Part::Tail, *tail_offset..listed.size));
         }
         let checked = self.checked_parts(location, &table, &parts).await?;

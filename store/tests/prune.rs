@@ -3,29 +3,17 @@
 //! by ingest time), keeps every tree and checkpoint verifiable, and is
 //! reported by `verify` with when and by whom.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs;
 
 use chrono::{DateTime, TimeDelta, Utc};
+use common::login;
 use vakt_schemas::prune::leaves_path;
-use vakt_schemas::{Event, SessionEvent, Stream};
+use vakt_schemas::{Event, Stream};
 use vakt_store::prune::prune;
-use vakt_store::{PendingRecord, ReadError, StoreReader, StoreWriter, init_store, verify};
-
-fn login(time: DateTime<Utc>, user: &str) -> PendingRecord {
-    PendingRecord {
-        time,
-        source: "test".into(),
-        raw: format!("Accepted publickey for {user}"),
-        event: Event::Sessions(SessionEvent {
-            server: "ts1".into(),
-            user: Some(user.into()),
-            protocol: "ssh".into(),
-            action: "login".into(),
-            ..SessionEvent::default()
-        }),
-    }
-}
+use vakt_store::{ReadError, StoreReader, StoreWriter, init_store, verify};
 
 /// A store with two commits of logins from two years ago (stored then),
 /// one of logins from two years ago stored now, and one of today's.

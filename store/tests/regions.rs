@@ -3,32 +3,20 @@
 //! (the tail against the manifest line, each region against the footer),
 //! and a changed byte is refused wherever it is read from.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::ops::Range;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
+use common::login;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
+use vakt_schemas::Stream;
 use vakt_schemas::manifest::ManifestEntry;
-use vakt_schemas::{Event, SessionEvent, Stream};
-use vakt_store::{PendingRecord, StoreReader, StoreWriter, init_store, verify};
-
-fn login(time: DateTime<Utc>, user: &str) -> PendingRecord {
-    PendingRecord {
-        time,
-        source: "test".into(),
-        raw: format!("Accepted publickey for {user} from 10.10.1.24"),
-        event: Event::Sessions(SessionEvent {
-            server: "ts1".into(),
-            user: Some(user.into()),
-            protocol: "ssh".into(),
-            action: "login".into(),
-            ..SessionEvent::default()
-        }),
-    }
-}
+use vakt_store::{StoreReader, StoreWriter, init_store, verify};
 
 /// A store with one sessions segment of 500 logins, and that segment's line.
 fn store() -> (tempfile::TempDir, std::path::PathBuf, ManifestEntry) {

@@ -11,7 +11,6 @@
 //! (`HEAD`'s source progress, the newest registry snapshot) through it.
 
 pub mod enrich;
-pub mod lines;
 pub mod parse;
 pub mod pipeline;
 pub mod registry;

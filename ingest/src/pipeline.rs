@@ -1,11 +1,15 @@
 //! `vakt ingest`: reads every input line by line, parses, enriches and
-//! commits in chunks, recording after each commit how far each input was
-//! read, so that an interrupted run followed by the same run again stores
-//! every line exactly once.
+//! commits in chunks, recording after each commit how far each input's
+//! content was read (`source::identity`), so that an interrupted run
+//! followed by the same run again, a rotated or compressed copy of a file,
+//! or the same bytes on standard input store every line exactly once.
 //!
-//! Every line read ends up either as a record of its stream or as a record
-//! of the quarantine stream with the reason: `lines read = records stored +
-//! lines quarantined` holds for every run.
+//! Every line read ends up as a record of its stream, a record of the
+//! quarantine stream with the reason, pending (a last line whose newline
+//! has not been written yet: it is read once it ends), or skipped with its
+//! whole file (a file in which no line is of a format vakt reads):
+//! `lines read = stored + quarantined + pending + skipped` holds for every
+//! run.
 //!
 //! With a registry folder (`--registry`, already checked), a snapshot of it
 //! is committed first when it changed (`registry.rs`), and its dataset
@@ -13,8 +17,7 @@
 //! snapshot in the store does (`enrich.rs` says what that column means).
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufRead, BufReader, Seek, SeekFrom};
+use std::io::BufRead;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -26,17 +29,17 @@ use vakt_schemas::registry::Registry;
 use vakt_schemas::{Event, QuarantineEvent, Stream};
 
 use crate::enrich::{enrich, fill_dataset};
-use crate::lines::{Line, LineReader};
 use crate::parse::{Format, LineParser, ParseContext, Parsed};
 use crate::registry::{CheckedRegistry, RegistrySummary, record_snapshot};
-use crate::source::{InputFile, InputProblem, expand_inputs, inspect};
+use crate::source::{
+    Change, InputFile, InputProblem, Line, LineReader, Resume, expand_inputs, inspect, resume,
+    spool_stdin,
+};
 use vakt_store::snapshot::newest_snapshot;
 use vakt_store::{PendingRecord, ReadError, StoreWriter, WriteError};
 
 /// The path that means standard input.
 pub const STDIN: &str = "-";
-/// Read buffer per input.
-const READ_BUFFER: usize = 256 * 1024;
 /// Lines between two progress reports.
 const PROGRESS_EVERY: u64 = 16 * 1024;
 
@@ -55,6 +58,11 @@ pub struct IngestOptions {
     /// A registry folder to snapshot (when it changed) before the inputs
     /// are read, and whose dataset paths fill in the dataset of accesses.
     pub registry: Option<CheckedRegistry>,
+    /// The `source` of standard input's records (`-` when not given).
+    pub stdin_name: Option<String>,
+    /// Nothing is written to the files any more: a last line without a
+    /// newline is a whole line, not pending.
+    pub finished: bool,
 }
 
 impl IngestOptions {
@@ -66,6 +74,8 @@ impl IngestOptions {
             commit_every: config.ingest.commit_every.max(1),
             max_line_bytes: config.ingest.max_line_bytes.max(1),
             registry: None,
+            stdin_name: None,
+            finished: false,
         }
     }
 }
@@ -88,9 +98,21 @@ pub struct IngestSummary {
     pub lines_read: u64,
     pub records_stored: u64,
     pub lines_quarantined: u64,
+    /// Last lines without their newline yet (one at most per input): read
+    /// once they end.
+    pub lines_pending: u64,
+    /// Bytes of those lines.
+    pub bytes_pending: u64,
+    /// Lines of files skipped whole because no line of theirs is of a
+    /// format vakt reads.
+    pub lines_skipped: u64,
+    pub files_skipped: u64,
     /// Records stored per stream (quarantine included).
     pub by_stream: BTreeMap<Stream, u64>,
-    /// Lines skipped because an earlier run stored them already.
+    /// Lines quarantined, per reason.
+    pub quarantined_by_reason: BTreeMap<String, u64>,
+    /// Lines not read again because an earlier run (or an earlier input of
+    /// this run with the same content) stored them already.
     pub lines_already_stored: u64,
     pub bytes_read: u64,
     pub commits: u64,
@@ -133,6 +155,16 @@ impl IngestSummary {
     pub fn nothing_done(&self) -> bool {
         self.files_read == 0 && self.lines_read == 0 && !self.problems.is_empty()
     }
+
+    /// Whether every line read is accounted for: `lines read = stored +
+    /// quarantined + pending + skipped`.
+    pub fn balanced(&self) -> bool {
+        self.lines_read
+            == self.records_stored
+                + self.lines_quarantined
+                + self.lines_pending
+                + self.lines_skipped
+    }
 }
 
 /// The run had to stop.
@@ -152,6 +184,17 @@ pub enum IngestError {
         offset: u64,
         source: std::io::Error,
     },
+}
+
+impl IngestError {
+    fn read(input: &InputFile, offset: u64) -> impl FnOnce(std::io::Error) -> IngestError {
+        let path = PathBuf::from(&input.name);
+        move |source| IngestError::Read {
+            path,
+            offset,
+            source,
+        }
+    }
 }
 
 /// Ingests `inputs` (files, directories, or `-` for standard input) into the store.
@@ -177,13 +220,15 @@ pub fn ingest(
         }
         None => stored_registry(writer, &mut summary)?,
     };
+    let known = writer.head().sources.clone();
     let mut run = Run {
         writer,
         config,
         options,
         summary,
         pending: Vec::new(),
-        progress_by_source: BTreeMap::new(),
+        known,
+        changed: BTreeMap::new(),
         progress: Progress::default(),
         dataset_registry,
     };
@@ -198,11 +243,27 @@ pub fn ingest(
     let mut readable = Vec::new();
     for path in files {
         match inspect(&path) {
-            Ok(file) => readable.push(file),
+            Ok(mut file) => {
+                file.finished |= options.finished;
+                readable.push(file);
+            }
             Err(problem) => run.record_problems(vec![problem]),
         }
     }
-    run.progress.files_total = readable.len() + usize::from(read_stdin);
+    // Standard input is kept in a temporary file (removed when
+    // `stdin_spool` is dropped) and then read as a finished file.
+    let mut stdin_spool = None;
+    if read_stdin {
+        let name = options.stdin_name.as_deref().unwrap_or(STDIN);
+        match spool_stdin(name) {
+            Ok((input, path)) => {
+                readable.push(input);
+                stdin_spool = Some(path);
+            }
+            Err(problem) => run.record_problems(vec![problem]),
+        }
+    }
+    run.progress.files_total = readable.len();
     run.progress.bytes_total = readable.iter().map(|file| file.size).sum();
     for file in &readable {
         let context = ParseContext {
@@ -212,24 +273,12 @@ pub fn ingest(
             firewall: config.firewall.clone(),
             stream: options.stream,
         };
-        run.read_file(file, context, on_progress)?;
+        run.read_input(file, context, on_progress)?;
         run.progress.files_done += 1;
         on_progress(&run.progress);
     }
-    if read_stdin {
-        let context = ParseContext {
-            time_zone,
-            year: options.year,
-            reference_time: Utc::now(),
-            firewall: config.firewall.clone(),
-            stream: options.stream,
-        };
-        let stdin = std::io::stdin().lock();
-        run.read_lines(STDIN, None, stdin, 0, 0, context, on_progress)?;
-        run.summary.files_read += 1;
-        run.progress.files_done += 1;
-    }
     run.commit()?;
+    drop(stdin_spool);
     let access_stored = run.summary.by_stream.contains_key(&Stream::Access);
     if access_stored && run.dataset_registry.is_none() {
         run.summary.notes.push(
@@ -274,10 +323,22 @@ struct Run<'a> {
     options: &'a IngestOptions,
     summary: IngestSummary,
     pending: Vec<PendingRecord>,
-    progress_by_source: BTreeMap<String, SourceProgress>,
+    /// Every content's progress: `HEAD`'s, updated as this run reads.
+    known: BTreeMap<String, SourceProgress>,
+    /// Progress to commit with the pending records.
+    changed: BTreeMap<String, SourceProgress>,
     progress: Progress,
     /// The registry whose dataset paths fill in the dataset of accesses.
     dataset_registry: Option<Registry>,
+}
+
+/// Whether a file holds anything vakt reads.
+enum Recognition {
+    /// A line of it is an event, or meant for one of vakt's streams.
+    Recognised,
+    /// None of its lines is: how many there are, and why the first was
+    /// not read.
+    Unrecognised { lines: u64, first_reason: String },
 }
 
 impl Run<'_> {
@@ -291,109 +352,204 @@ impl Run<'_> {
         }
     }
 
-    fn read_file(
+    /// Reads what is new of one input: from where its content was stored
+    /// to, or from its start when it is new content.
+    fn read_input(
         &mut self,
         file: &InputFile,
         context: ParseContext,
         on_progress: &mut dyn FnMut(&Progress),
     ) -> Result<(), IngestError> {
-        let known = self
-            .progress_by_source
-            .get(&file.fingerprint)
-            .or_else(|| self.writer.head().sources.get(&file.fingerprint))
-            .cloned();
-        let (offset, line_number) = match known {
-            Some(seen) if seen.offset == file.size => {
-                self.summary.lines_already_stored += seen.lines;
-                self.summary.notes.push(format!(
-                    "{}: already stored ({} lines)",
-                    file.path.display(),
-                    seen.lines
-                ));
-                self.progress.bytes_done += file.size;
-                return Ok(());
-            }
-            Some(seen) if seen.offset < file.size => {
-                self.summary.lines_already_stored += seen.lines;
-                (seen.offset, seen.lines)
-            }
-            Some(_) => {
-                self.summary.notes.push(format!(
-                    "{}: shorter than when last read, so it was truncated or replaced: reading it from the start",
-                    file.path.display()
-                ));
-                (0, 0)
-            }
-            None => (0, 0),
+        let Some(resume) = resume(file, &self.known).map_err(IngestError::read(file, 0))? else {
+            // Its content is empty now (a compressed file of nothing).
+            self.summary
+                .notes
+                .push(format!("{}: empty, nothing to read", file.name));
+            return Ok(());
         };
-        self.progress.bytes_done += offset;
-        let read_error = |source| IngestError::Read {
-            path: file.path.clone(),
-            offset,
-            source,
-        };
-        let mut handle = File::open(&file.path).map_err(read_error)?;
-        handle.seek(SeekFrom::Start(offset)).map_err(read_error)?;
-        let reader = BufReader::with_capacity(READ_BUFFER, handle);
-        let source_name = file.path.display().to_string();
+        if let Some(change) = &resume.change {
+            self.summary.notes.push(describe_change(file, change));
+        }
+        if resume.offset == 0
+            && self.options.format == Format::Auto
+            && let Recognition::Unrecognised {
+                lines,
+                first_reason,
+            } = self.recognise(file, &context)?
+        {
+            self.summary.files_skipped += 1;
+            self.summary.lines_skipped += lines;
+            self.summary.lines_read += lines;
+            self.progress.bytes_done += file.size;
+            self.summary.notes.push(format!(
+                "{}: skipped: none of its {lines} {} is of a format vakt reads (the first: {first_reason}); \
+                 --format FORMAT reads it as that format",
+                file.name,
+                plural(lines, "line", "lines"),
+            ));
+            return Ok(());
+        }
+        self.summary.lines_already_stored += resume.lines;
         self.summary.files_read += 1;
-        self.progress.current = source_name.clone();
-        self.read_lines(
-            &source_name,
-            Some(&file.fingerprint),
-            reader,
-            offset,
-            line_number,
-            context,
-            on_progress,
-        )
+        self.progress.current = file.name.clone();
+        self.read_lines(file, resume, context, on_progress)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Reads `file`'s lines from where `resume` stands to its end.
     fn read_lines(
         &mut self,
-        source_name: &str,
-        fingerprint: Option<&str>,
-        reader: impl BufRead,
-        offset: u64,
-        line_number: u64,
+        file: &InputFile,
+        resume: Resume,
         context: ParseContext,
         on_progress: &mut dyn FnMut(&Progress),
     ) -> Result<(), IngestError> {
+        let Resume {
+            key,
+            offset,
+            lines: stored_lines,
+            prefix,
+            content,
+            ..
+        } = resume;
         let mut parser = LineParser::new(context, self.options.format);
-        let mut lines = LineReader::new(reader, self.options.max_line_bytes, offset, line_number);
+        let mut lines = LineReader::new(
+            content,
+            self.options.max_line_bytes,
+            offset,
+            stored_lines,
+            prefix,
+        );
+        // Progress in compressed bytes is not known line by line: the
+        // file counts as done at its end.
+        let plain = file.compression == crate::source::Compression::Plain;
+        if plain {
+            self.progress.bytes_done += offset.min(file.size);
+        }
         let mut last_end = offset;
+        let mut noted_offset = offset;
         loop {
-            let line = lines.next_line().map_err(|source| IngestError::Read {
-                path: PathBuf::from(source_name),
-                offset: last_end,
-                source,
-            })?;
-            let Some(line) = line else { break };
+            let line = lines
+                .next_line()
+                .map_err(IngestError::read(file, lines.offset()))?;
+            let line = match line {
+                Some(line) => line,
+                None if file.finished => match lines.finish() {
+                    Some(line) => line,
+                    None => break,
+                },
+                None => break,
+            };
             self.summary.bytes_read += line.end - last_end;
-            self.progress.bytes_done += line.end - last_end;
-            last_end = line.end;
-            self.take_line(source_name, &mut parser, &line);
-            if let Some(fingerprint) = fingerprint {
-                self.progress_by_source.insert(
-                    fingerprint.to_string(),
-                    SourceProgress {
-                        path: source_name.to_string(),
-                        offset: line.end,
-                        lines: line.number,
-                        updated: Utc::now().trunc_subsecs(0),
-                    },
-                );
+            if plain {
+                self.progress.bytes_done += line.end - last_end;
             }
+            last_end = line.end;
+            self.take_line(&file.name, &mut parser, &line);
             self.progress.lines += 1;
             if self.progress.lines.is_multiple_of(PROGRESS_EVERY) {
                 on_progress(&self.progress);
             }
             if self.pending.len() >= self.options.commit_every {
+                self.note_progress(&key, file, &lines);
+                noted_offset = lines.offset();
                 self.commit()?;
             }
         }
+        if !plain {
+            self.progress.bytes_done += file.size;
+        }
+        let pending = lines.pending_bytes();
+        if pending > 0 {
+            self.summary.lines_pending += 1;
+            self.summary.lines_read += 1;
+            self.summary.bytes_pending += pending;
+            self.summary.notes.push(format!(
+                "{}: its last line has no newline yet ({pending} {}): it is read once it ends \
+                 (--finished reads it now if nothing is written to the file any more)",
+                file.name,
+                plural(pending, "byte", "bytes"),
+            ));
+        }
+        if lines.offset() == offset {
+            if offset > 0 && pending == 0 {
+                self.summary.notes.push(format!(
+                    "{}: already stored ({stored_lines} {})",
+                    file.name,
+                    plural(stored_lines, "line", "lines"),
+                ));
+            }
+            return Ok(());
+        }
+        if lines.offset() > noted_offset {
+            self.note_progress(&key, file, &lines);
+        }
         Ok(())
+    }
+
+    /// Records how far `file`'s content stands, to commit with its records.
+    fn note_progress<R: BufRead>(&mut self, key: &str, file: &InputFile, lines: &LineReader<R>) {
+        let progress = SourceProgress {
+            path: file.name.clone(),
+            offset: lines.offset(),
+            lines: lines.lines(),
+            updated: Utc::now().trunc_subsecs(0),
+            prefix_sha256: Some(lines.prefix_sha256()),
+            device: file.device,
+            inode: file.inode,
+        };
+        self.known.insert(key.to_string(), progress.clone());
+        self.changed.insert(key.to_string(), progress);
+    }
+
+    /// Reads a new file until a line of it is of a format vakt reads (an
+    /// event, or a line meant for one of its streams), or to its end.
+    fn recognise(
+        &self,
+        file: &InputFile,
+        context: &ParseContext,
+    ) -> Result<Recognition, IngestError> {
+        let content = file.open().map_err(IngestError::read(file, 0))?;
+        let mut parser = LineParser::new(context.clone(), self.options.format);
+        let mut lines = LineReader::from_start(content, self.options.max_line_bytes);
+        let mut first_reason = None;
+        loop {
+            let line = lines
+                .next_line()
+                .map_err(IngestError::read(file, lines.offset()))?;
+            let line = match line {
+                Some(line) => line,
+                None if file.finished => match lines.finish() {
+                    Some(line) => line,
+                    None => break,
+                },
+                None => break,
+            };
+            match std::str::from_utf8(&line.bytes) {
+                Ok(text) if !line.is_truncated() && !text.trim().is_empty() => {
+                    match parser.parse(text) {
+                        Parsed::Event { .. }
+                        | Parsed::Rejected {
+                            intended: Some(_), ..
+                        } => return Ok(Recognition::Recognised),
+                        Parsed::Rejected { reason, .. } => {
+                            first_reason.get_or_insert(reason);
+                        }
+                    }
+                }
+                // Blank, cut or not UTF-8: says nothing of the format.
+                _ => {}
+            }
+        }
+        let pending = u64::from(lines.pending_bytes() > 0);
+        if lines.lines() == 0 {
+            // Nothing but a line still being written: it is pending, and
+            // judged once it ends.
+            return Ok(Recognition::Recognised);
+        }
+        Ok(Recognition::Unrecognised {
+            lines: lines.lines() + pending,
+            first_reason: first_reason.unwrap_or_else(|| "no line with text".to_string()),
+        })
     }
 
     /// Turns one line into a pending record of its stream or of the quarantine.
@@ -401,13 +557,10 @@ impl Run<'_> {
         self.summary.lines_read += 1;
         let text = match std::str::from_utf8(&line.bytes) {
             _ if line.is_truncated() => Err(format!(
-                "line of {} bytes is longer than the limit of {} bytes (ingest.max_line_bytes)",
-                line.length, self.options.max_line_bytes
+                "line longer than the limit of {} bytes (ingest.max_line_bytes)",
+                self.options.max_line_bytes
             )),
-            Err(error) => Err(format!(
-                "invalid utf-8 at byte {} of the line",
-                error.valid_up_to()
-            )),
+            Err(_) => Err("invalid utf-8".to_string()),
             Ok(text) if text.trim().is_empty() => Err("blank line".to_string()),
             Ok(text) => Ok(text),
         };
@@ -442,6 +595,11 @@ impl Run<'_> {
                     .by_stream
                     .entry(Stream::Quarantine)
                     .or_default() += 1;
+                *self
+                    .summary
+                    .quarantined_by_reason
+                    .entry(reason.clone())
+                    .or_default() += 1;
                 self.pending
                     .push(quarantine(source_name, line, reason, intended, Utc::now()));
             }
@@ -449,15 +607,37 @@ impl Run<'_> {
     }
 
     fn commit(&mut self) -> Result<(), IngestError> {
-        if self.pending.is_empty() {
+        if self.pending.is_empty() && self.changed.is_empty() {
             return Ok(());
         }
         let records = std::mem::take(&mut self.pending);
-        let sources = std::mem::take(&mut self.progress_by_source);
+        let sources = std::mem::take(&mut self.changed);
         self.writer.commit(records, sources)?;
         self.summary.commits += 1;
         Ok(())
     }
+}
+
+/// The summary's line for a file found changed since it was last read.
+fn describe_change(file: &InputFile, change: &Change) -> String {
+    match change {
+        Change::ChangedInPlace {
+            previous_offset, ..
+        } => format!(
+            "{}: no longer holds the {previous_offset} bytes stored of it before (truncated, \
+             copy-truncated or rewritten in place): its content is read from the start as new",
+            file.name
+        ),
+        Change::SameFirstLine { previous_key } => format!(
+            "{}: starts with the same line as an input read before ({previous_key}) but differs \
+             from it: read from the start as another input",
+            file.name
+        ),
+    }
+}
+
+fn plural(count: u64, one: &'static str, many: &'static str) -> &'static str {
+    if count == 1 { one } else { many }
 }
 
 fn quarantine(

@@ -100,7 +100,9 @@ pub struct Head {
     pub txn: u64,
     pub committed_at: DateTime<Utc>,
     pub streams: BTreeMap<Stream, StreamHead>,
-    /// How far each input has been consumed, by source fingerprint.
+    /// How far each input's content has been consumed, by source key
+    /// (`sha256:` + SHA-256 of the first line, with `~N` for the N-th
+    /// different content that starts with the same line).
     pub sources: BTreeMap<String, SourceProgress>,
     /// Length in bytes of the committed part of `pruned.jsonl`.
     #[serde(default)]
@@ -160,7 +162,8 @@ impl StreamHead {
     }
 }
 
-/// How much of one input has been stored.
+/// How much of one input's content has been stored. Offsets and hashes
+/// are of the content as read: a compressed file's decompressed bytes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceProgress {
     /// The path it was last read from.
@@ -170,4 +173,16 @@ pub struct SourceProgress {
     /// Lines consumed so far.
     pub lines: u64,
     pub updated: DateTime<Utc>,
+    /// SHA-256 (lowercase hex) of the content's first `offset` bytes: an
+    /// input is taken for this one only when its first `offset` bytes
+    /// hash the same. Absent in entries written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix_sha256: Option<String>,
+    /// Device and inode of the file last read, where the file system has
+    /// them: they tell a file changed in place (truncated, rewritten) from
+    /// a new file at the same path. Never used to match content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inode: Option<u64>,
 }

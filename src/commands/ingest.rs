@@ -16,12 +16,27 @@ use crate::settings::{GlobalArgs, OutputFormat};
 /// Read log files into the store.
 ///
 /// Each PATH is a file, a directory (every file below it) or `-` for
-/// standard input. The format of each line is recognised from its content
-/// (sshd sessions, netfilter/iptables firewall lines, Samba vfs_full_audit
-/// file access, JSON Lines of vakt's tables) unless --format says it.
-/// Lines no parser accepts are kept in the quarantine stream with the reason.
-/// Running the same ingest again stores nothing twice: each file's progress
-/// is committed with its records.
+/// standard input. Compressed files (gzip, xz, bzip2, zstd, as logrotate
+/// leaves them: auth.log.2.gz) are read decompressed. The format of each
+/// line is recognised from its content (sshd sessions, netfilter/iptables
+/// firewall lines, Samba vfs_full_audit file access, JSON Lines of vakt's
+/// tables) unless --format says it. Lines no parser accepts are kept in
+/// the quarantine stream with the reason; a file none of whose lines is of
+/// a format vakt reads (dpkg.log, apt's logs) is skipped whole, with one
+/// line saying so.
+///
+/// Nothing is stored twice: the progress of each file's content is
+/// committed with its records and recognised by the hash of what was
+/// stored of it, whatever the file is called now, so the same ingest run
+/// again, a rotated file (auth.log.1, auth.log.2.gz) or the same bytes on
+/// standard input store only what is new. A last line without its newline
+/// (still being written) is left pending until it ends, unless --finished.
+/// A file truncated or rewritten in place is read from its start, and the
+/// summary says so.
+///
+/// The summary accounts for every line read: lines read = stored +
+/// quarantined + pending + skipped. `--output json` prints it as one
+/// object (fields in the README, "Ingest summary").
 ///
 /// With --registry DIR, the registry folder is checked first (as `vakt
 /// registry check DIR` does); with any problem nothing at all is stored,
@@ -53,6 +68,14 @@ pub struct IngestArgs {
     /// [default: inferred from each file's modification time].
     #[arg(long)]
     year: Option<i32>,
+    /// The name standard input's records carry as their `source` [default: -].
+    #[arg(long = "source", value_name = "NAME")]
+    source_name: Option<String>,
+    /// Nothing is written to the files any more: a last line without a
+    /// newline is read as a line instead of waiting for its newline.
+    /// (Compressed files and standard input are always finished.)
+    #[arg(long)]
+    finished: bool,
     /// Records buffered before each commit [default: ingest.commit_every, 500000].
     #[arg(long, value_name = "N")]
     commit_every: Option<usize>,
@@ -104,6 +127,8 @@ pub fn run(global: &GlobalArgs, args: IngestArgs) -> anyhow::Result<Outcome> {
         FormatArg::JsonSummary => OutputFormat::Json,
     };
     options.stream = args.stream;
+    options.stdin_name = args.source_name;
+    options.finished = args.finished;
     options.registry = registry;
     options.year = args.year.or(options.year);
     if let Some(commit_every) = args.commit_every {
@@ -172,12 +197,12 @@ pub fn print_summary(summary: &IngestSummary) {
         .filter(|(stream, _)| **stream != Stream::Quarantine)
         .map(|(stream, count)| format!("{stream} {count}"))
         .collect();
-    let balanced = summary.lines_read == summary.records_stored + summary.lines_quarantined;
     let megabytes = summary.bytes_read as f64 / 1e6;
     let seconds = summary.seconds.max(1e-9);
     println!(
-        "read {} lines ({megabytes:.1} MB) from {} files: {} records stored ({}), {} quarantined; \
-         lines read = stored + quarantined: {}; {} commits in {:.2} s ({:.0} lines/s, {:.1} MB/s)",
+        "read {} lines ({megabytes:.1} MB) from {} files: {} records stored ({}), {} quarantined, \
+         {} pending, {} skipped ({} files); lines read = stored + quarantined + pending + skipped: {}; \
+         {} commits in {:.2} s ({:.0} lines/s, {:.1} MB/s)",
         summary.lines_read,
         summary.files_read,
         summary.records_stored,
@@ -187,12 +212,22 @@ pub fn print_summary(summary: &IngestSummary) {
             streams.join(", ")
         },
         summary.lines_quarantined,
-        if balanced { "yes" } else { "NO" },
+        summary.lines_pending,
+        summary.lines_skipped,
+        summary.files_skipped,
+        if summary.balanced() { "yes" } else { "NO" },
         summary.commits,
         summary.seconds,
         summary.lines_read as f64 / seconds,
         megabytes / seconds,
     );
+    if summary.lines_already_stored > 0 {
+        println!(
+            "{} lines stored before were not read again",
+            summary.lines_already_stored
+        );
+    }
+    print_reasons(summary);
     if let Some(registry) = &summary.registry {
         for file in &registry.absent {
             eprintln!("note: registry: {file} is absent: it counts as empty");
@@ -214,5 +249,22 @@ pub fn print_summary(summary: &IngestSummary) {
             datasets.snapshot_txn.unwrap_or_default()
         ),
         DatasetSource::None => {}
+    }
+}
+
+/// Quarantined lines per reason, the most frequent first (at most ten).
+fn print_reasons(summary: &IngestSummary) {
+    const SHOWN: usize = 10;
+    let mut reasons: Vec<(&String, &u64)> = summary.quarantined_by_reason.iter().collect();
+    reasons.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    for (reason, count) in reasons.iter().take(SHOWN) {
+        println!("  quarantined {count:>9}  {reason}");
+    }
+    if reasons.len() > SHOWN {
+        let others: u64 = reasons.iter().skip(SHOWN).map(|(_, count)| **count).sum();
+        println!(
+            "  quarantined {others:>9}  for {} other reasons (--output json lists them all)",
+            reasons.len() - SHOWN
+        );
     }
 }

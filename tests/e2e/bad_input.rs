@@ -22,6 +22,7 @@ fn damaged_lines_go_to_quarantine_with_their_reason_and_the_count_balances() {
     bytes.extend(std::iter::repeat_n(b'A', 10 * 1024 * 1024));
     bytes.extend_from_slice(b"\n\nthis is not a log line\n");
     bytes.extend_from_slice(SSHD_LINE.replace("08:14:03", "08:15:03").as_bytes());
+    bytes.push(b'\n');
     std::fs::write(&log, &bytes).unwrap();
 
     let summary = store.ingest(std::slice::from_ref(&log), &[]);

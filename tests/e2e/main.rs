@@ -16,5 +16,6 @@ mod review;
 mod roundtrip;
 mod s3;
 mod search;
+mod sources;
 mod sql;
 mod tamper;

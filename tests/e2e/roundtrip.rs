@@ -6,9 +6,8 @@ use std::io::BufReader;
 
 use chrono::{DateTime, Utc};
 use vakt_ingest::enrich::enrich;
-use vakt_ingest::lines::LineReader;
 use vakt_ingest::parse::{Format, LineParser, ParseContext, Parsed};
-use vakt_ingest::source::{expand_inputs, inspect};
+use vakt_ingest::source::{LineReader, expand_inputs, inspect};
 use vakt_schemas::config::Config;
 use vakt_schemas::{Event, Stream};
 use vakt_store::StoreReader;
@@ -40,7 +39,7 @@ fn parse_directly(config: &Config) -> (Vec<Row>, Vec<Row>) {
         };
         let mut parser = LineParser::new(context, Format::Auto);
         let source = path.display().to_string();
-        let mut lines = LineReader::new(BufReader::new(File::open(&path).unwrap()), 1 << 16, 0, 0);
+        let mut lines = LineReader::from_start(BufReader::new(File::open(&path).unwrap()), 1 << 16);
         while let Some(line) = lines.next_line().unwrap() {
             let raw = String::from_utf8(line.bytes.clone()).expect("sample logs are UTF-8");
             match parser.parse(&raw) {

@@ -1,33 +1,26 @@
-//! Finding the files to read and recognising a file seen before.
+//! The inputs of an ingest, and where each stands: a source layer that
+//! hands whole lines to the parsers.
 //!
-//! A file is recognised by its fingerprint: the SHA-256 of its first line
-//! (with the newline, at most 4 KiB). Rotation renames a file without
-//! changing its first line, and copying the same log elsewhere does not make
-//! it new, so `HEAD` records progress per fingerprint. A file whose
-//! fingerprint is known and that is at least as long as the recorded offset
-//! is read on from that offset; a shorter one was truncated and is read
-//! from the start.
+//! * [`input`]: a file as bytes, decompressed when it is compressed
+//!   (gzip, xz, bzip2, zstd, told by its first bytes), or standard input
+//!   kept in a temporary file;
+//! * [`identity`]: which content read before an input continues, by the
+//!   hash of its first line and of everything stored of it, so that
+//!   rotation, compression and copies store nothing twice and two files
+//!   that start alike are never confused;
+//! * [`lines`]: lines handed out only once their newline has been read,
+//!   with the SHA-256 of everything before them.
 
-use std::fs::{self, File};
-use std::io::Read;
+pub mod identity;
+pub mod input;
+pub mod lines;
+
+use std::fs;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
-
-/// Bytes of the first line that make a fingerprint.
-const FINGERPRINT_BYTES: usize = 4096;
-/// Bytes looked at to tell a binary file from a log.
-const SNIFF_BYTES: usize = 8192;
-
-/// A file ready to read.
-#[derive(Debug, Clone)]
-pub struct InputFile {
-    pub path: PathBuf,
-    pub size: u64,
-    pub modified: DateTime<Utc>,
-    pub fingerprint: String,
-}
+pub use identity::{Change, Resume, resume};
+pub use input::{Compression, InputFile, inspect, spool_stdin};
+pub use lines::{Line, LineReader};
 
 /// Why an input was not read. None of these stops the other inputs.
 #[derive(Debug, thiserror::Error)]
@@ -40,9 +33,15 @@ pub enum InputProblem {
         source: std::io::Error,
     },
     #[error(
-        "{0}: binary data (NUL bytes in its first 8 KiB), not a text log; decompress or convert it first"
+        "{0}: binary data (NUL bytes in its first 8 KiB), not a text log; convert it to text first"
     )]
     Binary(PathBuf),
+    #[error("{path}: not readable as {compression}: {source}; is the file whole?")]
+    Corrupt {
+        path: PathBuf,
+        compression: &'static str,
+        source: std::io::Error,
+    },
     #[error("{0}: empty file, nothing to read")]
     Empty(PathBuf),
     #[error("{0}: directory holds no files")]
@@ -112,52 +111,36 @@ fn collect_dir(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Looks at a file before it is read: its size, age and fingerprint, and
-/// whether it is a text log at all.
-pub fn inspect(path: &Path) -> Result<InputFile, InputProblem> {
-    let unreadable = |source| InputProblem::Unreadable {
-        path: path.to_path_buf(),
-        source,
-    };
-    let metadata = fs::metadata(path).map_err(unreadable)?;
-    if metadata.len() == 0 {
-        return Err(InputProblem::Empty(path.to_path_buf()));
+impl InputProblem {
+    /// The same problem of an input shown under another name (standard
+    /// input, read from a temporary file).
+    fn renamed(self, name: &str) -> InputProblem {
+        let name = PathBuf::from(name);
+        match self {
+            InputProblem::Missing(_) => InputProblem::Missing(name),
+            InputProblem::Unreadable { source, .. } => {
+                InputProblem::Unreadable { path: name, source }
+            }
+            InputProblem::Binary(_) => InputProblem::Binary(name),
+            InputProblem::Corrupt {
+                compression,
+                source,
+                ..
+            } => InputProblem::Corrupt {
+                path: name,
+                compression,
+                source,
+            },
+            InputProblem::Empty(_) => InputProblem::Empty(name),
+            InputProblem::EmptyDirectory(_) => InputProblem::EmptyDirectory(name),
+            InputProblem::NotAFile(_) => InputProblem::NotAFile(name),
+        }
     }
-    let mut head = Vec::with_capacity(SNIFF_BYTES);
-    File::open(path)
-        .and_then(|file| file.take(SNIFF_BYTES as u64).read_to_end(&mut head))
-        .map_err(unreadable)?;
-    if head.contains(&0) {
-        return Err(InputProblem::Binary(path.to_path_buf()));
-    }
-    let modified = metadata
-        .modified()
-        .map(DateTime::<Utc>::from)
-        .unwrap_or_else(|_| Utc::now());
-    Ok(InputFile {
-        path: path.to_path_buf(),
-        size: metadata.len(),
-        modified,
-        fingerprint: fingerprint(&head),
-    })
-}
-
-/// The fingerprint of a file that starts with `head`.
-pub fn fingerprint(head: &[u8]) -> String {
-    let first_line_end = memchr::memchr(b'\n', head).map_or(head.len(), |newline| newline + 1);
-    let first_line = &head[..first_line_end.min(FINGERPRINT_BYTES)];
-    format!("sha256:{}", hex::encode(Sha256::digest(first_line)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_fingerprint_is_that_of_the_first_line_only() {
-        assert_eq!(fingerprint(b"a\nb\n"), fingerprint(b"a\nc\nd\n"));
-        assert_ne!(fingerprint(b"a\nb\n"), fingerprint(b"x\nb\n"));
-    }
 
     #[test]
     fn binary_empty_missing_and_directories_are_told_apart() {

@@ -32,6 +32,7 @@ struct Cli {
 enum Command {
     Init(commands::init::InitArgs),
     Ingest(commands::ingest::IngestArgs),
+    Run(commands::run::RunArgs),
     Verify(commands::verify::VerifyArgs),
     Checkpoint(commands::checkpoint::CheckpointArgs),
     Backup(commands::backup::BackupArgs),
@@ -65,6 +66,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Init(args) => commands::init::run(&cli.global, args),
         Command::Ingest(args) => commands::ingest::run(&cli.global, args),
+        Command::Run(args) => commands::run::run(&cli.global, args),
         Command::Verify(args) => commands::verify::run(&cli.global, args),
         Command::Checkpoint(args) => commands::checkpoint::run(&cli.global, args),
         Command::Backup(args) => commands::backup::run_backup(&cli.global, args),

@@ -10,7 +10,9 @@
 //! [`vakt_store::StoreWriter`] and reads back what it needs to continue
 //! (`HEAD`'s source progress, the newest registry snapshot) through it.
 
+mod batch;
 pub mod enrich;
+pub mod follow;
 pub mod parse;
 pub mod pipeline;
 pub mod registry;

@@ -17,26 +17,20 @@
 //! snapshot in the store does (`enrich.rs` says what that column means).
 
 use std::collections::BTreeMap;
-use std::io::BufRead;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
+use vakt_schemas::Stream;
 use vakt_schemas::config::Config;
-use vakt_schemas::head::SourceProgress;
 use vakt_schemas::registry::Registry;
-use vakt_schemas::{Event, QuarantineEvent, Stream};
 
-use crate::enrich::{enrich, fill_dataset};
-use crate::parse::{Format, LineParser, ParseContext, Parsed};
+use crate::batch::{Batch, Recognition, describe_change, plural};
+use crate::parse::{Format, LineParser, ParseContext};
 use crate::registry::{CheckedRegistry, RegistrySummary, record_snapshot};
-use crate::source::{
-    Change, InputFile, InputProblem, Line, LineReader, Resume, expand_inputs, inspect, resume,
-    spool_stdin,
-};
+use crate::source::{InputFile, LineReader, Resume, expand_inputs, inspect, resume, spool_stdin};
 use vakt_store::snapshot::newest_snapshot;
-use vakt_store::{PendingRecord, ReadError, StoreWriter, WriteError};
+use vakt_store::{ReadError, StoreWriter, WriteError};
 
 /// The path that means standard input.
 pub const STDIN: &str = "-";
@@ -187,7 +181,10 @@ pub enum IngestError {
 }
 
 impl IngestError {
-    fn read(input: &InputFile, offset: u64) -> impl FnOnce(std::io::Error) -> IngestError {
+    pub(crate) fn read(
+        input: &InputFile,
+        offset: u64,
+    ) -> impl FnOnce(std::io::Error) -> IngestError {
         let path = PathBuf::from(&input.name);
         move |source| IngestError::Read {
             path,
@@ -220,17 +217,16 @@ pub fn ingest(
         }
         None => stored_registry(writer, &mut summary)?,
     };
-    let known = writer.head().sources.clone();
     let mut run = Run {
-        writer,
-        config,
+        batch: Batch::new(
+            writer,
+            config,
+            options.max_line_bytes,
+            summary,
+            dataset_registry,
+        ),
         options,
-        summary,
-        pending: Vec::new(),
-        known,
-        changed: BTreeMap::new(),
         progress: Progress::default(),
-        dataset_registry,
     };
     let read_stdin = inputs.iter().any(|path| path.as_os_str() == STDIN);
     let paths: Vec<PathBuf> = inputs
@@ -239,7 +235,7 @@ pub fn ingest(
         .cloned()
         .collect();
     let (files, problems) = expand_inputs(&paths);
-    run.record_problems(problems);
+    run.batch.record_problems(problems);
     let mut readable = Vec::new();
     for path in files {
         match inspect(&path) {
@@ -247,7 +243,7 @@ pub fn ingest(
                 file.finished |= options.finished;
                 readable.push(file);
             }
-            Err(problem) => run.record_problems(vec![problem]),
+            Err(problem) => run.batch.record_problems(vec![problem]),
         }
     }
     // Standard input is kept in a temporary file (removed when
@@ -260,7 +256,7 @@ pub fn ingest(
                 readable.push(input);
                 stdin_spool = Some(path);
             }
-            Err(problem) => run.record_problems(vec![problem]),
+            Err(problem) => run.batch.record_problems(vec![problem]),
         }
     }
     run.progress.files_total = readable.len();
@@ -277,22 +273,22 @@ pub fn ingest(
         run.progress.files_done += 1;
         on_progress(&run.progress);
     }
-    run.commit()?;
+    run.batch.commit()?;
     drop(stdin_spool);
-    let access_stored = run.summary.by_stream.contains_key(&Stream::Access);
-    if access_stored && run.dataset_registry.is_none() {
-        run.summary.notes.push(
+    let access_stored = run.batch.summary.by_stream.contains_key(&Stream::Access);
+    if access_stored && run.batch.dataset_registry.is_none() {
+        run.batch.summary.notes.push(
             "no valid registry in the store or given with --registry: file accesses got no dataset"
                 .to_string(),
         );
     }
-    run.summary.seconds = started.elapsed().as_secs_f64();
-    Ok(run.summary)
+    run.batch.summary.seconds = started.elapsed().as_secs_f64();
+    Ok(run.batch.summary)
 }
 
 /// The registry of the newest snapshot in the store, for filling in
 /// datasets when no folder was given.
-fn stored_registry(
+pub(crate) fn stored_registry(
     writer: &StoreWriter,
     summary: &mut IngestSummary,
 ) -> Result<Option<Registry>, IngestError> {
@@ -318,40 +314,12 @@ fn stored_registry(
 }
 
 struct Run<'a> {
-    writer: &'a mut StoreWriter,
-    config: &'a Config,
+    batch: Batch<'a>,
     options: &'a IngestOptions,
-    summary: IngestSummary,
-    pending: Vec<PendingRecord>,
-    /// Every content's progress: `HEAD`'s, updated as this run reads.
-    known: BTreeMap<String, SourceProgress>,
-    /// Progress to commit with the pending records.
-    changed: BTreeMap<String, SourceProgress>,
     progress: Progress,
-    /// The registry whose dataset paths fill in the dataset of accesses.
-    dataset_registry: Option<Registry>,
-}
-
-/// Whether a file holds anything vakt reads.
-enum Recognition {
-    /// A line of it is an event, or meant for one of vakt's streams.
-    Recognised,
-    /// None of its lines is: how many there are, and why the first was
-    /// not read.
-    Unrecognised { lines: u64, first_reason: String },
 }
 
 impl Run<'_> {
-    fn record_problems(&mut self, problems: Vec<InputProblem>) {
-        for problem in problems {
-            if problem.is_benign() {
-                self.summary.notes.push(problem.to_string());
-            } else {
-                self.summary.problems.push(problem.to_string());
-            }
-        }
-    }
-
     /// Reads what is new of one input: from where its content was stored
     /// to, or from its start when it is new content.
     fn read_input(
@@ -360,28 +328,30 @@ impl Run<'_> {
         context: ParseContext,
         on_progress: &mut dyn FnMut(&Progress),
     ) -> Result<(), IngestError> {
-        let Some(resume) = resume(file, &self.known).map_err(IngestError::read(file, 0))? else {
+        let Some(resume) = resume(file, &self.batch.known).map_err(IngestError::read(file, 0))?
+        else {
             // Its content is empty now (a compressed file of nothing).
-            self.summary
+            self.batch
+                .summary
                 .notes
                 .push(format!("{}: empty, nothing to read", file.name));
             return Ok(());
         };
         if let Some(change) = &resume.change {
-            self.summary.notes.push(describe_change(file, change));
+            self.batch.summary.notes.push(describe_change(file, change));
         }
         if resume.offset == 0
             && self.options.format == Format::Auto
             && let Recognition::Unrecognised {
                 lines,
                 first_reason,
-            } = self.recognise(file, &context)?
+            } = self.batch.recognise(file, &context, self.options.format)?
         {
-            self.summary.files_skipped += 1;
-            self.summary.lines_skipped += lines;
-            self.summary.lines_read += lines;
+            self.batch.summary.files_skipped += 1;
+            self.batch.summary.lines_skipped += lines;
+            self.batch.summary.lines_read += lines;
             self.progress.bytes_done += file.size;
-            self.summary.notes.push(format!(
+            self.batch.summary.notes.push(format!(
                 "{}: skipped: none of its {lines} {} is of a format vakt reads (the first: {first_reason}); \
                  --format FORMAT reads it as that format",
                 file.name,
@@ -389,8 +359,8 @@ impl Run<'_> {
             ));
             return Ok(());
         }
-        self.summary.lines_already_stored += resume.lines;
-        self.summary.files_read += 1;
+        self.batch.summary.lines_already_stored += resume.lines;
+        self.batch.summary.files_read += 1;
         self.progress.current = file.name.clone();
         self.read_lines(file, resume, context, on_progress)
     }
@@ -439,20 +409,20 @@ impl Run<'_> {
                 },
                 None => break,
             };
-            self.summary.bytes_read += line.end - last_end;
+            self.batch.summary.bytes_read += line.end - last_end;
             if plain {
                 self.progress.bytes_done += line.end - last_end;
             }
             last_end = line.end;
-            self.take_line(&file.name, &mut parser, &line);
+            self.batch.take_line(&file.name, &mut parser, &line);
             self.progress.lines += 1;
             if self.progress.lines.is_multiple_of(PROGRESS_EVERY) {
                 on_progress(&self.progress);
             }
-            if self.pending.len() >= self.options.commit_every {
-                self.note_progress(&key, file, &lines);
+            if self.batch.pending_records() >= self.options.commit_every {
+                self.batch.note_progress(&key, file, &lines);
                 noted_offset = lines.offset();
-                self.commit()?;
+                self.batch.commit()?;
             }
         }
         if !plain {
@@ -460,10 +430,10 @@ impl Run<'_> {
         }
         let pending = lines.pending_bytes();
         if pending > 0 {
-            self.summary.lines_pending += 1;
-            self.summary.lines_read += 1;
-            self.summary.bytes_pending += pending;
-            self.summary.notes.push(format!(
+            self.batch.summary.lines_pending += 1;
+            self.batch.summary.lines_read += 1;
+            self.batch.summary.bytes_pending += pending;
+            self.batch.summary.notes.push(format!(
                 "{}: its last line has no newline yet ({pending} {}): it is read once it ends \
                  (--finished reads it now if nothing is written to the file any more)",
                 file.name,
@@ -472,7 +442,7 @@ impl Run<'_> {
         }
         if lines.offset() == offset {
             if offset > 0 && pending == 0 {
-                self.summary.notes.push(format!(
+                self.batch.summary.notes.push(format!(
                     "{}: already stored ({stored_lines} {})",
                     file.name,
                     plural(stored_lines, "line", "lines"),
@@ -481,183 +451,8 @@ impl Run<'_> {
             return Ok(());
         }
         if lines.offset() > noted_offset {
-            self.note_progress(&key, file, &lines);
+            self.batch.note_progress(&key, file, &lines);
         }
         Ok(())
-    }
-
-    /// Records how far `file`'s content stands, to commit with its records.
-    fn note_progress<R: BufRead>(&mut self, key: &str, file: &InputFile, lines: &LineReader<R>) {
-        let progress = SourceProgress {
-            path: file.name.clone(),
-            offset: lines.offset(),
-            lines: lines.lines(),
-            updated: Utc::now().trunc_subsecs(0),
-            prefix_sha256: Some(lines.prefix_sha256()),
-            device: file.device,
-            inode: file.inode,
-        };
-        self.known.insert(key.to_string(), progress.clone());
-        self.changed.insert(key.to_string(), progress);
-    }
-
-    /// Reads a new file until a line of it is of a format vakt reads (an
-    /// event, or a line meant for one of its streams), or to its end.
-    fn recognise(
-        &self,
-        file: &InputFile,
-        context: &ParseContext,
-    ) -> Result<Recognition, IngestError> {
-        let content = file.open().map_err(IngestError::read(file, 0))?;
-        let mut parser = LineParser::new(context.clone(), self.options.format);
-        let mut lines = LineReader::from_start(content, self.options.max_line_bytes);
-        let mut first_reason = None;
-        loop {
-            let line = lines
-                .next_line()
-                .map_err(IngestError::read(file, lines.offset()))?;
-            let line = match line {
-                Some(line) => line,
-                None if file.finished => match lines.finish() {
-                    Some(line) => line,
-                    None => break,
-                },
-                None => break,
-            };
-            match std::str::from_utf8(&line.bytes) {
-                Ok(text) if !line.is_truncated() && !text.trim().is_empty() => {
-                    match parser.parse(text) {
-                        Parsed::Event { .. }
-                        | Parsed::Rejected {
-                            intended: Some(_), ..
-                        } => return Ok(Recognition::Recognised),
-                        Parsed::Rejected { reason, .. } => {
-                            first_reason.get_or_insert(reason);
-                        }
-                    }
-                }
-                // Blank, cut or not UTF-8: says nothing of the format.
-                _ => {}
-            }
-        }
-        let pending = u64::from(lines.pending_bytes() > 0);
-        if lines.lines() == 0 {
-            // Nothing but a line still being written: it is pending, and
-            // judged once it ends.
-            return Ok(Recognition::Recognised);
-        }
-        Ok(Recognition::Unrecognised {
-            lines: lines.lines() + pending,
-            first_reason: first_reason.unwrap_or_else(|| "no line with text".to_string()),
-        })
-    }
-
-    /// Turns one line into a pending record of its stream or of the quarantine.
-    fn take_line(&mut self, source_name: &str, parser: &mut LineParser, line: &Line) {
-        self.summary.lines_read += 1;
-        let text = match std::str::from_utf8(&line.bytes) {
-            _ if line.is_truncated() => Err(format!(
-                "line longer than the limit of {} bytes (ingest.max_line_bytes)",
-                self.options.max_line_bytes
-            )),
-            Err(_) => Err("invalid utf-8".to_string()),
-            Ok(text) if text.trim().is_empty() => Err("blank line".to_string()),
-            Ok(text) => Ok(text),
-        };
-        let outcome = match text {
-            Ok(text) => parser.parse(text),
-            Err(reason) => Parsed::Rejected {
-                reason,
-                intended: None,
-            },
-        };
-        match outcome {
-            Parsed::Event { time, mut event } => {
-                enrich(self.config, &mut event);
-                if let Some(registry) = &self.dataset_registry
-                    && fill_dataset(registry, &mut event)
-                {
-                    self.summary.datasets.filled += 1;
-                }
-                self.summary.records_stored += 1;
-                *self.summary.by_stream.entry(event.stream()).or_default() += 1;
-                self.pending.push(PendingRecord {
-                    time,
-                    source: source_name.to_string(),
-                    raw: String::from_utf8_lossy(&line.bytes).into_owned(),
-                    event,
-                });
-            }
-            Parsed::Rejected { reason, intended } => {
-                self.summary.lines_quarantined += 1;
-                *self
-                    .summary
-                    .by_stream
-                    .entry(Stream::Quarantine)
-                    .or_default() += 1;
-                *self
-                    .summary
-                    .quarantined_by_reason
-                    .entry(reason.clone())
-                    .or_default() += 1;
-                self.pending
-                    .push(quarantine(source_name, line, reason, intended, Utc::now()));
-            }
-        }
-    }
-
-    fn commit(&mut self) -> Result<(), IngestError> {
-        if self.pending.is_empty() && self.changed.is_empty() {
-            return Ok(());
-        }
-        let records = std::mem::take(&mut self.pending);
-        let sources = std::mem::take(&mut self.changed);
-        self.writer.commit(records, sources)?;
-        self.summary.commits += 1;
-        Ok(())
-    }
-}
-
-/// The summary's line for a file found changed since it was last read.
-fn describe_change(file: &InputFile, change: &Change) -> String {
-    match change {
-        Change::ChangedInPlace {
-            previous_offset, ..
-        } => format!(
-            "{}: no longer holds the {previous_offset} bytes stored of it before (truncated, \
-             copy-truncated or rewritten in place): its content is read from the start as new",
-            file.name
-        ),
-        Change::SameFirstLine { previous_key } => format!(
-            "{}: starts with the same line as an input read before ({previous_key}) but differs \
-             from it: read from the start as another input",
-            file.name
-        ),
-    }
-}
-
-fn plural(count: u64, one: &'static str, many: &'static str) -> &'static str {
-    if count == 1 { one } else { many }
-}
-
-fn quarantine(
-    source_name: &str,
-    line: &Line,
-    reason: String,
-    intended: Option<Stream>,
-    now: DateTime<Utc>,
-) -> PendingRecord {
-    PendingRecord {
-        time: now.trunc_subsecs(6),
-        source: source_name.to_string(),
-        raw: String::from_utf8_lossy(&line.bytes).into_owned(),
-        event: Event::Quarantine(QuarantineEvent {
-            line: line.number,
-            offset: line.offset,
-            reason,
-            raw_length: line.length,
-            raw_sha256: line.sha256_hex(),
-            intended_stream: intended.map(|stream| stream.name().to_string()),
-        }),
     }
 }

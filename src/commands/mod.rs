@@ -12,6 +12,7 @@ pub mod prune;
 pub mod registry;
 pub mod report;
 pub mod review;
+pub mod run;
 pub mod search;
 pub mod spotcheck;
 pub mod sql;

@@ -14,6 +14,7 @@ mod registry;
 mod report;
 mod review;
 mod roundtrip;
+mod run;
 mod s3;
 mod search;
 mod sources;

@@ -2,11 +2,15 @@
 //! which paths to which area, and how logs are read. Every field has a
 //! default, so a first run needs no file at all.
 
+mod run;
+
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
+
+pub use run::{RunConfig, SourceConfig};
 
 /// The whole configuration file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -24,6 +28,11 @@ pub struct Config {
     pub firewall: FirewallConfig,
     pub secure_zone: SecureZoneConfig,
     pub review: ReviewConfig,
+    /// `[[source]]`: the logs `vakt run` follows.
+    #[serde(rename = "source")]
+    pub sources: Vec<SourceConfig>,
+    /// `[run]`: how often `vakt run` looks and commits.
+    pub run: RunConfig,
 }
 
 impl Default for Config {
@@ -38,6 +47,8 @@ impl Default for Config {
             firewall: FirewallConfig::default(),
             secure_zone: SecureZoneConfig::default(),
             review: ReviewConfig::default(),
+            sources: Vec::new(),
+            run: RunConfig::default(),
         }
     }
 }

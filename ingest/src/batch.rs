@@ -1,0 +1,269 @@
+//! What a run has read and not yet committed: the records, the progress of
+//! each input's content that goes with them, and the summary. `vakt
+//! ingest` (`pipeline.rs`) and `vakt run` (`follow.rs`) read their inputs
+//! differently and share this: every line read becomes a pending record of
+//! its stream or of the quarantine, and a commit stores the records with
+//! the progress that accounts for them.
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use vakt_schemas::config::Config;
+use vakt_schemas::head::SourceProgress;
+use vakt_schemas::registry::Registry;
+use vakt_schemas::{Event, QuarantineEvent, Stream};
+use vakt_store::{PendingRecord, StoreWriter};
+
+use crate::enrich::{enrich, fill_dataset};
+use crate::parse::{Format, LineParser, ParseContext, Parsed};
+use crate::pipeline::{IngestError, IngestSummary};
+use crate::source::{Change, InputFile, InputProblem, Line, LineReader};
+
+/// Records read and not yet committed, and what the run did so far.
+pub(crate) struct Batch<'a> {
+    pub(crate) writer: &'a mut StoreWriter,
+    config: &'a Config,
+    /// Longer lines go to quarantine.
+    max_line_bytes: usize,
+    pub(crate) summary: IngestSummary,
+    pending: Vec<PendingRecord>,
+    /// Every content's progress: `HEAD`'s, updated as this run reads.
+    pub(crate) known: BTreeMap<String, SourceProgress>,
+    /// Progress to commit with the pending records.
+    changed: BTreeMap<String, SourceProgress>,
+    /// The registry whose dataset paths fill in the dataset of accesses.
+    pub(crate) dataset_registry: Option<Registry>,
+}
+
+/// Whether a file holds anything vakt reads.
+pub(crate) enum Recognition {
+    /// A line of it is an event, or meant for one of vakt's streams.
+    Recognised,
+    /// None of its lines is: how many there are, and why the first was
+    /// not read.
+    Unrecognised { lines: u64, first_reason: String },
+}
+
+impl<'a> Batch<'a> {
+    pub(crate) fn new(
+        writer: &'a mut StoreWriter,
+        config: &'a Config,
+        max_line_bytes: usize,
+        summary: IngestSummary,
+        dataset_registry: Option<Registry>,
+    ) -> Batch<'a> {
+        let known = writer.head().sources.clone();
+        Batch {
+            writer,
+            config,
+            max_line_bytes,
+            summary,
+            pending: Vec::new(),
+            known,
+            changed: BTreeMap::new(),
+            dataset_registry,
+        }
+    }
+
+    /// Records waiting for a commit.
+    pub(crate) fn pending_records(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Whether anything waits for a commit.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.pending.is_empty() && self.changed.is_empty()
+    }
+
+    pub(crate) fn record_problems(&mut self, problems: Vec<InputProblem>) {
+        for problem in problems {
+            if problem.is_benign() {
+                self.summary.notes.push(problem.to_string());
+            } else {
+                self.summary.problems.push(problem.to_string());
+            }
+        }
+    }
+
+    /// Records how far `file`'s content stands, to commit with its records.
+    pub(crate) fn note_progress<R: BufRead>(
+        &mut self,
+        key: &str,
+        file: &InputFile,
+        lines: &LineReader<R>,
+    ) {
+        let progress = SourceProgress {
+            path: file.name.clone(),
+            offset: lines.offset(),
+            lines: lines.lines(),
+            updated: Utc::now().trunc_subsecs(0),
+            prefix_sha256: Some(lines.prefix_sha256()),
+            device: file.device,
+            inode: file.inode,
+        };
+        self.known.insert(key.to_string(), progress.clone());
+        self.changed.insert(key.to_string(), progress);
+    }
+
+    /// Reads a new file until a line of it is of a format vakt reads (an
+    /// event, or a line meant for one of its streams), or to its end.
+    pub(crate) fn recognise(
+        &self,
+        file: &InputFile,
+        context: &ParseContext,
+        format: Format,
+    ) -> Result<Recognition, IngestError> {
+        let content = file.open().map_err(IngestError::read(file, 0))?;
+        let mut parser = LineParser::new(context.clone(), format);
+        let mut lines = LineReader::from_start(content, self.max_line_bytes);
+        let mut first_reason = None;
+        loop {
+            let line = lines
+                .next_line()
+                .map_err(IngestError::read(file, lines.offset()))?;
+            let line = match line {
+                Some(line) => line,
+                None if file.finished => match lines.finish() {
+                    Some(line) => line,
+                    None => break,
+                },
+                None => break,
+            };
+            match std::str::from_utf8(&line.bytes) {
+                Ok(text) if !line.is_truncated() && !text.trim().is_empty() => {
+                    match parser.parse(text) {
+                        Parsed::Event { .. }
+                        | Parsed::Rejected {
+                            intended: Some(_), ..
+                        } => return Ok(Recognition::Recognised),
+                        Parsed::Rejected { reason, .. } => {
+                            first_reason.get_or_insert(reason);
+                        }
+                    }
+                }
+                // Blank, cut or not UTF-8: says nothing of the format.
+                _ => {}
+            }
+        }
+        let pending = u64::from(lines.pending_bytes() > 0);
+        if lines.lines() == 0 {
+            // Nothing but a line still being written: it is pending, and
+            // judged once it ends.
+            return Ok(Recognition::Recognised);
+        }
+        Ok(Recognition::Unrecognised {
+            lines: lines.lines() + pending,
+            first_reason: first_reason.unwrap_or_else(|| "no line with text".to_string()),
+        })
+    }
+
+    /// Turns one line into a pending record of its stream or of the quarantine.
+    pub(crate) fn take_line(&mut self, source_name: &str, parser: &mut LineParser, line: &Line) {
+        self.summary.lines_read += 1;
+        let text = match std::str::from_utf8(&line.bytes) {
+            _ if line.is_truncated() => Err(format!(
+                "line longer than the limit of {} bytes (ingest.max_line_bytes)",
+                self.max_line_bytes
+            )),
+            Err(_) => Err("invalid utf-8".to_string()),
+            Ok(text) if text.trim().is_empty() => Err("blank line".to_string()),
+            Ok(text) => Ok(text),
+        };
+        let outcome = match text {
+            Ok(text) => parser.parse(text),
+            Err(reason) => Parsed::Rejected {
+                reason,
+                intended: None,
+            },
+        };
+        match outcome {
+            Parsed::Event { time, mut event } => {
+                enrich(self.config, &mut event);
+                if let Some(registry) = &self.dataset_registry
+                    && fill_dataset(registry, &mut event)
+                {
+                    self.summary.datasets.filled += 1;
+                }
+                self.summary.records_stored += 1;
+                *self.summary.by_stream.entry(event.stream()).or_default() += 1;
+                self.pending.push(PendingRecord {
+                    time,
+                    source: source_name.to_string(),
+                    raw: String::from_utf8_lossy(&line.bytes).into_owned(),
+                    event,
+                });
+            }
+            Parsed::Rejected { reason, intended } => {
+                self.summary.lines_quarantined += 1;
+                *self
+                    .summary
+                    .by_stream
+                    .entry(Stream::Quarantine)
+                    .or_default() += 1;
+                *self
+                    .summary
+                    .quarantined_by_reason
+                    .entry(reason.clone())
+                    .or_default() += 1;
+                self.pending
+                    .push(quarantine(source_name, line, reason, intended, Utc::now()));
+            }
+        }
+    }
+
+    pub(crate) fn commit(&mut self) -> Result<(), IngestError> {
+        if self.pending.is_empty() && self.changed.is_empty() {
+            return Ok(());
+        }
+        let records = std::mem::take(&mut self.pending);
+        let sources = std::mem::take(&mut self.changed);
+        self.writer.commit(records, sources)?;
+        self.summary.commits += 1;
+        Ok(())
+    }
+}
+
+/// The summary's line for a file found changed since it was last read.
+pub(crate) fn describe_change(file: &InputFile, change: &Change) -> String {
+    match change {
+        Change::ChangedInPlace {
+            previous_offset, ..
+        } => format!(
+            "{}: no longer holds the {previous_offset} bytes stored of it before (truncated, \
+             copy-truncated or rewritten in place): its content is read from the start as new",
+            file.name
+        ),
+        Change::SameFirstLine { previous_key } => format!(
+            "{}: starts with the same line as an input read before ({previous_key}) but differs \
+             from it: read from the start as another input",
+            file.name
+        ),
+    }
+}
+
+pub(crate) fn plural(count: u64, one: &'static str, many: &'static str) -> &'static str {
+    if count == 1 { one } else { many }
+}
+
+fn quarantine(
+    source_name: &str,
+    line: &Line,
+    reason: String,
+    intended: Option<Stream>,
+    now: DateTime<Utc>,
+) -> PendingRecord {
+    PendingRecord {
+        time: now.trunc_subsecs(6),
+        source: source_name.to_string(),
+        raw: String::from_utf8_lossy(&line.bytes).into_owned(),
+        event: Event::Quarantine(QuarantineEvent {
+            line: line.number,
+            offset: line.offset,
+            reason,
+            raw_length: line.length,
+            raw_sha256: line.sha256_hex(),
+            intended_stream: intended.map(|stream| stream.name().to_string()),
+        }),
+    }
+}

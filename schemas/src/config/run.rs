@@ -1,0 +1,94 @@
+//! What `vakt run` follows and how often it commits: `[[source]]` and
+//! `[run]` in `vakt.toml`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::stream::Stream;
+
+/// `[[source]]`: a log file (or files) that `vakt run` follows as it grows
+/// and rotates.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// A name for messages and `vakt status`.
+    pub name: String,
+    /// The file, or a glob pattern of files (`*`, `?`, `[abc]`), e.g.
+    /// `/var/log/auth.log*`. Include the rotated names: content already
+    /// stored is recognised whatever its name, so a rotated file is read
+    /// only for the lines written into it after the last look.
+    pub path: String,
+    /// The lines' format: auto, sshd, netfilter, samba or jsonl.
+    #[serde(default = "auto")]
+    pub format: String,
+    /// Accept only events of this stream; other lines go to quarantine.
+    #[serde(default)]
+    pub stream: Option<Stream>,
+}
+
+fn auto() -> String {
+    "auto".to_string()
+}
+
+/// `[run]`: the timing of `vakt run`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RunConfig {
+    /// Records read are committed at most this many milliseconds after
+    /// they were read: what a crash of the machine can lose from a
+    /// syslog receiver (files are read again from the committed position).
+    pub commit_interval_ms: u64,
+    /// ... or as soon as this many records wait.
+    pub commit_records: usize,
+    /// How often the followed files are looked at, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// A file no longer matched by its source's path (rotated away) is
+    /// still read until it has not grown for this many seconds, for the
+    /// lines its writer adds before it reopens its log; then it is closed,
+    /// and a last line without a newline is read as a line.
+    pub rotated_grace_seconds: u64,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            commit_interval_ms: 2000,
+            commit_records: 100_000,
+            poll_interval_ms: 250,
+            rotated_grace_seconds: 10,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+
+    #[test]
+    fn sources_and_run_timing_are_read_with_their_defaults() {
+        let config = Config::parse(
+            r#"
+            [[source]]
+            name = "auth"
+            path = "/var/log/auth.log*"
+
+            [[source]]
+            name = "firewall"
+            path = "/var/log/kern.log"
+            format = "netfilter"
+            stream = "firewall"
+
+            [run]
+            commit_interval_ms = 500
+            "#,
+        )
+        .unwrap();
+        assert_eq!(config.sources.len(), 2);
+        assert_eq!(config.sources[0].format, "auto");
+        assert_eq!(config.sources[0].stream, None);
+        assert_eq!(config.sources[1].stream, Some(crate::Stream::Firewall));
+        assert_eq!(config.run.commit_interval_ms, 500);
+        assert_eq!(config.run.poll_interval_ms, 250);
+        let unknown = Config::parse("[[source]]\nname = \"a\"\npath = \"b\"\nglob = \"c\"\n");
+        assert!(unknown.is_err());
+    }
+}

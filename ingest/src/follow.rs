@@ -407,11 +407,11 @@ impl<'a> Follower<'a> {
                 self.last_commit = now;
             }
         }
-        if let Ok(metadata) = fs::metadata(&open.input.path) {
-            if metadata.len() != open.last_size {
-                open.last_size = metadata.len();
-                open.last_growth = now;
-            }
+        if let Ok(metadata) = fs::metadata(&open.input.path)
+            && metadata.len() != open.last_size
+        {
+            open.last_size = metadata.len();
+            open.last_growth = now;
         }
         // A compressed file is whole: read, it is done.
         if open.input.finished {

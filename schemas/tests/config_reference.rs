@@ -21,7 +21,7 @@ fn repository() -> PathBuf {
 }
 
 /// The dotted names of every setting in `value`: `store.path`, and for a
-/// list of tables `source.name`.
+/// list of tables the list (`source`) and its tables' fields (`source.name`).
 fn settings(value: &serde_json::Value, prefix: &str, into: &mut BTreeSet<String>) {
     let serde_json::Value::Object(fields) = value else {
         return;
@@ -36,9 +36,14 @@ fn settings(value: &serde_json::Value, prefix: &str, into: &mut BTreeSet<String>
         } else {
             format!("{prefix}.{name}")
         };
-        into.insert(path.clone());
         if NAMED_TABLES.contains(&path.as_str()) {
+            into.insert(path);
             continue;
+        }
+        // A section (`[store]`) is no setting; its fields are. A list of
+        // tables (`[[source]]`) is one, and so are its tables' fields.
+        if !field.is_object() {
+            into.insert(path.clone());
         }
         match field {
             serde_json::Value::Object(_) => settings(field, &path, into),

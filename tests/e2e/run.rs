@@ -170,6 +170,24 @@ fn run_follows_a_growing_and_rotating_log_and_stops_cleanly_on_sigterm() {
     );
     let stored = wait_for_all(&store, 10);
     assert_each_once(&stored, 10);
+    // Investigators query while it runs.
+    let query = store
+        .command()
+        .args([
+            "--store",
+            store.path().to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+            "sql",
+            "--format",
+            "json",
+            "SELECT count(*) AS n FROM sessions",
+        ])
+        .output()
+        .unwrap();
+    assert!(query.status.success(), "{}", stderr(&query));
+    let rows: serde_json::Value = serde_json::from_slice(&query.stdout).unwrap();
+    assert_eq!(rows[0]["n"], 10, "{rows}");
     // Rotation twice, with lines before and after each.
     rotate(&logs);
     append(

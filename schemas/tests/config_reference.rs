@@ -27,10 +27,6 @@ fn settings(value: &serde_json::Value, prefix: &str, into: &mut BTreeSet<String>
         return;
     };
     for (name, field) in fields {
-        // toml's private marker of a date: the date itself is the setting.
-        if name.starts_with('$') {
-            continue;
-        }
         let path = if prefix.is_empty() {
             name.clone()
         } else {
@@ -42,18 +38,34 @@ fn settings(value: &serde_json::Value, prefix: &str, into: &mut BTreeSet<String>
         }
         // A section (`[store]`) is no setting; its fields are. A list of
         // tables (`[[source]]`) is one, and so are its tables' fields.
-        if !field.is_object() {
-            into.insert(path.clone());
+        if is_value(field) {
+            into.insert(path);
+            continue;
         }
         match field {
             serde_json::Value::Object(_) => settings(field, &path, into),
             serde_json::Value::Array(items) => {
+                into.insert(path.clone());
                 for item in items {
                     settings(item, &path, into);
                 }
             }
             _ => {}
         }
+    }
+}
+
+/// Whether `field` is a setting's value: anything but a table, and a list
+/// of tables, or a date (which toml writes as a table of one private key).
+fn is_value(field: &serde_json::Value) -> bool {
+    match field {
+        serde_json::Value::Object(table) => {
+            !table.is_empty() && table.keys().all(|key| key.starts_with('$'))
+        }
+        serde_json::Value::Array(items) => {
+            items.is_empty() || !items.iter().all(serde_json::Value::is_object)
+        }
+        _ => true,
     }
 }
 

@@ -120,16 +120,9 @@ impl<'a> Batch<'a> {
         let mut first_reason = None;
         loop {
             let line = lines
-                .next_line()
+                .next_line_or_last(file.finished)
                 .map_err(IngestError::read(file, lines.offset()))?;
-            let line = match line {
-                Some(line) => line,
-                None if file.finished => match lines.finish() {
-                    Some(line) => line,
-                    None => break,
-                },
-                None => break,
-            };
+            let Some(line) = line else { break };
             match std::str::from_utf8(&line.bytes) {
                 Ok(text) if !line.is_truncated() && !text.trim().is_empty() => {
                     match parser.parse(text) {

@@ -399,16 +399,9 @@ impl Run<'_> {
         let mut noted_offset = offset;
         loop {
             let line = lines
-                .next_line()
+                .next_line_or_last(file.finished)
                 .map_err(IngestError::read(file, lines.offset()))?;
-            let line = match line {
-                Some(line) => line,
-                None if file.finished => match lines.finish() {
-                    Some(line) => line,
-                    None => break,
-                },
-                None => break,
-            };
+            let Some(line) = line else { break };
             self.batch.summary.bytes_read += line.end - last_end;
             if plain {
                 self.progress.bytes_done += line.end - last_end;

@@ -127,6 +127,16 @@ impl<R: BufRead> LineReader<R> {
         }
     }
 
+    /// The next whole line; at the end of a `finished` input (one nothing
+    /// will be written to any more), the pending line as a whole line.
+    pub fn next_line_or_last(&mut self, finished: bool) -> io::Result<Option<Line>> {
+        match self.next_line()? {
+            Some(line) => Ok(Some(line)),
+            None if finished => Ok(self.finish()),
+            None => Ok(None),
+        }
+    }
+
     /// The pending line as a whole line, for an input nothing will be
     /// written to any more; `None` when nothing is pending.
     pub fn finish(&mut self) -> Option<Line> {

@@ -34,6 +34,8 @@ pub(crate) struct Batch<'a> {
     changed: BTreeMap<String, SourceProgress>,
     /// The registry whose dataset paths fill in the dataset of accesses.
     pub(crate) dataset_registry: Option<Registry>,
+    /// When this run last committed.
+    pub(crate) last_commit_at: Option<DateTime<Utc>>,
 }
 
 /// Whether a file holds anything vakt reads.
@@ -63,6 +65,7 @@ impl<'a> Batch<'a> {
             known,
             changed: BTreeMap::new(),
             dataset_registry,
+            last_commit_at: None,
         }
     }
 
@@ -213,6 +216,7 @@ impl<'a> Batch<'a> {
         let sources = std::mem::take(&mut self.changed);
         self.writer.commit(records, sources)?;
         self.summary.commits += 1;
+        self.last_commit_at = Some(Utc::now().trunc_subsecs(0));
         Ok(())
     }
 }

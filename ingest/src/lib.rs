@@ -6,6 +6,9 @@
 //! reason; nothing is dropped. Registry folders are checked and stored as
 //! snapshots in the `registry` stream when they change.
 //!
+//! `vakt run` follows files (`follow`) and receives syslog over the
+//! network (`receiver`) into the same records.
+//!
 //! This crate never opens a store file itself: it writes through a
 //! [`vakt_store::StoreWriter`] and reads back what it needs to continue
 //! (`HEAD`'s source progress, the newest registry snapshot) through it.
@@ -15,6 +18,7 @@ pub mod enrich;
 pub mod follow;
 pub mod parse;
 pub mod pipeline;
+pub mod receiver;
 pub mod registry;
 pub mod source;
 

@@ -101,6 +101,10 @@ pub struct IngestSummary {
     /// format vakt reads.
     pub lines_skipped: u64,
     pub files_skipped: u64,
+    /// Syslog messages received by `vakt run` (counted in `lines_read`).
+    pub messages_received: u64,
+    /// UDP datagrams dropped because the receive queue was full.
+    pub messages_dropped: u64,
     /// Records stored per stream (quarantine included).
     pub by_stream: BTreeMap<Stream, u64>,
     /// Lines quarantined, per reason.

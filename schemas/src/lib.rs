@@ -19,6 +19,7 @@ pub mod prune;
 pub mod record;
 pub mod regions;
 pub mod registry;
+pub mod status;
 pub mod stream;
 pub mod table;
 pub mod value;

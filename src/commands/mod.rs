@@ -16,5 +16,6 @@ pub mod run;
 pub mod search;
 pub mod spotcheck;
 pub mod sql;
+pub mod status;
 pub mod timeline;
 pub mod verify;

@@ -33,6 +33,7 @@ mod leaves;
 pub mod prune;
 pub mod reader;
 pub mod recovery;
+pub mod run_status;
 pub mod segment;
 pub mod snapshot;
 pub mod storage;

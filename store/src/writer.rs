@@ -149,6 +149,10 @@ impl StoreWriter {
         &self.head
     }
 
+    pub(crate) fn committer(&self) -> &Committer {
+        &self.committer
+    }
+
     pub fn root(&self) -> &Path {
         self.committer.root()
     }

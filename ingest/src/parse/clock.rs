@@ -72,6 +72,12 @@ impl SyslogClock {
         }
     }
 
+    /// Takes `reference_time` as the time the next lines were written
+    /// around: a receiver's lines arrive as they are written, all year.
+    pub fn set_reference_time(&mut self, reference_time: DateTime<Utc>) {
+        self.reference_local = reference_time.with_timezone(&self.time_zone).naive_local();
+    }
+
     /// The instant of a year-less local timestamp (`month` 1-12).
     pub fn year_less_instant(
         &mut self,

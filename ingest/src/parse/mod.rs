@@ -199,6 +199,13 @@ pub struct LineParser {
 }
 
 impl LineParser {
+    /// Lines from now on are dated around `reference_time` when their year
+    /// is not known (see [`SyslogClock::set_reference_time`]).
+    pub fn set_reference_time(&mut self, reference_time: DateTime<Utc>) {
+        self.context.reference_time = reference_time;
+        self.clock.set_reference_time(reference_time);
+    }
+
     /// A parser for one input read in `format`.
     pub fn new(context: ParseContext, format: Format) -> LineParser {
         let clock = SyslogClock::new(context.time_zone, context.year, context.reference_time);

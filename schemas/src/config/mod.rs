@@ -2,6 +2,7 @@
 //! which paths to which area, and how logs are read. Every field has a
 //! default, so a first run needs no file at all.
 
+mod jobs;
 mod run;
 
 use std::collections::BTreeMap;
@@ -10,7 +11,8 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
-pub use run::{RunConfig, SourceConfig};
+pub use jobs::{JobConfig, JobKind};
+pub use run::{ListenConfig, ListenProtocol, RunConfig, SourceConfig};
 
 /// The whole configuration file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -31,8 +33,14 @@ pub struct Config {
     /// `[[source]]`: the logs `vakt run` follows.
     #[serde(rename = "source")]
     pub sources: Vec<SourceConfig>,
+    /// `[[listen]]`: where `vakt run` receives syslog messages.
+    #[serde(rename = "listen")]
+    pub listeners: Vec<ListenConfig>,
     /// `[run]`: how often `vakt run` looks and commits.
     pub run: RunConfig,
+    /// `[[job]]`: what `vakt run` does on a schedule.
+    #[serde(rename = "job")]
+    pub jobs: Vec<JobConfig>,
 }
 
 impl Default for Config {
@@ -48,7 +56,9 @@ impl Default for Config {
             secure_zone: SecureZoneConfig::default(),
             review: ReviewConfig::default(),
             sources: Vec::new(),
+            listeners: Vec::new(),
             run: RunConfig::default(),
+            jobs: Vec::new(),
         }
     }
 }

@@ -25,6 +25,55 @@ pub struct SourceConfig {
     pub stream: Option<Stream>,
 }
 
+/// `[[listen]]`: an address where `vakt run` receives syslog messages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListenConfig {
+    /// A name for messages and `vakt status`; records received here are
+    /// stored with the source `NAME@SENDER` (the sender's IP address).
+    pub name: String,
+    /// The address and port to listen on, e.g. `0.0.0.0:514` or `[::]:6514`.
+    pub address: String,
+    /// `udp` (RFC 5426, one message per datagram), `tcp` (RFC 6587: each
+    /// message framed by its length, `LEN MSG`, or ended by a newline,
+    /// chosen per message) or `tls` (RFC 5425: TCP framing inside TLS,
+    /// with `tls_certificate` and `tls_key`).
+    pub protocol: ListenProtocol,
+    /// The messages' format: auto, sshd, netfilter, samba or jsonl. The
+    /// syslog header (RFC 3164 or RFC 5424) is read as in files.
+    #[serde(default = "auto")]
+    pub format: String,
+    /// Accept only events of this stream; other messages go to quarantine.
+    #[serde(default)]
+    pub stream: Option<Stream>,
+    /// For `tls`: the server's certificate chain, a PEM file.
+    #[serde(default)]
+    pub tls_certificate: Option<String>,
+    /// For `tls`: the certificate's private key, a PEM file (readable by
+    /// vakt's user only).
+    #[serde(default)]
+    pub tls_key: Option<String>,
+}
+
+/// How a `[[listen]]` address receives messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ListenProtocol {
+    Udp,
+    Tcp,
+    Tls,
+}
+
+impl ListenProtocol {
+    pub fn name(self) -> &'static str {
+        match self {
+            ListenProtocol::Udp => "udp",
+            ListenProtocol::Tcp => "tcp",
+            ListenProtocol::Tls => "tls",
+        }
+    }
+}
+
 fn auto() -> String {
     "auto".to_string()
 }
@@ -37,6 +86,10 @@ pub struct RunConfig {
     /// they were read: what a crash of the machine can lose from a
     /// syslog receiver (files are read again from the committed position).
     pub commit_interval_ms: u64,
+    /// Received syslog messages waiting to be read into records, at most;
+    /// when full, TCP senders wait and UDP datagrams are dropped (and
+    /// counted).
+    pub receive_queue: usize,
     /// ... or as soon as this many records wait.
     pub commit_records: usize,
     /// How often the followed files are looked at, in milliseconds.
@@ -53,6 +106,7 @@ impl Default for RunConfig {
         RunConfig {
             commit_interval_ms: 2000,
             commit_records: 100_000,
+            receive_queue: 100_000,
             poll_interval_ms: 250,
             rotated_grace_seconds: 10,
         }

@@ -15,6 +15,12 @@
 //!
 //! The progress of every open file is committed with its records, so a run
 //! killed at any moment and started again stores every line exactly once.
+//!
+//! Syslog messages from the `[[listen]]` addresses (`crate::receiver`) are
+//! read into records between looks, as they arrive (`received`).
+
+mod received;
+mod status;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -29,7 +35,10 @@ use vakt_schemas::config::{Config, RunConfig, SourceConfig};
 use crate::batch::{Batch, Recognition, describe_change, plural};
 use crate::parse::{Format, LineParser, ParseContext};
 use crate::pipeline::{IngestError, IngestSummary};
+use crate::receiver::{Listener, Receiver};
 use crate::source::{InputFile, LineReader, inspect, resume};
+
+use self::received::ListenerState;
 
 /// How `vakt run` times its looks and commits.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,7 +69,9 @@ pub enum SourceError {
     #[error("[[source]] `{name}`: {detail}")]
     Invalid { name: String, detail: String },
     #[error(
-        "no [[source]] in the configuration: nothing to follow; add one per log, e.g. name = \"auth\", path = \"/var/log/auth.log*\""
+        "no [[source]] and no [[listen]] in the configuration: nothing to follow or receive; \
+         add a [[source]] per log, e.g. name = \"auth\", path = \"/var/log/auth.log*\", or a \
+         [[listen]] address for syslog"
     )]
     None,
 }
@@ -77,7 +88,7 @@ pub struct FollowedSource {
 impl FollowedSource {
     /// The sources of `config`, each checked (format name, pattern).
     pub fn from_config(config: &Config) -> Result<Vec<FollowedSource>, SourceError> {
-        if config.sources.is_empty() {
+        if config.sources.is_empty() && config.listeners.is_empty() {
             return Err(SourceError::None);
         }
         config.sources.iter().map(FollowedSource::checked).collect()
@@ -131,6 +142,8 @@ fn settled_state(metadata: &fs::Metadata) -> Settled {
 
 /// A file being followed.
 struct OpenFile {
+    /// Its source's index.
+    source: usize,
     input: InputFile,
     key: String,
     lines: LineReader<Box<dyn BufRead + Send>>,
@@ -159,7 +172,11 @@ pub struct Follower<'a> {
     settled: BTreeMap<FileId, Settled>,
     /// Problems already reported, so that a file is not reported at every look.
     reported: BTreeSet<String>,
+    /// The `[[listen]]` addresses' parsers, by listener index.
+    listeners: Vec<ListenerState>,
     last_commit: Instant,
+    /// When the oldest record not committed yet was read.
+    oldest_uncommitted: Option<Instant>,
 }
 
 impl<'a> Follower<'a> {
@@ -167,6 +184,7 @@ impl<'a> Follower<'a> {
         writer: &'a mut vakt_store::StoreWriter,
         config: &'a Config,
         sources: Vec<FollowedSource>,
+        listeners: &[Listener],
         options: FollowOptions,
         now: Instant,
     ) -> Result<Follower<'a>, IngestError> {
@@ -180,6 +198,10 @@ impl<'a> Follower<'a> {
             firewall: config.firewall.clone(),
             stream: None,
         };
+        let listeners = listeners
+            .iter()
+            .map(|listener| ListenerState::new(listener, &context))
+            .collect();
         Ok(Follower {
             batch: Batch::new(
                 writer,
@@ -194,13 +216,42 @@ impl<'a> Follower<'a> {
             open: BTreeMap::new(),
             settled: BTreeMap::new(),
             reported: BTreeSet::new(),
+            listeners,
             last_commit: now,
+            oldest_uncommitted: None,
         })
     }
 
     /// What has been done so far.
     pub fn summary(&self) -> &IngestSummary {
         &self.batch.summary
+    }
+
+    /// A note or problem (prefixed `problem: `) for the run's log.
+    pub fn report(&mut self, message: String) {
+        match message.strip_prefix("problem: ") {
+            Some(problem) => self.batch.summary.problems.push(problem.to_string()),
+            None => {
+                let note = message.strip_prefix("note: ").unwrap_or(&message);
+                self.batch.summary.notes.push(note.to_string());
+            }
+        }
+    }
+
+    /// The store writer, to read what it committed (its head) or write its
+    /// status.
+    pub fn writer(&mut self) -> &mut vakt_store::StoreWriter {
+        self.batch.writer
+    }
+
+    /// The store writer after committing everything read, for work that
+    /// commits on its own (a prune).
+    pub fn committed_writer(
+        &mut self,
+        now: Instant,
+    ) -> Result<&mut vakt_store::StoreWriter, IngestError> {
+        self.commit(now)?;
+        Ok(self.batch.writer)
     }
 
     /// Notes and problems since the last call, for the log.
@@ -260,6 +311,7 @@ impl<'a> Follower<'a> {
                 self.close(id, true);
             }
         }
+        self.note_waiting(now);
         Ok(())
     }
 
@@ -284,7 +336,15 @@ impl<'a> Follower<'a> {
         self.note_all();
         self.batch.commit()?;
         self.last_commit = now;
+        self.oldest_uncommitted = None;
         Ok(())
+    }
+
+    /// Notes when records started waiting for a commit, for the lag.
+    fn note_waiting(&mut self, now: Instant) {
+        if self.batch.pending_records() > 0 && self.oldest_uncommitted.is_none() {
+            self.oldest_uncommitted = Some(now);
+        }
     }
 
     fn has_unnoted_progress(&self) -> bool {
@@ -371,6 +431,7 @@ impl<'a> Follower<'a> {
         self.open.insert(
             id,
             OpenFile {
+                source,
                 last_size: input.size,
                 input,
                 key: resume.key,
@@ -473,35 +534,94 @@ fn file_id(metadata: &fs::Metadata) -> FileId {
     (0, metadata.len())
 }
 
-/// Follows `sources` until `stop` is set (SIGTERM, SIGINT), then commits
-/// and returns what was done. `on_commit` is called after each commit with
-/// the messages since the last one.
+/// What `vakt run` does between its reads besides committing (its
+/// schedule of jobs, its status file, watching its configuration).
+pub trait Between {
+    /// Called after each round of looking, receiving and committing.
+    /// `Flow::Stop` ends the run as a signal does.
+    fn between(
+        &mut self,
+        follower: &mut Follower<'_>,
+        receiver: Option<&Receiver>,
+        now: Instant,
+    ) -> Result<Flow, IngestError>;
+
+    /// Called once when the run has stopped and committed.
+    fn stopped(&mut self, follower: &mut Follower<'_>, receiver: Option<&Receiver>);
+}
+
+/// Whether the run goes on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Stop,
+}
+
+/// Follows `sources`, and reads what `receiver` receives, until `stop` is
+/// set (SIGTERM, SIGINT) or `between` says so; then stops receiving,
+/// commits and returns what was done. `on_messages` is called with the
+/// notes and problems as they come.
+#[allow(clippy::too_many_arguments)]
 pub fn follow(
     writer: &mut vakt_store::StoreWriter,
     config: &Config,
     sources: Vec<FollowedSource>,
+    mut receiver: Option<Receiver>,
     options: FollowOptions,
     stop: &AtomicBool,
+    between: &mut dyn Between,
     on_messages: &mut dyn FnMut(&[String]),
 ) -> Result<IngestSummary, IngestError> {
     let poll_interval = options.poll_interval;
-    let mut follower = Follower::new(writer, config, sources, options, Instant::now())?;
+    let listeners = receiver
+        .as_ref()
+        .map(|receiver| receiver.listeners.clone())
+        .unwrap_or_default();
+    let mut follower = Follower::new(writer, config, sources, &listeners, options, Instant::now())?;
+    let mut next_poll = Instant::now();
     while !stop.load(Ordering::Relaxed) {
-        let started = Instant::now();
-        follower.poll(started)?;
+        let now = Instant::now();
+        if now >= next_poll {
+            follower.poll(now)?;
+            next_poll = now + poll_interval;
+        }
+        // Wait for messages until the next look, waking for a stop.
+        let deadline = next_poll.min(now + STOP_CHECK);
+        match &receiver {
+            Some(receiver) => {
+                let messages = receiver.receive(deadline, RECEIVE_BATCH);
+                follower.take_received(messages, Instant::now())?;
+            }
+            None => std::thread::sleep(deadline.saturating_duration_since(now)),
+        }
         follower.commit_if_due(Instant::now())?;
+        let flow = between.between(&mut follower, receiver.as_ref(), Instant::now())?;
         let messages = follower.take_messages();
         if !messages.is_empty() {
             on_messages(&messages);
         }
-        // Sleep the rest of the interval, waking for a stop.
-        while !stop.load(Ordering::Relaxed) {
-            let elapsed = started.elapsed();
-            if elapsed >= poll_interval {
-                break;
-            }
-            std::thread::sleep((poll_interval - elapsed).min(Duration::from_millis(50)));
+        if flow == Flow::Stop {
+            break;
         }
+    }
+    if let Some(receiver) = &receiver {
+        follower.batch.summary.messages_dropped = receiver.dropped();
+    }
+    let rest = match &mut receiver {
+        Some(receiver) => receiver.stop(),
+        None => Vec::new(),
+    };
+    follower.take_received(rest, Instant::now())?;
+    follower.commit(Instant::now())?;
+    between.stopped(&mut follower, receiver.as_ref());
+    let messages = follower.take_messages();
+    if !messages.is_empty() {
+        on_messages(&messages);
     }
     follower.finish(Instant::now())
 }
+
+/// How often a waiting run looks whether it was told to stop.
+const STOP_CHECK: Duration = Duration::from_millis(50);
+/// Received messages read into records at a time, at most.
+const RECEIVE_BATCH: usize = 10_000;

@@ -25,6 +25,8 @@ pub const SIGNING_KEY: &str = "keys/signing.key";
 pub const INDEX: &str = "index";
 /// The segments a prune removed (prune.rs).
 pub const PRUNED: &str = "pruned.jsonl";
+/// `vakt run`'s folder: its status, not part of the signed record.
+pub const RUN: &str = "run";
 /// `vakt run`'s status (`status::RunStatus`), not part of the signed record.
 pub const RUN_STATUS: &str = "run/status.json";
 

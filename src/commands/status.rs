@@ -20,7 +20,8 @@ use crate::settings::{GlobalArgs, OutputFormat};
 ///
 /// The state is `running` (its process is there and wrote its status in
 /// the last 30 s, or 5 commit intervals if longer), `stale` (its process
-/// is there but silent: hung, or the store cannot be written), `stopped`
+/// is there but silent: hung, the store cannot be written, or a prune
+/// job, which runs inside the run, is under way), `stopped`
 /// (stopped by SIGTERM or Ctrl-C), `dead` (its process is gone without
 /// stopping: killed, crashed, the machine went down) or `never`.
 ///

@@ -100,7 +100,7 @@ pub fn verify(store: &StoreReader, external: Option<&str>) -> VerifyReport {
 }
 
 /// Names a store's root may hold besides the streams' folders.
-const KNOWN_AT_ROOT: [&str; 11] = [
+const KNOWN_AT_ROOT: [&str; 12] = [
     layout::PRUNED,
     layout::STORE_INFO,
     layout::HEAD,
@@ -112,6 +112,7 @@ const KNOWN_AT_ROOT: [&str; 11] = [
     "index.rebuild",
     "index.old",
     RECOVERED,
+    layout::RUN,
 ];
 
 /// What the store's folder holds besides the streams: the signing key

@@ -87,6 +87,7 @@ mod tests {
             window_days: 7,
             output: Some("/srv/vakt/my reviews".to_string()),
             lang: None,
+            timeout_minutes: 1440,
         })
         .unwrap()
     }

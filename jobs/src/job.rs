@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::time::Duration;
 
 use chrono::{DateTime, Datelike, SecondsFormat, TimeDelta, Utc};
 use chrono_tz::Tz;
@@ -33,6 +34,8 @@ pub enum JobError {
         "job `{job}` (review) has no output folder: add e.g. output = \"/var/lib/vakt/reviews\""
     )]
     NoOutput { job: String },
+    #[error("job `{job}` has timeout_minutes = 0: make it at least 1")]
+    NoTimeout { job: String },
     #[error("job `{job}` (review) has lang = \"{lang}\": use \"nb\" (bokmål) or \"en\" (English)")]
     Language { job: String, lang: String },
     #[error("job `{job}` ({kind}) does not use `{setting}`: remove it, or change the job's kind")]
@@ -107,6 +110,8 @@ pub struct Job {
     name: String,
     schedule: JobSchedule,
     task: Task,
+    /// The most a run's commands may take together.
+    timeout: Duration,
 }
 
 impl Job {
@@ -124,6 +129,9 @@ impl Job {
             kind: config.kind,
             setting,
         };
+        if config.timeout_minutes == 0 {
+            return Err(JobError::NoTimeout { job: job() });
+        }
         if config.kind != JobKind::Spotcheck && !config.streams.is_empty() {
             return Err(unused("streams"));
         }
@@ -185,6 +193,7 @@ impl Job {
             name: name.to_string(),
             schedule,
             task,
+            timeout: Duration::from_secs(u64::from(config.timeout_minutes) * 60),
         })
     }
 
@@ -222,6 +231,12 @@ impl Job {
 
     pub fn task(&self) -> &Task {
         &self.task
+    }
+
+    /// The most a run's commands may take together (`timeout_minutes`);
+    /// past it the command running is killed (see [`crate::Runner`]).
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     /// What to do for a run starting at `now`: the spot-check window ends
@@ -468,6 +483,21 @@ mod tests {
             Job::from_config(&nameless[0]),
             Err(JobError::NoName)
         ));
+    }
+
+    #[test]
+    fn a_job_has_a_timeout_of_a_day_unless_told_and_never_of_zero() {
+        let daily = job("kind = \"verify\"\nschedule = \"@daily\"").unwrap();
+        assert_eq!(daily.timeout(), Duration::from_secs(24 * 60 * 60));
+        let hour = job("kind = \"verify\"\nschedule = \"@daily\"\ntimeout_minutes = 60").unwrap();
+        assert_eq!(hour.timeout(), Duration::from_secs(60 * 60));
+        let zero = job("kind = \"verify\"\nschedule = \"@daily\"\ntimeout_minutes = 0");
+        assert!(matches!(&zero, Err(JobError::NoTimeout { job }) if job == "nightly"));
+        let message = zero.unwrap_err().to_string();
+        assert_eq!(
+            message,
+            "job `nightly` has timeout_minutes = 0: make it at least 1"
+        );
     }
 
     #[test]

@@ -221,6 +221,7 @@ mod tests {
             window_days: 7,
             output: None,
             lang: None,
+            timeout_minutes: 1440,
         })
         .unwrap()
     }

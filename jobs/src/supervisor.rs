@@ -213,6 +213,7 @@ impl Supervisor {
                 continue;
             };
             let action = job.action(now, self.zone);
+            let timeout = job.timeout();
             self.scheduler.started(id, now);
             match &action {
                 Action::Heartbeat => {
@@ -247,7 +248,7 @@ impl Supervisor {
                     self.finish(follower, id, now, &action, outcome, Utc::now());
                 }
                 Action::Commands(commands) => {
-                    self.runner.start(id, commands.clone());
+                    self.runner.start(id, commands.clone(), timeout);
                     self.running.insert(id, (now, action));
                 }
             }

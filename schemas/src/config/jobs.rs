@@ -40,6 +40,12 @@ pub struct JobConfig {
     /// or `en`.
     #[serde(default)]
     pub lang: Option<String>,
+    /// For the jobs run as `vakt` commands (`verify`, `spotcheck`,
+    /// `review`): the most minutes a run's commands may take together;
+    /// past it the command running is killed and the run recorded as
+    /// failed. At least 1; a day by default.
+    #[serde(default = "default_timeout_minutes")]
+    pub timeout_minutes: u32,
 }
 
 /// What a `[[job]]` does.
@@ -85,6 +91,11 @@ fn default_window_days() -> u32 {
     7
 }
 
+/// A day: long enough for any run that is not stuck.
+fn default_timeout_minutes() -> u32 {
+    1440
+}
+
 #[cfg(test)]
 mod tests {
     use super::JobKind;
@@ -125,6 +136,7 @@ mod tests {
         assert_eq!(spotcheck.streams, vec![Stream::Sessions, Stream::Access]);
         assert_eq!(spotcheck.n, 10);
         assert_eq!(spotcheck.window_days, 7);
+        assert_eq!(spotcheck.timeout_minutes, 1440);
         assert_eq!(config.jobs[2].output.as_deref(), Some("/srv/vakt/reviews"));
         assert_eq!(config.jobs[2].lang.as_deref(), Some("en"));
         assert!(Config::parse("").unwrap().jobs.is_empty());
@@ -134,6 +146,9 @@ mod tests {
     fn unknown_keys_kinds_and_missing_schedules_are_refused() {
         let job = |body: &str| Config::parse(&format!("[[job]]\nname = \"a\"\n{body}"));
         assert!(job("kind = \"verify\"\nschedule = \"@daily\"\n").is_ok());
+        let timeout = job("kind = \"verify\"\nschedule = \"@daily\"\ntimeout_minutes = 90\n");
+        assert_eq!(timeout.unwrap().jobs[0].timeout_minutes, 90);
+        assert!(job("kind = \"verify\"\nschedule = \"@daily\"\ntimeout_minutes = -1\n").is_err());
         let unknown_key = job("kind = \"verify\"\nschedule = \"@daily\"\nevery = \"day\"\n");
         assert!(unknown_key.unwrap_err().to_string().contains("every"));
         assert!(job("kind = \"backup\"\nschedule = \"@daily\"\n").is_err());

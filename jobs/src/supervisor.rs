@@ -217,7 +217,8 @@ impl Supervisor {
             self.scheduler.started(id, now);
             match &action {
                 Action::Heartbeat => {
-                    let outcome = Outcome::success(0.0, heartbeat_message(follower));
+                    let outcome =
+                        Outcome::success(0.0, heartbeat_message(follower, &self.store_root));
                     self.finish(follower, id, now, &action, outcome, now);
                 }
                 Action::Prune => {
@@ -393,8 +394,14 @@ pub fn config_sha256(bytes: &[u8]) -> String {
 
 /// The heartbeat's message: the size of each stream, so that the audit
 /// stream shows the store alive and growing.
-fn heartbeat_message(follower: &mut Follower<'_>) -> String {
-    let head = follower.writer().head();
+fn heartbeat_message(follower: &mut Follower<'_>, store_root: &std::path::Path) -> String {
+    // The store as committed now: audit appends commit beside the
+    // run's writer, whose head does not see them.
+    let fresh = vakt_store::StoreReader::open(store_root).ok();
+    let head = match &fresh {
+        Some(reader) => reader.head(),
+        None => follower.writer().head(),
+    };
     let sizes: Vec<String> = Stream::ALL
         .into_iter()
         .map(|stream| {

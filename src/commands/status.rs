@@ -183,10 +183,11 @@ fn print_text(report: &StatusReport<'_>, now: DateTime<Utc>) {
         }
         for file in &source.files {
             println!(
-                "    {}{}: {} lines, at byte {} of {}; {} unread, {} pending (a line without its newline)",
+                "    {}{}: {} {}, at byte {} of {}; {} unread, {} pending (a line without its newline)",
                 file.path,
                 if file.rotated { " (rotated away)" } else { "" },
                 file.lines,
+                if file.lines == 1 { "line" } else { "lines" },
                 file.position,
                 file.size,
                 file.unread_bytes,

@@ -577,7 +577,8 @@ pub fn follow(
         .as_ref()
         .map(|receiver| receiver.listeners.clone())
         .unwrap_or_default();
-    let mut follower = Follower::new(writer, config, sources, &listeners, options, Instant::now())?;
+    let started = Instant::now();
+    let mut follower = Follower::new(writer, config, sources, &listeners, options, started)?;
     let mut next_poll = Instant::now();
     while !stop.load(Ordering::Relaxed) {
         let now = Instant::now();
@@ -618,7 +619,9 @@ pub fn follow(
     if !messages.is_empty() {
         on_messages(&messages);
     }
-    follower.finish(Instant::now())
+    let mut summary = follower.finish(Instant::now())?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
 }
 
 /// How often a waiting run looks whether it was told to stop.

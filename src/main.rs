@@ -36,6 +36,8 @@ enum Command {
     Status(commands::status::StatusArgs),
     Verify(commands::verify::VerifyArgs),
     Checkpoint(commands::checkpoint::CheckpointArgs),
+    Key(commands::key::KeyArgs),
+    Witness(commands::witness::WitnessArgs),
     Backup(commands::backup::BackupArgs),
     Restore(commands::backup::RestoreArgs),
     Prune(commands::prune::PruneArgs),
@@ -64,6 +66,7 @@ pub enum Outcome {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    cli.global.choose_signing_key();
     let result = match cli.command {
         Command::Init(args) => commands::init::run(&cli.global, args),
         Command::Ingest(args) => commands::ingest::run(&cli.global, args),
@@ -71,6 +74,8 @@ fn main() -> ExitCode {
         Command::Status(args) => commands::status::run(&cli.global, args),
         Command::Verify(args) => commands::verify::run(&cli.global, args),
         Command::Checkpoint(args) => commands::checkpoint::run(&cli.global, args),
+        Command::Key(args) => commands::key::run(&cli.global, args),
+        Command::Witness(args) => commands::witness::run(&cli.global, args),
         Command::Backup(args) => commands::backup::run_backup(&cli.global, args),
         Command::Restore(args) => commands::backup::run_restore(&cli.global, args),
         Command::Prune(args) => commands::prune::run(&cli.global, args),

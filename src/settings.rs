@@ -22,6 +22,12 @@ pub struct GlobalArgs {
     /// The configuration file [default: ./vakt.toml when it exists, else built-in defaults]
     #[arg(long, global = true, env = "VAKT_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The store's signing key file, kept outside the store, mode 0600
+    /// [default: `store.signing_key` of the configuration, else
+    /// `<store folder>.key` beside a local store, else
+    /// ~/.config/vakt/keys/<store id>.key]
+    #[arg(long, global = true, env = "VAKT_SIGNING_KEY", value_name = "FILE")]
+    pub signing_key: Option<PathBuf>,
 }
 
 impl GlobalArgs {
@@ -43,6 +49,23 @@ impl GlobalArgs {
             Some(path) => Some(path.clone()),
             None if Path::new(DEFAULT_CONFIG).exists() => Some(PathBuf::from(DEFAULT_CONFIG)),
             None => None,
+        }
+    }
+
+    /// Tells the store which signing key file to use: the one given with
+    /// `--signing-key` (or `VAKT_SIGNING_KEY`), else the configuration's
+    /// `store.signing_key`; with neither, the store's default place.
+    pub fn choose_signing_key(&self) {
+        if let Some(path) = &self.signing_key {
+            vakt_store::keys::use_signing_key_file(path.clone());
+            return;
+        }
+        let configured = self
+            .load_config()
+            .ok()
+            .and_then(|config| config.store.signing_key);
+        if let Some(path) = configured {
+            vakt_store::keys::use_signing_key_file(PathBuf::from(path));
         }
     }
 

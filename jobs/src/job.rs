@@ -14,6 +14,8 @@ use crate::schedule::{JobSchedule, ScheduleError};
 /// A `[[job]]` that cannot run as written.
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
+    #[error("witnesses: {detail}")]
+    Witness { detail: String },
     #[error("a [[job]] has no name: give each job a name of its own")]
     NoName,
     #[error("two jobs are named `{job}`: give each [[job]] a name of its own")]

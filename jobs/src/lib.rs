@@ -18,6 +18,7 @@ mod runner;
 mod schedule;
 mod scheduler;
 mod supervisor;
+mod witnessing;
 
 pub use audit::{AUDIT_COMMAND, audit_event};
 pub use job::{Action, Job, JobError, ReviewLanguage, Task};

@@ -35,6 +35,7 @@ use crate::audit::audit_event;
 use crate::job::{Action, Job, JobError};
 use crate::runner::{Outcome, Runner};
 use crate::scheduler::{JobId, JobState, JobsState, Scheduler};
+use crate::witnessing::WitnessWorker;
 
 /// How often the status file is written while the run is well.
 pub const STATUS_EVERY: Duration = Duration::from_secs(2);
@@ -67,6 +68,10 @@ pub struct Supervisor {
     status: RunStatus,
     last_status: Option<Instant>,
     reload: bool,
+    /// Submits checkpoints to the configured witnesses, on its own thread.
+    witnessing: Option<WitnessWorker>,
+    /// The commit the witnesses were last asked about.
+    witnessed_txn: u64,
 }
 
 impl Supervisor {
@@ -87,6 +92,7 @@ impl Supervisor {
         now: DateTime<Utc>,
     ) -> Result<Supervisor, JobError> {
         let jobs = Job::from_configs(&config.jobs)?;
+        let store_root_for_witnesses = store_root.clone();
         let previous_jobs = previous.map(jobs_state).unwrap_or_default();
         let scheduler = Scheduler::new(jobs, zone, &previous_jobs, now);
         let sha256 = if config_path.is_some() {
@@ -117,6 +123,11 @@ impl Supervisor {
             status,
             last_status: None,
             reload: false,
+            witnessing: WitnessWorker::start(&store_root_for_witnesses, &config.witnesses)
+                .map_err(|error| JobError::Witness {
+                    detail: error.to_string(),
+                })?,
+            witnessed_txn: u64::MAX,
         })
     }
 
@@ -219,6 +230,9 @@ impl Supervisor {
                 Action::Heartbeat => {
                     let outcome =
                         Outcome::success(0.0, heartbeat_message(follower, &self.store_root));
+                    if let Some(witnessing) = &self.witnessing {
+                        witnessing.submit(true);
+                    }
                     self.finish(follower, id, now, &action, outcome, now);
                 }
                 Action::Prune => {
@@ -337,6 +351,13 @@ impl Between for Supervisor {
         clock: Instant,
     ) -> Result<Flow, IngestError> {
         let now = Utc::now();
+        let txn = follower.writer().head().txn;
+        if txn != self.witnessed_txn
+            && let Some(witnessing) = &self.witnessing
+        {
+            self.witnessed_txn = txn;
+            witnessing.submit(false);
+        }
         self.collect_finished(follower, now);
         self.start_due(follower, now, clock)?;
         if clock.duration_since(self.config.last_look) >= CONFIG_EVERY {

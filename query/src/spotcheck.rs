@@ -22,7 +22,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use vakt_schemas::Stream;
-use vakt_schemas::checkpoint::NoteVerifier;
+use vakt_schemas::keyring::KeyRing;
 
 use crate::sql::{SqlError, SqlSession};
 use vakt_store::reader::{ReadError, StoreReader};
@@ -122,8 +122,8 @@ pub fn draw(
     if request.n == 0 {
         return Err(SpotCheckError::NothingToDraw);
     }
-    let verifier = store.verifier()?;
-    let (note, size) = newest_signed(store, &verifier, request.stream)?;
+    let keys = store.keys()?;
+    let (note, size) = newest_signed(store, &keys, request.stream)?;
     let candidates = candidate_seqs(session, request, size)?;
     let seed = seed(&note, request);
     let items = sample(&seed, candidates.iter().copied(), request.n);
@@ -147,11 +147,11 @@ pub fn recompute(session: &SqlSession, recorded: &Draw) -> Result<bool, SpotChec
 
 fn newest_signed(
     store: &StoreReader,
-    verifier: &NoteVerifier,
+    keys: &KeyRing,
     stream: Stream,
 ) -> Result<(String, u64), SpotCheckError> {
     for note in store.checkpoints(stream)?.into_iter().rev() {
-        if let Ok(checkpoint) = verifier.verify(&note)
+        if let Ok(checkpoint) = keys.verify(&note)
             && checkpoint.origin == store.info().origin(stream)
         {
             return Ok((note, checkpoint.size));

@@ -8,7 +8,8 @@
 use serde::Serialize;
 use vakt_review::Review;
 use vakt_schemas::Stream;
-use vakt_schemas::checkpoint::{Checkpoint, NoteVerifier};
+use vakt_schemas::checkpoint::Checkpoint;
+use vakt_schemas::keyring::KeyRing;
 use vakt_schemas::merkle::{consistency_proof, verify_consistency};
 use vakt_store::StoreReader;
 
@@ -74,12 +75,12 @@ pub fn anchors(
     review: &Review,
     previous: Option<&Previous>,
 ) -> Result<Anchors, ReportError> {
-    let verifier = store.verifier();
+    let verifier = store.keys();
     let mut anchors = Anchors::default();
     let verifier = match verifier {
-        Ok(verifier) => {
-            anchors.key_fingerprint = Some(verifier.fingerprint());
-            Some(verifier)
+        Ok(keys) => {
+            anchors.key_fingerprint = Some(keys.current().fingerprint());
+            Some(keys)
         }
         Err(error) => {
             anchors.key_problem = Some(error.to_string());
@@ -143,7 +144,7 @@ type Checked = (CheckpointView, Option<Checkpoint>);
 
 /// A note's checkpoint, with its signature checked when a key is given and
 /// its origin compared with the stream's.
-fn check_note(verifier: Option<&NoteVerifier>, note: &str, origin: &str) -> Checked {
+fn check_note(verifier: Option<&KeyRing>, note: &str, origin: &str) -> Checked {
     let Some(verifier) = verifier else {
         let view = parse_unchecked(note).map(|checkpoint| {
             view(
@@ -183,7 +184,7 @@ fn check_note(verifier: Option<&NoteVerifier>, note: &str, origin: &str) -> Chec
 
 fn consistency(
     store: &StoreReader,
-    verifier: Option<&NoteVerifier>,
+    verifier: Option<&KeyRing>,
     stream: Stream,
     origin: &str,
     old_note: Option<&str>,

@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use crate::merkle::Hash;
 
 /// The start of every signature line: an em dash (U+2014) and a space.
-const SIGNATURE_LINE_PREFIX: &str = "\u{2014} ";
+pub(crate) const SIGNATURE_LINE_PREFIX: &str = "\u{2014} ";
 
 /// The signed-note signature type byte of Ed25519.
 const ED25519_ALGORITHM: u8 = 0x01;
@@ -28,10 +28,10 @@ const ED25519_ALGORITHM: u8 = 0x01;
 const MAX_SIGNATURES: usize = 100;
 
 /// The length of a note key id.
-const KEY_ID_LEN: usize = 4;
+pub(crate) const KEY_ID_LEN: usize = 4;
 
 /// The length of an Ed25519 signature.
-const SIGNATURE_LEN: usize = 64;
+pub(crate) const SIGNATURE_LEN: usize = 64;
 
 /// What is wrong with a checkpoint, a note, a key name or a verifier key.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -309,7 +309,7 @@ fn check_control_characters(text: &str) -> Result<(), CheckpointError> {
 
 /// Checks a key name: non-empty, no Unicode space, no control character, no
 /// `+`.
-fn validate_key_name(name: &str) -> Result<(), CheckpointError> {
+pub(crate) fn validate_key_name(name: &str) -> Result<(), CheckpointError> {
     let is_forbidden =
         |character: char| character.is_whitespace() || character.is_control() || character == '+';
     if name.is_empty() || name.chars().any(is_forbidden) {
@@ -336,7 +336,7 @@ fn compute_key_id(name: &str, key: &VerifyingKey) -> [u8; KEY_ID_LEN] {
 
 /// Checks a note text before signing: non-empty, ending in a newline, and
 /// free of control characters other than newline.
-fn validate_note_text(text: &str) -> Result<(), CheckpointError> {
+pub(crate) fn validate_note_text(text: &str) -> Result<(), CheckpointError> {
     check_control_characters(text)?;
     if !text.ends_with('\n') {
         return Err(CheckpointError::MissingFinalNewline);
@@ -423,17 +423,19 @@ impl NoteSigner {
 }
 
 /// One parsed signature line.
-struct SignatureLine<'note> {
+pub(crate) struct SignatureLine<'note> {
     /// The key name on the line.
-    name: &'note str,
+    pub(crate) name: &'note str,
     /// The key id: the first four signature bytes.
-    key_id: [u8; KEY_ID_LEN],
+    pub(crate) key_id: [u8; KEY_ID_LEN],
     /// The signature bytes after the key id.
-    signature: Vec<u8>,
+    pub(crate) signature: Vec<u8>,
 }
 
 /// Splits a signed note into its text and its parsed signature lines.
-fn split_signed_note(note: &str) -> Result<(&str, Vec<SignatureLine<'_>>), CheckpointError> {
+pub(crate) fn split_signed_note(
+    note: &str,
+) -> Result<(&str, Vec<SignatureLine<'_>>), CheckpointError> {
     check_control_characters(note)?;
     if !note.ends_with('\n') {
         return Err(CheckpointError::MissingFinalNewline);
@@ -469,7 +471,7 @@ fn split_signed_note(note: &str) -> Result<(&str, Vec<SignatureLine<'_>>), Check
 }
 
 /// Parses `— <name> <base64>`, or says what is wrong with it.
-fn parse_signature_line(line: &str) -> Result<SignatureLine<'_>, &'static str> {
+pub(crate) fn parse_signature_line(line: &str) -> Result<SignatureLine<'_>, &'static str> {
     let Some(rest) = line.strip_prefix(SIGNATURE_LINE_PREFIX) else {
         return Err("it does not start with an em dash (U+2014) and a space");
     };

@@ -6,9 +6,11 @@
 //! HEAD                                 the commit point (head.rs)
 //! LOCK                                 held by the one ingest
 //! COMMIT.LOCK                          held during each commit
-//! keys/signing.key                     Ed25519 seed, hex, mode 0600
+//! key-rotations                        the signing key's rotations (keyring.rs)
+//! keys/signing.key                     where stores made before keys moved out kept it
 //! <stream>/manifest.jsonl              the hash-chained list of segments
 //! <stream>/checkpoints                 every signed checkpoint, appended
+//! <stream>/cosignatures                checkpoints with witnesses' cosignatures
 //! <stream>/day=YYYY-MM-DD/<txn>-<first seq>.parquet
 //! ```
 
@@ -21,7 +23,10 @@ pub const HEAD: &str = "HEAD";
 pub const HEAD_TEMP: &str = "HEAD.tmp";
 pub const LOCK: &str = "LOCK";
 pub const COMMIT_LOCK: &str = "COMMIT.LOCK";
+/// Where stores made before keys moved out kept their signing key.
 pub const SIGNING_KEY: &str = "keys/signing.key";
+/// The signing key's rotations: signed notes, each followed by a blank line.
+pub const KEY_ROTATIONS: &str = "key-rotations";
 pub const INDEX: &str = "index";
 /// The segments a prune removed (prune.rs).
 pub const PRUNED: &str = "pruned.jsonl";
@@ -43,6 +48,12 @@ pub fn manifest(stream: Stream) -> String {
 /// The stream's checkpoint log.
 pub fn checkpoints(stream: Stream) -> String {
     format!("{}/checkpoints", stream.name())
+}
+
+/// The stream's cosigned checkpoints (witnesses' cosignatures; not
+/// committed by `HEAD`, each entry proves itself).
+pub fn cosignatures(stream: Stream) -> String {
+    format!("{}/cosignatures", stream.name())
 }
 
 /// The partition directory of one day (UTC) of a stream.

@@ -10,8 +10,10 @@
 pub mod arrow;
 pub mod checkpoint;
 pub mod config;
+pub mod cosignature;
 pub mod event;
 pub mod head;
+pub mod keyring;
 pub mod layout;
 pub mod manifest;
 pub mod merkle;

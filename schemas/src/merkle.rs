@@ -389,6 +389,130 @@ fn collect_consistency_subproof(
     }
 }
 
+/// The consistency proof `PROOF(m, D[n])` of [`consistency_proof`], computed
+/// from the old tree's frontier (`m = old.size()`) and only the leaf hashes
+/// appended after it (`n = m + new_leaves.len()`).
+///
+/// Every node of the proof lies either wholly within the old tree, and is
+/// then one of the frontier's perfect subtrees, or wholly within the new
+/// leaves; so a log that keeps frontiers proves consistency to a witness
+/// without reading its older leaves.
+pub fn consistency_proof_from_frontier(
+    old: &Frontier,
+    new_leaves: &[Hash],
+) -> Result<Vec<Hash>, ProofError> {
+    let old_size = old.size();
+    let Some(new_size) = old_size.checked_add(tree_size(new_leaves)) else {
+        return Err(ProofError::OldSizeTooLarge {
+            old_size,
+            new_size: tree_size(new_leaves),
+        });
+    };
+    if old_size == 0 || old_size == new_size {
+        return Ok(Vec::new());
+    }
+    let parts = FrontierProofParts { old, new_leaves };
+    let mut proof = Vec::new();
+    parts.collect_subproof(0, new_size, old_size, true, 0, &mut proof)?;
+    Ok(proof)
+}
+
+/// What [`consistency_proof_from_frontier`] computes its proof from.
+struct FrontierProofParts<'parts> {
+    /// The old tree's frontier.
+    old: &'parts Frontier,
+    /// The leaf hashes appended after the old tree.
+    new_leaves: &'parts [Hash],
+}
+
+impl FrontierProofParts<'_> {
+    /// Appends `SUBPROOF(old_len, D[start:start+len], old_is_whole_subtree)`
+    /// to `proof`, as [`collect_consistency_subproof`] does with all leaves.
+    /// Every turn to the right passes a perfect subtree of the old tree, the
+    /// next one of the frontier, whose index is `frontier_index`.
+    fn collect_subproof(
+        &self,
+        start: u64,
+        len: u64,
+        old_len: u64,
+        old_is_whole_subtree: bool,
+        frontier_index: usize,
+        proof: &mut Vec<Hash>,
+    ) -> Result<(), ProofError> {
+        if old_len == len {
+            // The old tree's last perfect subtree, or the whole old tree.
+            if !old_is_whole_subtree {
+                proof.push(self.frontier_subtree(frontier_index)?);
+            }
+            return Ok(());
+        }
+        let split = split_point_u64(len);
+        if old_len <= split {
+            self.collect_subproof(
+                start,
+                split,
+                old_len,
+                old_is_whole_subtree,
+                frontier_index,
+                proof,
+            )?;
+            proof.push(self.new_subtree_root(start + split, len - split)?);
+        } else {
+            self.collect_subproof(
+                start + split,
+                len - split,
+                old_len - split,
+                false,
+                frontier_index + 1,
+                proof,
+            )?;
+            proof.push(self.frontier_subtree(frontier_index)?);
+        }
+        Ok(())
+    }
+
+    /// The root of the frontier's subtree at `index`, largest first.
+    fn frontier_subtree(&self, index: usize) -> Result<Hash, ProofError> {
+        self.old
+            .subtrees()
+            .get(index)
+            .copied()
+            .ok_or_else(|| self.shape_error())
+    }
+
+    /// The root of the new leaves `start .. start + len` (tree positions,
+    /// all at or past the old size).
+    fn new_subtree_root(&self, start: u64, len: u64) -> Result<Hash, ProofError> {
+        let offset = start.checked_sub(self.old.size());
+        let range = offset.and_then(|offset| {
+            let first = usize::try_from(offset).ok()?;
+            let count = usize::try_from(len).ok()?;
+            self.new_leaves.get(first..first.checked_add(count)?)
+        });
+        match range {
+            Some(leaves) if !leaves.is_empty() => Ok(subtree_root(leaves)),
+            _ => Err(self.shape_error()),
+        }
+    }
+
+    /// The error for a frontier that does not fit its size; unreachable for
+    /// a frontier built by [`Frontier::push`] or [`Frontier::from_parts`].
+    fn shape_error(&self) -> ProofError {
+        ProofError::FrontierShape {
+            size: self.old.size(),
+            needed: self.old.size().count_ones(),
+            found: self.old.subtrees().len(),
+        }
+    }
+}
+
+/// [`split_point`] on tree sizes: the largest power of two strictly below
+/// `count`, which must be at least 2.
+fn split_point_u64(count: u64) -> u64 {
+    let below = count - 1;
+    1 << (u64::BITS - 1 - below.leading_zeros())
+}
+
 /// The number of hashes in the consistency proof from a tree of `old_size`
 /// leaves to one of `new_size`; `0 < old_size < new_size`.
 fn consistency_proof_len(old_size: u64, new_size: u64) -> usize {
@@ -684,6 +808,35 @@ mod tests {
             assert_eq!(rebuilt, frontier);
         }
         assert_eq!(Frontier::from_leaves(&tree), frontier);
+    }
+
+    #[test]
+    fn consistency_proof_from_frontier_equals_full_proof() {
+        let tree = leaves(70);
+        for new_size in 0..=70usize {
+            let new_root = root(&tree[..new_size]);
+            for old_size in 0..=new_size {
+                let old = Frontier::from_leaves(&tree[..old_size]);
+                let proof =
+                    consistency_proof_from_frontier(&old, &tree[old_size..new_size]).unwrap();
+                assert_eq!(
+                    proof,
+                    consistency_proof(&tree[..new_size], old_size as u64).unwrap(),
+                    "from {old_size} to {new_size}"
+                );
+                assert_eq!(
+                    verify_consistency(
+                        old_size as u64,
+                        new_size as u64,
+                        &old.root(),
+                        &new_root,
+                        &proof
+                    ),
+                    Ok(()),
+                    "from {old_size} to {new_size}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -30,7 +30,7 @@ use crate::settings::{GlobalArgs, OutputFormat};
 pub struct BackupArgs {
     /// A new or empty folder for the copy, or an empty `s3://bucket/prefix`.
     dest: PathBuf,
-    /// Copy the signing key too (keys/signing.key).
+    /// Copy the signing key too, to `<DEST>.key` (mode 0600).
     #[arg(long)]
     include_key: bool,
     /// text for a person, json for scripts.
@@ -81,8 +81,8 @@ pub fn run_backup(global: &GlobalArgs, args: BackupArgs) -> anyhow::Result<Outco
             println!("{}", describe(&summary, &args.dest));
             if !summary.key {
                 println!(
-                    "the signing key was not copied: keep keys/signing.key apart, or give \
-                     --include-key"
+                    "the signing key was not copied: keep a copy of it apart (`vakt key show` \
+                     says where it is), or give --include-key"
                 );
             }
         }

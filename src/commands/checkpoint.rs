@@ -13,7 +13,8 @@ use crate::settings::GlobalArgs;
 /// The output is in the C2SP signed-note checkpoint format, notes separated
 /// by a blank line. Keep it somewhere outside the store (a second machine, a
 /// printed review, a witness); `vakt verify --against FILE` later proves the
-/// store still holds everything those checkpoints signed.
+/// store still holds everything those checkpoints signed. The fingerprint
+/// of the key in force is printed on standard error.
 #[derive(Debug, Args)]
 pub struct CheckpointArgs {
     /// Only this stream (sessions, firewall, access, registry, audit, quarantine).
@@ -45,5 +46,10 @@ pub fn run(global: &GlobalArgs, args: CheckpointArgs) -> anyhow::Result<Outcome>
         notes.push(note);
     }
     print!("{}", notes.join("\n"));
+    let keys = store.keys()?;
+    eprintln!(
+        "signed by key {}; keep this fingerprint apart from the store",
+        keys.current().fingerprint()
+    );
     Ok(Outcome::Success)
 }

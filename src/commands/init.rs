@@ -8,9 +8,13 @@ use crate::settings::GlobalArgs;
 
 /// Create a new store with its own Ed25519 signing key.
 ///
-/// The key is written to <store>/keys/signing.key with mode 0600; keep a copy
-/// of the printed verifier key outside the store so that checkpoints can be
-/// checked independently. A local store is its owner's alone (folders
+/// The key is written outside the store, mode 0600: to --signing-key
+/// (or `store.signing_key` of the configuration) when given, else beside
+/// a local store as `<store folder>.key`, else (object storage) to
+/// ~/.config/vakt/keys/<store id>.key. Keep a copy of the key where a
+/// backup of the store is not, and the printed fingerprint apart from
+/// both, so that checkpoints can be checked independently (`vakt key
+/// show`). A local store is its owner's alone (folders
 /// 0700, files 0600) unless a group is given (--group, or store.group in
 /// the configuration): then the store folder is given to that group with
 /// mode 2750, and everything but the signing key is made readable by it
@@ -32,6 +36,7 @@ pub fn run(global: &GlobalArgs, args: InitArgs) -> anyhow::Result<Outcome> {
         created.info.store_id,
         created.root.display()
     );
+    println!("signing key: {} (mode 0600)", created.key_file.display());
     println!("verifier key: {}", created.info.verifier_key);
     println!("key fingerprint: {}", created.fingerprint);
     if let Some(group) = group {

@@ -4,8 +4,10 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
+use vakt_store::StoreReader;
 use vakt_store::verify::{Problem, VerifyReport};
-use vakt_store::{StoreReader, verify};
+use vakt_witness::log_side::check::verify_witnessed;
+use vakt_witness::log_side::witnesses::Witness;
 
 use crate::Outcome;
 use crate::settings::{GlobalArgs, OutputFormat};
@@ -25,11 +27,26 @@ use crate::settings::{GlobalArgs, OutputFormat};
 /// the full-text index against the records, posting by posting (a
 /// doctored index that hides records from searches: `index-postings`).
 ///
-/// --format json prints one object: ok, store_id, key_fingerprint,
-/// streams (stream, records, segments, root, checkpoints, first_time,
+/// Witnesses: the store is also checked against what each witness holds
+/// (the `[[witness]]` of vakt.toml, and any given with --witness): the
+/// newest checkpoint a cosigning witness cosigned for each stream (asked
+/// over HTTP), every checkpoint a directory witness copied, and the
+/// cosigned checkpoints kept in the store. A store shorter than what a
+/// witness saw is `truncated`, one that differs from it a `fork`, a
+/// witness's checkpoint that the store's keys did not sign
+/// `witness-checkpoint` (the key was replaced); a witness that cannot be
+/// asked is the warning `witness-unreachable`. With `[witness_policy]`,
+/// a stream that too few witnesses vouched for recently is
+/// `witness-policy`.
+///
+/// --format json prints one object: ok, store_id, key_fingerprint, keys
+/// (every key that signed the store: fingerprint, verifier_key,
+/// from_txn, since), streams (stream, records, segments, root, checkpoints, first_time,
 /// last_time), problems and warnings (each: stream or null, kind, message,
 /// first_seq, last_seq, from, to, file; null when unknown),
-/// external_checkpoints (how many --against gave), and pruned (per prune:
+/// external_checkpoints (how many --against gave), witnessed_checkpoints
+/// (how many the witnesses gave), witnessing (per stream under a policy:
+/// stream, recent (witness names), newest, required, met), and pruned (per prune:
 /// txn, time, user, segments and records per stream). Times are RFC 3339
 /// UTC. The kinds are named in FORMAT.md §8.
 ///
@@ -40,6 +57,15 @@ pub struct VerifyArgs {
     /// Checkpoints exported earlier with `vakt checkpoint`.
     #[arg(long, value_name = "FILE")]
     against: Option<PathBuf>,
+    /// A witness to check the store against besides the configured ones:
+    /// the URL of a cosigning witness or the folder of a directory
+    /// witness (repeatable).
+    #[arg(long, value_name = "URL|DIR")]
+    witness: Vec<String>,
+    /// Do not ask the configured witnesses (the cosigned checkpoints kept
+    /// in the store and --witness are still checked).
+    #[arg(long)]
+    no_configured_witnesses: bool,
     /// text for a person, json for scripts.
     #[arg(long, value_enum, default_value_t)]
     format: OutputFormat,
@@ -55,7 +81,22 @@ pub fn run(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<Outcome> {
         ),
         None => None,
     };
-    let report = verify(&store, external.as_deref());
+    let mut witnesses = Vec::new();
+    if !args.no_configured_witnesses {
+        for witness in &config.witnesses {
+            witnesses.push(Witness::from_config(witness)?);
+        }
+    }
+    for argument in &args.witness {
+        witnesses.push(Witness::from_argument(argument, &config.witnesses));
+    }
+    let report = verify_witnessed(
+        &store,
+        external,
+        &witnesses,
+        &config.witness_policy,
+        chrono::Utc::now(),
+    );
     match args.format {
         OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         OutputFormat::Text => print_report(&report),
@@ -107,6 +148,25 @@ pub fn print_report(report: &VerifyReport) {
     }
     for problem in &report.problems {
         println!("PROBLEM: {}", describe(problem));
+    }
+    if report.witnessed_checkpoints > 0 {
+        println!(
+            "checked against {} checkpoints held by witnesses",
+            report.witnessed_checkpoints
+        );
+    }
+    for witnessing in &report.witnessing {
+        println!(
+            "  {:<10} vouched for by {} of {} required witnesses recently{}",
+            witnessing.stream.name(),
+            witnessing.recent.len(),
+            witnessing.required,
+            if witnessing.recent.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", witnessing.recent.join(", "))
+            }
+        );
     }
     if report.external_checkpoints > 0 {
         println!(

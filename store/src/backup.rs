@@ -160,12 +160,24 @@ fn copy_committed(
         }
     }
     copy_whole(source, &target, layout::STORE_INFO)?;
-    let has_key = source
-        .exists(layout::SIGNING_KEY)
-        .map_err(io_error(&source.path(layout::SIGNING_KEY)))?;
-    if with_key && has_key {
-        copy_whole(source, &target, layout::SIGNING_KEY)?;
-        summary.key = true;
+    // The key's rotations and the witnesses' cosignatures: each entry
+    // proves itself, so the whole logs are copied.
+    let mut proving = vec![layout::KEY_ROTATIONS.to_string()];
+    proving.extend(
+        Stream::ALL
+            .iter()
+            .map(|stream| layout::cosignatures(*stream)),
+    );
+    for relative in &proving {
+        if source
+            .exists(relative)
+            .map_err(io_error(&source.path(relative)))?
+        {
+            copy_whole(source, &target, relative)?;
+        }
+    }
+    if with_key {
+        summary.key = copy_key(store, &target)?;
     }
     // The HEAD read when the copy began, as its file was then, last.
     let head_file = store.head_file().ok_or_else(|| BackupError::Io {
@@ -208,4 +220,34 @@ fn copy_whole(source: &Storage, target: &Storage, relative: &str) -> Result<(), 
         .read(relative)
         .map_err(io_error(&source.path(relative)))?;
     create_in(target, relative, &bytes)
+}
+
+/// Copies the store's signing key, from wherever it is kept, to the
+/// target's default key file (`<target folder>.key`); `false` when the
+/// store's key file is not there to copy.
+fn copy_key(store: &StoreReader, target: &Storage) -> Result<bool, BackupError> {
+    let source = store.storage();
+    let key_error = |error: crate::keys::KeyError| BackupError::Io {
+        path: source.root().to_path_buf(),
+        source: std::io::Error::other(error.to_string()),
+    };
+    let key = match crate::keys::locate_key(source, store.info()).map_err(key_error)? {
+        crate::keys::KeyPlace::InStore(_) => {
+            let text = source
+                .read_to_string(layout::SIGNING_KEY)
+                .map_err(io_error(&source.path(layout::SIGNING_KEY)))?;
+            match crate::keys::parse_seed(&text) {
+                Some(key) => key,
+                None => return Ok(false),
+            }
+        }
+        place => match crate::keys::read_key_file(place.path()) {
+            Ok(key) => key,
+            Err(crate::keys::KeyError::Missing { .. }) => return Ok(false),
+            Err(error) => return Err(key_error(error)),
+        },
+    };
+    let destination = crate::keys::default_key_path(target, store.info()).map_err(key_error)?;
+    crate::keys::write_key_file(&destination, &key).map_err(key_error)?;
+    Ok(true)
 }

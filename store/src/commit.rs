@@ -18,16 +18,17 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
-use ed25519_dalek::SigningKey;
 use rand::RngCore;
-use vakt_schemas::checkpoint::{Checkpoint, NoteSigner, NoteVerifier};
+use vakt_schemas::checkpoint::{Checkpoint, NoteSigner};
 use vakt_schemas::head::{Head, SourceProgress, StoreInfo};
+use vakt_schemas::keyring::KeyRing;
 use vakt_schemas::manifest::{ManifestEntry, line_hash};
 use vakt_schemas::merkle::{Frontier, Hash};
 use vakt_schemas::prune::PrunedSegment;
 use vakt_schemas::{Envelope, Record, Stream, layout};
 
 use crate::files::{parse_signed_head, sign_head};
+use crate::keys;
 use crate::recovery::{Recovered, Recovery};
 use crate::segment::encode_segment;
 use crate::storage::{HeadVersion, InstallError, LockGuard, Storage};
@@ -46,7 +47,7 @@ pub trait CommitHook {
 }
 
 /// Waits for the commit lock (commits are short); released when dropped.
-fn commit_lock(storage: &Storage) -> Result<LockGuard, WriteError> {
+pub(crate) fn commit_lock(storage: &Storage) -> Result<LockGuard, WriteError> {
     let path = storage.path(layout::COMMIT_LOCK);
     storage
         .lock(layout::COMMIT_LOCK, true)
@@ -59,6 +60,8 @@ pub struct Committer {
     storage: Storage,
     info: StoreInfo,
     signer: NoteSigner,
+    /// Every key of the store, to check what older commits signed.
+    keys: KeyRing,
     /// The time commits are made at, when not the system's (see
     /// [`Committer::commit_as_of`]).
     as_of: Option<DateTime<Utc>>,
@@ -81,11 +84,13 @@ impl Committer {
             path: info_path.clone(),
             detail,
         })?;
-        let signer = load_signer(&storage, &info)?;
+        let signer = keys::load_signer(&storage, &info)?;
+        let keys = keys::key_ring(&storage, &info)?;
         Ok(Committer {
             storage,
             info,
             signer,
+            keys,
             as_of: None,
         })
     }
@@ -108,6 +113,11 @@ impl Committer {
         self.as_of = time;
     }
 
+    /// The key this committer signs with: the store's key in force.
+    pub(crate) fn signer(&self) -> &NoteSigner {
+        &self.signer
+    }
+
     /// What store this is.
     pub fn info(&self) -> &StoreInfo {
         &self.info
@@ -128,13 +138,12 @@ impl Committer {
     fn read_head(&self) -> Result<(Head, HeadVersion), WriteError> {
         let path = self.storage.path(layout::HEAD);
         let (text, version) = self.storage.read_head().map_err(io_error(&path))?;
-        let head =
-            parse_signed_head(&text, &self.info, &self.signer.verifier()).map_err(|detail| {
-                WriteError::Inconsistent {
-                    root: self.root().to_path_buf(),
-                    detail: format!("HEAD cannot be trusted: {detail}"),
-                }
-            })?;
+        let head = parse_signed_head(&text, &self.info, &self.keys).map_err(|detail| {
+            WriteError::Inconsistent {
+                root: self.root().to_path_buf(),
+                detail: format!("HEAD cannot be trusted: {detail}"),
+            }
+        })?;
         Ok((head, version))
     }
 
@@ -456,29 +465,4 @@ fn read_json<T: serde::de::DeserializeOwned>(
         path,
         detail: error.to_string(),
     })
-}
-
-fn load_signer(storage: &Storage, info: &StoreInfo) -> Result<NoteSigner, WriteError> {
-    let path = storage.path(layout::SIGNING_KEY);
-    let text = storage
-        .read_to_string(layout::SIGNING_KEY)
-        .map_err(io_error(&path))?;
-    let damaged = |detail: String| WriteError::Damaged {
-        path: path.clone(),
-        detail,
-    };
-    let seed: [u8; 32] = hex::decode(text.trim())
-        .ok()
-        .and_then(|bytes| bytes.try_into().ok())
-        .ok_or_else(|| damaged("expected 64 hex digits (an Ed25519 seed)".into()))?;
-    let verifier =
-        NoteVerifier::parse(&info.verifier_key).map_err(|error| damaged(error.to_string()))?;
-    let signer = NoteSigner::new(verifier.name(), SigningKey::from_bytes(&seed))
-        .map_err(|error| damaged(error.to_string()))?;
-    if signer.verifier().to_vkey() != info.verifier_key {
-        return Err(damaged(
-            "the signing key does not match the store's verifier key in store.json".into(),
-        ));
-    }
-    Ok(signer)
 }

@@ -5,8 +5,9 @@
 use std::fs;
 use std::path::Path;
 
-use vakt_schemas::checkpoint::{CheckpointError, NoteSigner, NoteVerifier};
+use vakt_schemas::checkpoint::{CheckpointError, NoteSigner};
 use vakt_schemas::head::{Head, StoreInfo, head_note_text, parse_head_file};
+use vakt_schemas::keyring::KeyRing;
 
 /// The signed note of `head`.
 pub(crate) fn sign_head(
@@ -18,16 +19,27 @@ pub(crate) fn sign_head(
 }
 
 /// Parses a `HEAD` file's text (or `HEAD.tmp`'s) after checking its
-/// signature with the store's key; `Err` says what is wrong.
+/// signature: by a key of the store, the one in force at the head's
+/// commit. `Err` says what is wrong.
 pub(crate) fn parse_signed_head(
     text: &str,
     info: &StoreInfo,
-    verifier: &NoteVerifier,
+    keys: &KeyRing,
 ) -> Result<Head, String> {
-    verifier
+    let (_, signed_by) = keys
         .verify_text(text)
         .map_err(|error| format!("its signature does not verify with the store's key: {error}"))?;
-    parse_head_file(info, text).map_err(|error| error.to_string())
+    let head = parse_head_file(info, text).map_err(|error| error.to_string())?;
+    let expected = keys.index_at(head.txn);
+    if signed_by != expected {
+        return Err(format!(
+            "it is signed with key {} but commit {} falls to key {}: a retired key signed it",
+            keys.keys()[signed_by].verifier.fingerprint(),
+            head.txn,
+            keys.keys()[expected].verifier.fingerprint()
+        ));
+    }
+    Ok(head)
 }
 
 /// What of the store at `root` a user other than its owner (and group)

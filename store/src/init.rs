@@ -1,10 +1,10 @@
-//! `vakt init`: a new, empty store with its own signing key.
+//! `vakt init`: a new, empty store with its own signing key, kept outside
+//! the store (`keys.rs` says where).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use chrono::{SubsecRound, Utc};
-use ed25519_dalek::SigningKey;
 use rand::RngCore;
 use rand::rngs::OsRng;
 use vakt_schemas::checkpoint::{Checkpoint, NoteSigner};
@@ -13,6 +13,7 @@ use vakt_schemas::merkle::empty_root;
 use vakt_schemas::{Stream, layout};
 
 use crate::files::sign_head;
+use crate::keys;
 use crate::storage::Storage;
 use crate::storage::local::{Modes, create_private_dirs};
 
@@ -20,6 +21,8 @@ use crate::storage::local::{Modes, create_private_dirs};
 #[derive(Debug)]
 pub struct StoreCreated {
     pub root: PathBuf,
+    /// The signing key's file, outside the store.
+    pub key_file: PathBuf,
     pub info: StoreInfo,
     /// SHA256 fingerprint of the verifying key.
     pub fingerprint: String,
@@ -39,6 +42,8 @@ pub enum InitError {
     },
     #[error("signing key: {0}")]
     Key(#[from] vakt_schemas::checkpoint::CheckpointError),
+    #[error(transparent)]
+    KeyFile(#[from] crate::keys::KeyError),
     #[error(
         "there is no group named `{0}` on this machine; create it (groupadd) or correct \
          store.group in the configuration"
@@ -52,7 +57,7 @@ pub enum InitError {
 }
 
 /// Creates a store in `root` (made if missing, else it must be empty): the
-/// signing key, `store.json`, one empty stream of each kind with a signed
+/// signing key (outside the store, `keys::locate_key`), `store.json`, one empty stream of each kind with a signed
 /// checkpoint of the empty tree, and `HEAD`; folders 0700, files 0600.
 pub fn init_store(root: &Path) -> Result<StoreCreated, InitError> {
     init_store_for(root, None)
@@ -96,29 +101,22 @@ pub fn init_store_for(root: &Path, group: Option<&str>) -> Result<StoreCreated, 
     // Opened again: a local store's modes follow its folder's.
     let storage = Storage::open(root).map_err(io(root.to_path_buf()))?;
 
-    let mut seed = [0u8; 32];
-    OsRng.fill_bytes(&mut seed);
-    let signing_key = SigningKey::from_bytes(&seed);
-    storage
-        .create(
-            layout::SIGNING_KEY,
-            format!("{}\n", hex::encode(seed)).as_bytes(),
-        )
-        .map_err(io(storage.path(layout::SIGNING_KEY)))?;
-
     let mut id = [0u8; 8];
     OsRng.fill_bytes(&mut id);
     let store_id = hex::encode(id);
-    let signer = NoteSigner::new(&format!("vakt-{store_id}"), signing_key)?;
-    let verifier = signer.verifier();
     let now = Utc::now().trunc_subsecs(6);
-    let info = StoreInfo {
+    let mut info = StoreInfo {
         format: FORMAT_VERSION,
         store_id: store_id.clone(),
         created: now,
         origin_prefix: format!("vakt/{store_id}"),
-        verifier_key: verifier.to_vkey(),
+        verifier_key: String::new(),
     };
+    let key_file = keys::new_store_key_path(&storage, &info)?;
+    let signing_key = keys::write_new_key(&key_file)?;
+    let signer = NoteSigner::new(&format!("vakt-{store_id}"), signing_key)?;
+    let verifier = signer.verifier();
+    info.verifier_key = verifier.to_vkey();
     let mut info_text = serde_json::to_string_pretty(&info).unwrap_or_default();
     info_text.push('\n');
     storage
@@ -153,6 +151,7 @@ pub fn init_store_for(root: &Path, group: Option<&str>) -> Result<StoreCreated, 
         .map_err(io(storage.path(layout::HEAD)))?;
     Ok(StoreCreated {
         root: root.to_path_buf(),
+        key_file,
         fingerprint: verifier.fingerprint(),
         info,
     })

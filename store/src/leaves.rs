@@ -14,17 +14,34 @@ use crate::reader::{ReadError, StoreReader, pruned_leaves};
 impl StoreReader {
     /// The first `size` stored leaf hashes of `stream`, in sequence order.
     pub fn leaf_hashes(&self, stream: Stream, size: u64) -> Result<Vec<Hash>, ReadError> {
+        self.leaf_hashes_between(stream, 0, size)
+    }
+
+    /// The stored leaf hashes of `stream` from sequence number `from` up to
+    /// (not including) `to`, reading only the segments that hold them.
+    pub fn leaf_hashes_between(
+        &self,
+        stream: Stream,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<Hash>, ReadError> {
+        let size = to.saturating_sub(from);
+        let mut skipped = 0u64;
         let mut hashes = Vec::with_capacity(size as usize);
         let manifest_path = self.path(&layout::manifest(stream));
         let pruned = self.pruned()?;
         for line in self.manifest(stream)? {
-            if hashes.len() as u64 >= size {
+            if hashes.len() as u64 >= size + from.saturating_sub(skipped) {
                 break;
             }
             let entry = line.entry.map_err(|detail| ReadError::Damaged {
                 path: manifest_path.clone(),
                 detail: format!("line {}: {detail}", line.number),
             })?;
+            if entry.tree_size <= from {
+                skipped = entry.tree_size;
+                continue;
+            }
             if let Some(pruned) = pruned.get(&entry.path) {
                 hashes.extend(pruned_leaves(self.storage(), pruned)?);
                 continue;
@@ -60,6 +77,9 @@ impl StoreReader {
                 }
             }
         }
+        // The first segment read may begin before `from`.
+        let lead = from.saturating_sub(skipped) as usize;
+        hashes.drain(..lead.min(hashes.len()));
         hashes.truncate(size as usize);
         if (hashes.len() as u64) < size {
             return Err(ReadError::Damaged {

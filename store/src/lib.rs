@@ -11,6 +11,8 @@
 //!
 //! - `storage`: where the files live (a local folder or S3) and the operations a commit needs;
 //! - `init`: a new store and its signing key;
+//! - `keys`: the signing key outside the store, and its rotations;
+//! - `cosigned`: witnesses' cosignatures of the checkpoints, and the consistency proofs they ask for;
 //! - `commit`, `writer`: one atomic commit, and the ingest writer holding the store's lock;
 //! - `prune`: retention, removing old rows while every tree stays verifiable;
 //! - `recovery`: what an interrupted commit left, completed or set aside, never deleted;
@@ -26,9 +28,11 @@ pub mod audit;
 pub mod backup;
 pub mod checked;
 pub mod commit;
+pub mod cosigned;
 mod files;
 pub mod fulltext;
 pub mod init;
+pub mod keys;
 mod leaves;
 pub mod prune;
 pub mod reader;
@@ -45,5 +49,5 @@ pub use commit::{CommitHook, Committer};
 pub use files::exposed_paths;
 pub use init::{InitError, StoreCreated, init_store, init_store_for};
 pub use reader::{ReadError, StoreReader};
-pub use verify::{Problem, VerifyReport, verify};
+pub use verify::{Outside, Problem, VerifyReport, WitnessedCheckpoint, verify, verify_with};
 pub use writer::{CommitSummary, PendingRecord, StoreWriter, WriteError};

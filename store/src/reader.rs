@@ -17,6 +17,7 @@ use parquet::file::metadata::PageIndexPolicy;
 use vakt_schemas::arrow::{StoredRow, batch_to_rows};
 use vakt_schemas::checkpoint::{NoteVerifier, split_notes};
 use vakt_schemas::head::{Head, StoreInfo, parse_head_file};
+use vakt_schemas::keyring::KeyRing;
 use vakt_schemas::manifest::ManifestEntry;
 use vakt_schemas::prune::PrunedSegment;
 use vakt_schemas::{Record, Stream, layout};
@@ -166,12 +167,18 @@ impl StoreReader {
         &self.head
     }
 
-    /// The verifier of the store's checkpoints, as `store.json` names it.
-    pub fn verifier(&self) -> Result<NoteVerifier, ReadError> {
-        NoteVerifier::parse(&self.info.verifier_key).map_err(|error| ReadError::Damaged {
-            path: self.path(layout::STORE_INFO),
+    /// Every key that signed the store, oldest first: `store.json`'s and
+    /// each rotation's (`key-rotations`).
+    pub fn keys(&self) -> Result<KeyRing, ReadError> {
+        crate::keys::key_ring(&self.storage, &self.info).map_err(|error| ReadError::Damaged {
+            path: self.path(layout::KEY_ROTATIONS),
             detail: error.to_string(),
         })
+    }
+
+    /// The key the store signs with now: the newest of [`StoreReader::keys`].
+    pub fn verifier(&self) -> Result<NoteVerifier, ReadError> {
+        Ok(self.keys()?.current().clone())
     }
 
     /// The committed bytes of a log file: its first `length` bytes.

@@ -139,7 +139,11 @@ impl Recovery<'_> {
         let Ok(text) = self.storage.read_to_string(layout::HEAD_TEMP) else {
             return Ok(None);
         };
-        let Ok(next) = parse_signed_head(&text, self.info, &self.signer.verifier()) else {
+        let Ok(next) = parse_signed_head(
+            &text,
+            self.info,
+            &vakt_schemas::keyring::KeyRing::new(self.signer.verifier(), &self.info.origin_prefix),
+        ) else {
             return Ok(None);
         };
         if next.txn != head.txn + 1 {

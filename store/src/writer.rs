@@ -52,6 +52,8 @@ pub enum WriteError {
     Hook { detail: String },
     #[error(transparent)]
     Read(#[from] crate::reader::ReadError),
+    #[error(transparent)]
+    Key(#[from] crate::keys::KeyError),
     #[error("the full-text index: {0}")]
     Fulltext(#[from] Box<FulltextError>),
     #[error("{stream} record: {source}")]
@@ -168,6 +170,43 @@ impl StoreWriter {
         let (head, summary) = self.committer.commit(records, sources, hook)?;
         self.head = head;
         Ok(summary)
+    }
+
+    /// Rotates the store's signing key (`keys.rs`): commits an `audit`
+    /// record of the rotation (command `key`) with the key in force, then,
+    /// under the commit lock, appends the rotation signed by both keys and
+    /// puts the new key in the key file's place. The next commit is the
+    /// first the new key signs. `new_key` is a key file made beforehand
+    /// (`vakt key new`), or `None` for a fresh key. The writer is used up:
+    /// open the store again to write with the new key.
+    pub fn rotate_key(
+        mut self,
+        new_key: Option<&Path>,
+    ) -> Result<crate::keys::Rotated, WriteError> {
+        let old = self.committer.signer().verifier();
+        let detail = serde_json::json!({
+            "action": "rotate",
+            "old": old.fingerprint(),
+        });
+        let event = vakt_schemas::AuditEvent {
+            user: crate::audit::os_user(),
+            command: "key".to_string(),
+            detail: Some(detail.to_string()),
+            rows: None,
+            result: Some("rotating".to_string()),
+        };
+        let record = crate::audit::audit_record(event, Utc::now());
+        self.commit(vec![record], BTreeMap::new())?;
+        let _commit_lock = crate::commit::commit_lock(self.committer.storage())?;
+        let next_txn = self.head.txn + 1;
+        let rotated = crate::keys::rotate(
+            self.committer.storage(),
+            self.committer.info(),
+            self.committer.signer(),
+            next_txn,
+            new_key,
+        )?;
+        Ok(rotated)
     }
 
     /// Commits a prune's `audit` record with the `pruned.jsonl` lines of

@@ -116,7 +116,7 @@ fn a_restore_of_an_older_state_is_caught_by_a_newer_checkpoint() {
     let older = work.join("older");
     let output = store.run(&["backup", "--include-key", older.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(older.join("keys/signing.key").exists());
+    assert!(crate::forge::key_file(&older).exists());
     store.ingest(
         &[sample_logs().join("logs/fw-sec")],
         &["--commit-every", "2500"],

@@ -9,9 +9,13 @@ use crate::common::{TestStore, sample_logs, stderr, stdout};
 #[test]
 fn init_makes_a_private_key_and_refuses_to_overwrite_a_store() {
     let store = TestStore::new();
-    let key = store.path().join("keys/signing.key");
+    let key = crate::forge::key_file(store.path());
     let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "the signing key is readable by its owner only");
+    assert!(
+        !store.path().join("keys").exists(),
+        "the signing key is kept outside the store"
+    );
 
     let again = store.run(&["init"]);
     assert_eq!(again.status.code(), Some(2));

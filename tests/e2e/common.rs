@@ -26,7 +26,8 @@ pub fn vakt_command(dir: &Path) -> Command {
     command
         .current_dir(dir)
         .env_remove("VAKT_STORE")
-        .env_remove("VAKT_CONFIG");
+        .env_remove("VAKT_CONFIG")
+        .env_remove("VAKT_SIGNING_KEY");
     command
 }
 
@@ -107,6 +108,9 @@ impl TestStore {
         let mut command = vakt_command(self.dir.path());
         if self.url.is_some() {
             command.env("VAKT_INDEX_DIR", self.dir.path().join("index"));
+            // The signing key of a store on object storage goes to the
+            // user's configuration folder: the test's own.
+            command.env("XDG_CONFIG_HOME", self.dir.path().join("config"));
         }
         command
     }
@@ -155,14 +159,23 @@ pub fn problem_kinds(report: &serde_json::Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Copies a folder tree.
+/// Copies a folder tree; a store's signing key kept beside it
+/// (`<folder>.key`) goes beside the copy.
 pub fn copy_tree(from: &Path, to: &Path) {
+    let key = crate::forge::key_file(from);
+    if key.exists() && !crate::forge::key_file(to).exists() {
+        std::fs::copy(&key, crate::forge::key_file(to)).expect("copy the key");
+    }
+    copy_folder(from, to);
+}
+
+fn copy_folder(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create copy");
     for entry in std::fs::read_dir(from).expect("read folder") {
         let entry = entry.expect("entry");
         let target = to.join(entry.file_name());
         if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target);
+            copy_folder(&entry.path(), &target);
         } else {
             std::fs::copy(entry.path(), &target).expect("copy file");
         }

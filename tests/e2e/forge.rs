@@ -28,17 +28,21 @@ pub fn rows_of(stream: Stream, bytes: &[u8]) -> Vec<StoredRow> {
         .collect()
 }
 
+/// The file a local store's signing key is kept in by default:
+/// `<store folder>.key`, beside the store.
+pub fn key_file(store: &Path) -> std::path::PathBuf {
+    let mut name = store.as_os_str().to_os_string();
+    name.push(".key");
+    std::path::PathBuf::from(name)
+}
+
 /// The store's signer, from its own key file.
 pub fn signer(store: &Path) -> NoteSigner {
     let info = store_info(store);
-    let seed: [u8; 32] = hex::decode(
-        fs::read_to_string(store.join(layout::SIGNING_KEY))
-            .unwrap()
-            .trim(),
-    )
-    .unwrap()
-    .try_into()
-    .unwrap();
+    let seed: [u8; 32] = hex::decode(fs::read_to_string(key_file(store)).unwrap().trim())
+        .unwrap()
+        .try_into()
+        .unwrap();
     let name = NoteVerifier::parse(&info.verifier_key)
         .unwrap()
         .name()

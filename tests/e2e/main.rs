@@ -20,3 +20,4 @@ mod search;
 mod sources;
 mod sql;
 mod tamper;
+mod witness;

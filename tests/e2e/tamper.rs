@@ -482,18 +482,6 @@ fn forgeries() -> Vec<Forgery> {
             }),
             expected: "head-signature",
         },
-        Forgery {
-            name: "the signing key replaced by another",
-            stream: STREAM,
-            forge: Box::new(|store| {
-                fs::write(
-                    store.join(layout::SIGNING_KEY),
-                    format!("{}\n", "11".repeat(32)),
-                )
-                .unwrap();
-            }),
-            expected: "signing-key",
-        },
     ]
 }
 

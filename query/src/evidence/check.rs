@@ -59,19 +59,31 @@ pub fn check_bundle(dir: &Path, expected_key: Option<&str>) -> Result<BundleChec
     };
     let info: BundleInfo = serde_json::from_str(&read(BUNDLE_INFO)?)
         .map_err(|error| format_error(BUNDLE_INFO, error.to_string()))?;
-    let vkey = read(VERIFIER_KEY)?;
-    let verifier = NoteVerifier::parse(vkey.trim())
+    let vkeys = read(VERIFIER_KEY)?;
+    // One key per line: the keys that signed the bundle's checkpoints.
+    let verifiers = vkeys
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| NoteVerifier::parse(line.trim()))
+        .collect::<Result<Vec<_>, _>>()
         .map_err(|error| format_error(VERIFIER_KEY, error.to_string()))?;
+    let Some(verifier) = verifiers.first().cloned() else {
+        return Err(format_error(VERIFIER_KEY, "no verifier key".into()));
+    };
     let mut check = BundleCheck {
         store_id: info.store_id.clone(),
-        key_fingerprint: verifier.fingerprint(),
+        key_fingerprint: verifiers
+            .iter()
+            .map(NoteVerifier::fingerprint)
+            .collect::<Vec<_>>()
+            .join(", "),
         records: 0,
         verified: 0,
         checkpoints: BTreeMap::new(),
         problems: Vec::new(),
     };
     if let Some(expected) = expected_key
-        && expected.trim() != verifier.to_vkey()
+        && verifiers.iter().any(|key| expected.trim() != key.to_vkey())
     {
         check.problems.push(format!(
             "the bundle's key {} is not the expected key {}",
@@ -83,7 +95,11 @@ pub fn check_bundle(dir: &Path, expected_key: Option<&str>) -> Result<BundleChec
     for (stream, size) in &info.checkpoints {
         let name = format!("{CHECKPOINTS_DIR}/{stream}.checkpoint");
         let note = read(&name)?;
-        match verifier.verify(&note) {
+        let verified = verifiers
+            .iter()
+            .find_map(|key| key.verify(&note).ok())
+            .ok_or_else(|| verifier.verify(&note).err());
+        match verified {
             Ok(checkpoint) => {
                 let origin = format!("vakt/{}/{stream}", info.store_id);
                 if checkpoint.origin != origin {
@@ -101,9 +117,13 @@ pub fn check_bundle(dir: &Path, expected_key: Option<&str>) -> Result<BundleChec
                     signed.insert(stream.clone(), checkpoint);
                 }
             }
-            Err(error) => check
-                .problems
-                .push(format!("{name}: the signature does not verify: {error}")),
+            Err(error) => check.problems.push(format!(
+                "{name}: the signature does not verify: {}",
+                error.map_or_else(
+                    || "no key of the bundle signed it".into(),
+                    |e| e.to_string()
+                )
+            )),
         }
     }
     for (number, line) in read(RECORDS)?.lines().enumerate() {

@@ -132,7 +132,10 @@ pub fn export_bundle(
     }
     fs::create_dir_all(out.join(CHECKPOINTS_DIR)).map_err(io(out))?;
 
-    let verifier = store.verifier()?;
+    let keys = store.keys()?;
+    // The keys that signed the bundle's checkpoints (more than one when the
+    // key was rotated and a stream was not written since).
+    let mut signing_keys = std::collections::BTreeSet::new();
     let mut by_stream: BTreeMap<Stream, Vec<u64>> = BTreeMap::new();
     for (stream, seq) in &selection.records {
         by_stream.entry(*stream).or_default().push(*seq);
@@ -149,12 +152,13 @@ pub fn export_bundle(
                 stream,
                 detail: "no checkpoint".into(),
             })?;
-        let checkpoint = verifier
-            .verify(&note)
-            .map_err(|error| ExportError::Checkpoint {
-                stream,
-                detail: error.to_string(),
-            })?;
+        let (checkpoint, key_index) =
+            keys.verify_checkpoint(&note)
+                .map_err(|error| ExportError::Checkpoint {
+                    stream,
+                    detail: error.to_string(),
+                })?;
+        signing_keys.insert(key_index);
         let size = checkpoint.size;
         if let Some(seq) = seqs.iter().find(|seq| **seq >= size) {
             return Err(ExportError::NotYetSigned {
@@ -179,8 +183,21 @@ pub fn export_bundle(
 
     let records_path = out.join(RECORDS);
     fs::write(&records_path, lines).map_err(io(&records_path))?;
+    let signing_keys: Vec<_> = signing_keys
+        .into_iter()
+        .map(|index| keys.keys()[index].verifier.clone())
+        .collect();
+    let vkeys: String = signing_keys
+        .iter()
+        .map(|key| format!("{}\n", key.to_vkey()))
+        .collect();
+    let fingerprints = signing_keys
+        .iter()
+        .map(|key| key.fingerprint())
+        .collect::<Vec<_>>()
+        .join(", ");
     let key_path = out.join(VERIFIER_KEY);
-    fs::write(&key_path, format!("{}\n", verifier.to_vkey())).map_err(io(&key_path))?;
+    fs::write(&key_path, vkeys).map_err(io(&key_path))?;
     let script_path = out.join(SCRIPT);
     fs::write(&script_path, VERIFY_SCRIPT).map_err(io(&script_path))?;
     let info = BundleInfo {
@@ -193,7 +210,7 @@ pub fn export_bundle(
             .iter()
             .map(|(stream, size)| (stream.name().to_string(), *size))
             .collect(),
-        key_fingerprint: verifier.fingerprint(),
+        key_fingerprint: fingerprints.clone(),
     };
     let info_path = out.join(BUNDLE_INFO);
     let mut info_text = serde_json::to_string_pretty(&info).unwrap_or_default();
@@ -208,7 +225,7 @@ pub fn export_bundle(
         out: out.to_path_buf(),
         records: count,
         checkpoints,
-        key_fingerprint: verifier.fingerprint(),
+        key_fingerprint: fingerprints,
     })
 }
 

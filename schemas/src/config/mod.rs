@@ -4,6 +4,7 @@
 
 mod jobs;
 mod run;
+mod witness;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 pub use jobs::{JobConfig, JobKind};
 pub use run::{ListenConfig, ListenProtocol, RunConfig, SourceConfig};
+pub use witness::{WitnessConfig, WitnessPolicy};
 
 /// The whole configuration file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -41,6 +43,11 @@ pub struct Config {
     /// `[[job]]`: what `vakt run` does on a schedule.
     #[serde(rename = "job")]
     pub jobs: Vec<JobConfig>,
+    /// `[[witness]]`: who vouches for the store's checkpoints.
+    #[serde(rename = "witness")]
+    pub witnesses: Vec<WitnessConfig>,
+    /// `[witness_policy]`: how recent their witnessing must be.
+    pub witness_policy: WitnessPolicy,
 }
 
 impl Default for Config {
@@ -59,6 +66,8 @@ impl Default for Config {
             listeners: Vec::new(),
             run: RunConfig::default(),
             jobs: Vec::new(),
+            witnesses: Vec::new(),
+            witness_policy: WitnessPolicy::default(),
         }
     }
 }
@@ -70,6 +79,8 @@ pub enum ConfigError {
     Toml(#[from] toml::de::Error),
     #[error("unknown time zone `{0}`: use an IANA name such as Europe/Oslo")]
     TimeZone(String),
+    #[error("{0}")]
+    Witness(String),
 }
 
 impl Config {
@@ -77,6 +88,9 @@ impl Config {
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
         let config: Config = toml::from_str(text)?;
         config.time_zone()?;
+        for witness in &config.witnesses {
+            witness.check().map_err(ConfigError::Witness)?;
+        }
         Ok(config)
     }
 
@@ -119,6 +133,10 @@ pub struct StoreConfig {
     /// made 0640 and folders 2750. The signing key stays its owner's alone.
     /// None: only the owner may read the store (0700/0600).
     pub group: Option<String>,
+    /// The signing key's file, kept outside the store (mode 0600). None:
+    /// `<store folder>.key` beside a local store, or
+    /// `~/.config/vakt/keys/<store id>.key` for one on object storage.
+    pub signing_key: Option<String>,
 }
 
 impl Default for StoreConfig {
@@ -127,6 +145,7 @@ impl Default for StoreConfig {
             path: "vakt-data".to_string(),
             retention_days: 365,
             group: None,
+            signing_key: None,
         }
     }
 }

@@ -72,6 +72,33 @@ impl StreamCheck<'_> {
         }
     }
 
+    /// Each checkpoint is signed by the key in force at the commit that
+    /// wrote it (`keyring.rs`): a retired key signs nothing after its
+    /// successor took over, and a new key nothing before.
+    pub(super) fn check_checkpoint_keys(&mut self) {
+        let stream = self.stream;
+        let file = layout::checkpoints(stream);
+        let txn_at_size: std::collections::BTreeMap<u64, u64> = std::iter::once((0, 0))
+            .chain(self.commit_ends.iter().map(|(txn, size)| (*size, *txn)))
+            .collect();
+        for (size, key) in std::mem::take(&mut self.checkpoint_keys) {
+            let Some(txn) = txn_at_size.get(&size).copied() else {
+                continue;
+            };
+            let expected = self.keys.index_at(txn);
+            if key == expected {
+                continue;
+            }
+            let message = format!(
+                "the checkpoint of size {size} (commit {txn}) is signed with key {}, but key {} \
+                 signs commit {txn}: a retired key was used, or the key rotations were changed",
+                self.keys.keys()[key].verifier.fingerprint(),
+                self.keys.keys()[expected].verifier.fingerprint()
+            );
+            self.problem(Problem::new(stream, "checkpoint-key", message).in_file(file.clone()));
+        }
+    }
+
     /// One checkpoint for the empty tree, then one per commit that changed
     /// the stream, at the tree size that commit left, in order.
     pub(super) fn check_checkpoint_per_commit(&mut self) {
@@ -133,7 +160,7 @@ impl StreamCheck<'_> {
             .collect();
         let signed: Vec<u64> = split_notes(&tail)
             .iter()
-            .filter_map(|note| self.verifier.verify(note).ok())
+            .filter_map(|note| self.keys.verify(note).ok())
             .map(|checkpoint| checkpoint.size)
             .collect();
         let length = bytes.len() as u64 - committed;

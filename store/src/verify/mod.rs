@@ -13,8 +13,8 @@ mod stream;
 
 use std::collections::BTreeMap;
 
-use ed25519_dalek::SigningKey;
-use vakt_schemas::checkpoint::{Checkpoint, NoteSigner, NoteVerifier, split_notes};
+use vakt_schemas::checkpoint::{Checkpoint, split_notes};
+use vakt_schemas::keyring::KeyRing;
 use vakt_schemas::merkle::Hash;
 use vakt_schemas::{Stream, layout};
 
@@ -22,7 +22,7 @@ use crate::files::{exposed_paths, parse_signed_head};
 use crate::reader::StoreReader;
 use crate::recovery::RECOVERED;
 
-pub use report::{Problem, PruneReport, StreamReport, VerifyReport};
+pub use report::{KeyReport, Problem, PruneReport, StreamReport, VerifyReport, WitnessingReport};
 use stream::StreamCheck;
 
 /// A tree size at which the rebuilt root must equal a signed root.
@@ -36,36 +36,89 @@ pub(crate) struct Expectation {
     pub(crate) label: String,
 }
 
+/// A checkpoint of the store that a witness holds: the store's signed note
+/// (with the witness's cosignature, when it cosigns) as the witness
+/// returned it, or as a directory witness keeps it.
+#[derive(Clone, Debug)]
+pub struct WitnessedCheckpoint {
+    /// The witness's name (its key name, or the configured name).
+    pub witness: String,
+    /// The signed note.
+    pub note: String,
+    /// When the witness cosigned it, when known.
+    pub cosigned_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// What verification checks the store against besides its own files.
+#[derive(Clone, Debug, Default)]
+pub struct Outside {
+    /// The text of checkpoints kept outside the store (as `vakt
+    /// checkpoint` printed them: `--against FILE`).
+    pub against: Option<String>,
+    /// The checkpoints witnesses hold (`--witness`, `[[witness]]`).
+    pub witnessed: Vec<WitnessedCheckpoint>,
+}
+
 /// Verifies the whole store. `external` is the text of checkpoints kept
 /// outside the store (as `vakt checkpoint` printed them), if any.
 pub fn verify(store: &StoreReader, external: Option<&str>) -> VerifyReport {
+    verify_with(
+        store,
+        &Outside {
+            against: external.map(str::to_string),
+            witnessed: Vec::new(),
+        },
+    )
+}
+
+/// Verifies the whole store against its own files, the checkpoints kept
+/// outside it, the checkpoints witnesses hold and the cosigned
+/// checkpoints in the store: a store shorter than what any of them signed
+/// is `truncated`, one whose records differ from it is a `fork`.
+pub fn verify_with(store: &StoreReader, outside: &Outside) -> VerifyReport {
     let mut report = VerifyReport {
         ok: false,
         store_id: store.info().store_id.clone(),
         key_fingerprint: String::new(),
+        keys: Vec::new(),
         streams: Vec::new(),
         problems: Vec::new(),
         warnings: Vec::new(),
         external_checkpoints: 0,
+        witnessed_checkpoints: 0,
+        witnessing: Vec::new(),
         pruned: Vec::new(),
     };
-    let verifier = match store.verifier() {
-        Ok(verifier) => verifier,
+    let keys = match store.keys() {
+        Ok(keys) => keys,
         Err(error) => {
             report.problems.push(
                 Problem::store_wide(
                     "store-key",
-                    format!("the store's verifier key cannot be read: {error}"),
+                    format!("the store's keys cannot be read: {error}"),
                 )
                 .in_file(layout::STORE_INFO.to_string()),
             );
             return report;
         }
     };
-    report.key_fingerprint = verifier.fingerprint();
-    let mut external_by_stream = external
-        .map(|text| external_expectations(store, &verifier, text, &mut report))
+    report.key_fingerprint = keys.current().fingerprint();
+    report.keys = keys
+        .keys()
+        .iter()
+        .map(|key| KeyReport {
+            fingerprint: key.verifier.fingerprint(),
+            verifier_key: key.verifier.to_vkey(),
+            from_txn: key.from_txn,
+            since: key.since,
+        })
+        .collect();
+    let mut external_by_stream = outside
+        .against
+        .as_deref()
+        .map(|text| external_expectations(store, &keys, text, &mut report))
         .unwrap_or_default();
+    witnessed_expectations(store, &keys, outside, &mut external_by_stream, &mut report);
     check_store_files(store, &mut report);
     let pruned = match store.pruned() {
         Ok(pruned) => pruned,
@@ -82,7 +135,7 @@ pub fn verify(store: &StoreReader, external: Option<&str>) -> VerifyReport {
         let external = external_by_stream.remove(&stream).unwrap_or_default();
         let stream_report = StreamCheck::new(
             store,
-            &verifier,
+            &keys,
             stream,
             &mut report.problems,
             &mut report.warnings,
@@ -100,8 +153,9 @@ pub fn verify(store: &StoreReader, external: Option<&str>) -> VerifyReport {
 }
 
 /// Names a store's root may hold besides the streams' folders.
-const KNOWN_AT_ROOT: [&str; 12] = [
+const KNOWN_AT_ROOT: [&str; 13] = [
     layout::PRUNED,
+    layout::KEY_ROTATIONS,
     layout::STORE_INFO,
     layout::HEAD,
     layout::HEAD_TEMP,
@@ -120,26 +174,23 @@ const KNOWN_AT_ROOT: [&str; 12] = [
 /// what recovery set aside, unknown files, and who else may read it.
 fn check_store_files(store: &StoreReader, report: &mut VerifyReport) {
     let storage = store.storage();
-    if let Ok(text) = storage.read_to_string(layout::SIGNING_KEY) {
-        let matches = hex::decode(text.trim())
-            .ok()
-            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
-            .and_then(|seed| {
-                let verifier = NoteVerifier::parse(&store.info().verifier_key).ok()?;
-                NoteSigner::new(verifier.name(), SigningKey::from_bytes(&seed)).ok()
-            })
-            .is_some_and(|signer| signer.verifier().to_vkey() == store.info().verifier_key);
-        if !matches {
-            report.problems.push(
-                Problem::store_wide(
-                    "signing-key",
-                    "keys/signing.key is not the key of the verifier key in store.json: \
-                     checkpoints signed with it would not verify"
-                        .into(),
-                )
-                .in_file(layout::SIGNING_KEY.into()),
-            );
-        }
+    if storage.exists(layout::SIGNING_KEY).unwrap_or(false) {
+        report.warnings.push(
+            Problem::store_wide(
+                "signing-key-in-store",
+                format!(
+                    "the signing key is inside the store ({}), where whoever can copy the store \
+                     can sign for it; move it out: `mv {} {}` (see `vakt key show`)",
+                    layout::SIGNING_KEY,
+                    storage.path(layout::SIGNING_KEY).display(),
+                    crate::keys::default_key_path(storage, store.info()).map_or_else(
+                        |_| "<a file outside the store>".into(),
+                        |path| path.display().to_string()
+                    )
+                ),
+            )
+            .in_file(layout::SIGNING_KEY.into()),
+        );
     }
     let head_text = match store.head_file() {
         Some(text) => Ok(text.to_string()),
@@ -147,9 +198,9 @@ fn check_store_files(store: &StoreReader, report: &mut VerifyReport) {
             .read_to_string(layout::HEAD)
             .map_err(|error| error.to_string()),
     };
-    if let Ok(verifier) = NoteVerifier::parse(&store.info().verifier_key)
+    if let Ok(keys) = store.keys()
         && let Err(detail) =
-            head_text.and_then(|text| parse_signed_head(&text, store.info(), &verifier))
+            head_text.and_then(|text| parse_signed_head(&text, store.info(), &keys))
     {
         report.problems.push(
             Problem::store_wide(
@@ -230,7 +281,7 @@ fn check_store_files(store: &StoreReader, report: &mut VerifyReport) {
 /// signature and one of its streams' origins.
 fn external_expectations(
     store: &StoreReader,
-    verifier: &NoteVerifier,
+    keys: &KeyRing,
     text: &str,
     report: &mut VerifyReport,
 ) -> BTreeMap<Stream, Vec<Expectation>> {
@@ -242,14 +293,13 @@ fn external_expectations(
         ));
     }
     for (index, note) in notes.iter().enumerate() {
-        let checkpoint = match verifier.verify(note) {
+        let checkpoint = match keys.verify(note) {
             Ok(checkpoint) => checkpoint,
             Err(error) => {
                 report.problems.push(external_problem(format!(
-                    "external checkpoint {} does not verify with this store's key {}: {error}; \
+                    "external checkpoint {} does not verify with this store's keys: {error}; \
                      either it belongs to another store or the store's key was replaced",
                     index + 1,
-                    verifier.fingerprint()
                 )));
                 continue;
             }
@@ -277,6 +327,114 @@ fn external_expectations(
         ));
     }
     by_stream
+}
+
+/// The checkpoints witnesses hold and those cosigned in the store's
+/// `<stream>/cosignatures` logs, as expectations of the rebuilt trees.
+fn witnessed_expectations(
+    store: &StoreReader,
+    keys: &KeyRing,
+    outside: &Outside,
+    by_stream: &mut BTreeMap<Stream, Vec<Expectation>>,
+    report: &mut VerifyReport,
+) {
+    for witnessed in &outside.witnessed {
+        let checkpoint = match keys.verify(&witnessed.note) {
+            Ok(checkpoint) => checkpoint,
+            Err(error) => {
+                report.problems.push(Problem::store_wide(
+                    "witness-checkpoint",
+                    format!(
+                        "the checkpoint witness {} holds does not verify with this store's keys: \
+                         {error}; the store's key was replaced, or the witness watches another \
+                         store",
+                        witnessed.witness
+                    ),
+                ));
+                continue;
+            }
+        };
+        let Some(stream) = stream_of(store, &checkpoint) else {
+            continue;
+        };
+        report.witnessed_checkpoints += 1;
+        let when = witnessed
+            .cosigned_at
+            .map_or_else(String::new, |time| format!(" at {}", time.to_rfc3339()));
+        by_stream.entry(stream).or_default().push(expectation(
+            &checkpoint,
+            true,
+            format!(
+                "the checkpoint witness {} cosigned{when} (size {}, root {})",
+                witnessed.witness,
+                checkpoint.size,
+                hex::encode(checkpoint.root)
+            ),
+        ));
+    }
+    for stream in Stream::ALL {
+        let Ok(notes) = store.cosigned(stream) else {
+            continue;
+        };
+        for note in notes {
+            let Ok(checkpoint) = keys.verify(&note) else {
+                report.problems.push(
+                    Problem::new(
+                        stream,
+                        "cosigned-checkpoint",
+                        "a cosigned checkpoint in the store does not verify with the store's keys"
+                            .into(),
+                    )
+                    .in_file(layout::cosignatures(stream)),
+                );
+                continue;
+            };
+            if stream_of(store, &checkpoint) != Some(stream) {
+                continue;
+            }
+            by_stream.entry(stream).or_default().push(expectation(
+                &checkpoint,
+                true,
+                format!(
+                    "the checkpoint {} cosigned (size {}, root {}, kept in {})",
+                    cosigner_names(&note),
+                    checkpoint.size,
+                    hex::encode(checkpoint.root),
+                    layout::cosignatures(stream)
+                ),
+            ));
+        }
+    }
+}
+
+/// The stream whose origin a checkpoint names, if it is this store's.
+fn stream_of(store: &StoreReader, checkpoint: &Checkpoint) -> Option<Stream> {
+    Stream::ALL
+        .into_iter()
+        .find(|stream| store.info().origin(*stream) == checkpoint.origin)
+}
+
+/// The names on a note's signature lines other than the store's own.
+fn cosigner_names(note: &str) -> String {
+    let store_name = note
+        .lines()
+        .rev()
+        .filter_map(|line| line.strip_prefix("\u{2014} "))
+        .filter_map(|line| line.split(' ').next())
+        .filter(|name| name.starts_with("vakt-"))
+        .next()
+        .unwrap_or("vakt-");
+    let names: Vec<&str> = note
+        .lines()
+        .filter_map(|line| line.strip_prefix("\u{2014} "))
+        .filter_map(|line| line.split(' ').next())
+        .filter(|name| *name != store_name)
+        .collect();
+    if names.is_empty() {
+        "no witness".to_string()
+    } else {
+        names.join(", ")
+    }
 }
 
 fn external_problem(message: String) -> Problem {

@@ -21,7 +21,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub(super) fn new(stream: Stream, kind: &'static str, message: String) -> Problem {
+    pub fn new(stream: Stream, kind: &'static str, message: String) -> Problem {
         Problem {
             stream: Some(stream),
             ..Problem::store_wide(kind, message)
@@ -29,7 +29,7 @@ impl Problem {
     }
 
     /// A problem of the store as a whole, not of one stream.
-    pub(super) fn store_wide(kind: &'static str, message: String) -> Problem {
+    pub fn store_wide(kind: &'static str, message: String) -> Problem {
         Problem {
             stream: None,
             kind,
@@ -84,12 +84,21 @@ pub struct VerifyReport {
     /// True when no problem was found.
     pub ok: bool,
     pub store_id: String,
+    /// The fingerprint of the key the store signs with now.
     pub key_fingerprint: String,
+    /// Every key that signed the store, oldest first (more than one after
+    /// a rotation).
+    pub keys: Vec<KeyReport>,
     pub streams: Vec<StreamReport>,
     pub problems: Vec<Problem>,
     pub warnings: Vec<Problem>,
     /// Checkpoints from outside the store that were checked.
     pub external_checkpoints: u64,
+    /// Checkpoints that witnesses hold that were checked.
+    pub witnessed_checkpoints: u64,
+    /// Per stream, which witnesses vouched for it recently enough
+    /// (`[witness_policy]`); empty when no policy is set.
+    pub witnessing: Vec<WitnessingReport>,
     /// What prunes removed, one entry per prune, oldest first.
     pub pruned: Vec<PruneReport>,
 }
@@ -106,4 +115,30 @@ pub struct PruneReport {
     /// Segments and records whose rows were removed, per stream.
     pub segments: std::collections::BTreeMap<Stream, u64>,
     pub records: std::collections::BTreeMap<Stream, u64>,
+}
+
+/// One key of the store's chain of keys.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyReport {
+    /// `SHA256:` and the hex SHA-256 of the public key.
+    pub fingerprint: String,
+    /// The signed-note verifier key.
+    pub verifier_key: String,
+    /// The first commit it signed.
+    pub from_txn: u64,
+    /// When it took over (none for the store's first key).
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// One stream's witnessing against `[witness_policy]`.
+#[derive(Debug, Clone, Serialize)]
+pub struct WitnessingReport {
+    pub stream: Stream,
+    /// The witnesses that vouched for it within the policy's hours.
+    pub recent: Vec<String>,
+    /// The newest time any configured witness vouched for it.
+    pub newest: Option<DateTime<Utc>>,
+    /// How many the policy asks for.
+    pub required: usize,
+    pub met: bool,
 }

@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
-use vakt_schemas::checkpoint::{NoteVerifier, split_notes};
+use vakt_schemas::checkpoint::split_notes;
+use vakt_schemas::keyring::KeyRing;
 use vakt_schemas::manifest::{GENESIS, ManifestEntry, line_hash};
 use vakt_schemas::merkle::{Frontier, Hash, empty_root};
 use vakt_schemas::prune::{PrunedSegment, leaves_path};
@@ -18,7 +19,7 @@ use vakt_index::digest::PostingsDigest;
 /// The verification of one stream.
 pub(super) struct StreamCheck<'a> {
     pub(super) store: &'a StoreReader,
-    pub(super) verifier: &'a NoteVerifier,
+    pub(super) keys: &'a KeyRing,
     pub(super) stream: Stream,
     pub(super) problems: &'a mut Vec<Problem>,
     pub(super) warnings: &'a mut Vec<Problem>,
@@ -35,6 +36,9 @@ pub(super) struct StreamCheck<'a> {
     pub(super) checkpoint_sizes: Vec<u64>,
     /// The tree size after each commit that wrote to the stream, in order.
     pub(super) commit_ends: Vec<(u64, u64)>,
+    /// The size of each valid checkpoint and the position in the key
+    /// chain of the key that signed it.
+    pub(super) checkpoint_keys: Vec<(u64, usize)>,
     /// What the full-text index should hold of the records below a bound.
     pub(super) index: Option<(u64, &'a mut PostingsDigest)>,
 }
@@ -42,7 +46,7 @@ pub(super) struct StreamCheck<'a> {
 impl<'a> StreamCheck<'a> {
     pub(super) fn new(
         store: &'a StoreReader,
-        verifier: &'a NoteVerifier,
+        keys: &'a KeyRing,
         stream: Stream,
         problems: &'a mut Vec<Problem>,
         warnings: &'a mut Vec<Problem>,
@@ -51,7 +55,7 @@ impl<'a> StreamCheck<'a> {
     ) -> Self {
         StreamCheck {
             store,
-            verifier,
+            keys,
             stream,
             problems,
             warnings,
@@ -63,6 +67,7 @@ impl<'a> StreamCheck<'a> {
             last_time: None,
             checkpoint_sizes: Vec::new(),
             commit_ends: Vec::new(),
+            checkpoint_keys: Vec::new(),
             index,
         }
     }
@@ -110,6 +115,7 @@ impl<'a> StreamCheck<'a> {
         self.check_head(lines.len() as u64, &previous_hash);
         self.check_last_commit(previous.as_ref());
         self.check_checkpoint_per_commit();
+        self.check_checkpoint_keys();
         self.check_manifest_hashes();
         self.check_unlisted_files(&listed);
         self.finish(segments, checkpoint_count)
@@ -170,8 +176,11 @@ impl<'a> StreamCheck<'a> {
             .map_or(0, |head| head.tree_size);
         let mut newest_size = None;
         for (index, note) in notes.iter().enumerate() {
-            let checkpoint = match self.verifier.verify(note) {
-                Ok(checkpoint) => checkpoint,
+            let checkpoint = match self.keys.verify_checkpoint(note) {
+                Ok((checkpoint, key)) => {
+                    self.checkpoint_keys.push((checkpoint.size, key));
+                    checkpoint
+                }
                 Err(error) => {
                     let message = format!(
                         "checkpoint {} in the store does not verify: {error}",
@@ -326,8 +335,12 @@ impl<'a> StreamCheck<'a> {
                 (
                     "truncated",
                     format!(
-                        "{}: {} records were signed, the store holds {size}: records {size}..{} were removed",
-                        expectation.label, expectation.size, expectation.size
+                        "{}: {} records were signed, the store holds {size} (root {}): records \
+                         {size}..{} were removed",
+                        expectation.label,
+                        expectation.size,
+                        hex::encode(self.frontier.root()),
+                        expectation.size
                     ),
                 )
             } else {
@@ -378,7 +391,7 @@ impl<'a> StreamCheck<'a> {
             return;
         };
         for note in split_notes(&log.text) {
-            let Ok(checkpoint) = self.verifier.verify(&note) else {
+            let Ok(checkpoint) = self.keys.verify(&note) else {
                 continue;
             };
             let Some(claimed) = expectation(&checkpoint, false, String::new()).manifest_hash else {
@@ -413,7 +426,10 @@ impl<'a> StreamCheck<'a> {
             let relative = file.relative;
             let depth = relative.matches('/').count();
             if depth != 2 {
-                if relative != layout::manifest(stream) && relative != layout::checkpoints(stream) {
+                if relative != layout::manifest(stream)
+                    && relative != layout::checkpoints(stream)
+                    && relative != layout::cosignatures(stream)
+                {
                     let message = format!("unexpected file {relative} in the stream's folder");
                     self.problem(Problem::new(stream, "unlisted-file", message).in_file(relative));
                 }

@@ -1,0 +1,91 @@
+//! Witnessing while `vakt run` runs: a thread of its own submits the
+//! store's newest checkpoints to the configured witnesses after each
+//! commit, on each heartbeat, and every minute (which picks up the audit
+//! appends other commands commit, retries a witness that was down, and
+//! has quiet streams cosigned again every hour), so a slow or absent
+//! witness never holds up a commit.
+
+use std::path::Path;
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::time::Duration;
+
+use vakt_schemas::config::WitnessConfig;
+use vakt_witness::log_side::submit::{SubmissionOutcome, Submitter};
+use vakt_witness::log_side::witnesses::{Witness, WitnessSetupError};
+
+/// How often the thread looks without being asked.
+const TICK: Duration = Duration::from_secs(60);
+
+/// How old a cosignature of an unchanged checkpoint may grow before it is
+/// asked for again.
+const REFRESH: Duration = Duration::from_secs(3600);
+
+/// The witnessing thread; it ends when this is dropped.
+pub struct WitnessWorker {
+    requests: Sender<bool>,
+}
+
+impl WitnessWorker {
+    /// Starts the thread for the store at `store_root`, or `None` when no
+    /// witness is configured.
+    pub fn start(
+        store_root: &Path,
+        configs: &[WitnessConfig],
+    ) -> Result<Option<WitnessWorker>, WitnessSetupError> {
+        if configs.is_empty() {
+            return Ok(None);
+        }
+        let witnesses = configs
+            .iter()
+            .map(Witness::from_config)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut submitter = Submitter::new(store_root, witnesses, REFRESH);
+        let (requests, incoming) = mpsc::channel::<bool>();
+        std::thread::Builder::new()
+            .name("vakt-witnessing".into())
+            .spawn(move || {
+                // What each witness last came to, so a witness that stays
+                // down is reported once, and again when it is back.
+                let mut failing = std::collections::BTreeSet::new();
+                loop {
+                    let force = match incoming.recv_timeout(TICK) {
+                        Ok(force) => force,
+                        Err(RecvTimeoutError::Timeout) => false,
+                        Err(RecvTimeoutError::Disconnected) => return,
+                    };
+                    // Requests that piled up while submitting are one.
+                    let force = force || incoming.try_iter().any(|force| force);
+                    for submission in submitter.submit(force) {
+                        let witness = submission.witness.clone();
+                        match submission.outcome {
+                            SubmissionOutcome::Failed { reason } => {
+                                if failing.insert(witness.clone()) {
+                                    eprintln!(
+                                        "problem: witness {witness} did not vouch for the \
+                                         {} checkpoint of size {}: {reason}; retried every \
+                                         minute",
+                                        submission.stream, submission.size
+                                    );
+                                }
+                            }
+                            _ => {
+                                if failing.remove(&witness) {
+                                    eprintln!("note: witness {witness} vouches again");
+                                }
+                            }
+                        }
+                    }
+                }
+            })
+            .map_err(|error| {
+                WitnessSetupError::Config(format!("cannot start the witnessing thread: {error}"))
+            })?;
+        Ok(Some(WitnessWorker { requests }))
+    }
+
+    /// Asks for a submission of whatever changed (`force`: of every
+    /// stream's newest checkpoint to every witness).
+    pub fn submit(&self, force: bool) {
+        let _ = self.requests.send(force);
+    }
+}

@@ -1,0 +1,119 @@
+//! `[witness_policy]`: whether enough witnesses vouched for each stream
+//! recently enough.
+//!
+//! A cosigning witness counts for a stream when the store's cosignature
+//! log holds its valid cosignature of one of the stream's checkpoints made
+//! at most `max_age_hours` ago (the run resubmits quiet streams' checkpoints
+//! on its heartbeat, so their cosignatures stay fresh), or when it
+//! returned such a cosignature to this verification. A directory witness
+//! counts when it holds the stream's newest checkpoint, or one committed
+//! at most `max_age_hours` ago.
+
+use chrono::{DateTime, Duration, Utc};
+use vakt_schemas::Stream;
+use vakt_schemas::config::WitnessPolicy;
+use vakt_store::{StoreReader, WitnessedCheckpoint};
+
+use crate::consistency::checkpoint_of_note;
+use crate::log_side::witnesses::Witness;
+
+/// One stream's standing against the policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyCheck {
+    /// The stream.
+    pub stream: Stream,
+    /// The witnesses that vouched recently enough.
+    pub recent: Vec<String>,
+    /// The newest time any configured witness vouched, when known.
+    pub newest: Option<DateTime<Utc>>,
+    /// Whether the policy is met.
+    pub met: bool,
+}
+
+/// Checks every stream against `policy` at `now`. `gathered` is what the
+/// witnesses returned to this verification (may be empty).
+pub fn check_policy(
+    reader: &StoreReader,
+    witnesses: &[Witness],
+    policy: &WitnessPolicy,
+    gathered: &[WitnessedCheckpoint],
+    now: DateTime<Utc>,
+) -> Vec<PolicyCheck> {
+    let oldest_allowed = now - Duration::hours(i64::try_from(policy.max_age_hours).unwrap_or(0));
+    let mut checks = Vec::new();
+    for stream in Stream::ALL {
+        let origin = reader.info().origin(stream);
+        let kept = reader.cosigned(stream).unwrap_or_default();
+        let newest_note = reader.latest_checkpoint(stream).ok().flatten();
+        let mut recent = Vec::new();
+        let mut newest: Option<DateTime<Utc>> = None;
+        for witness in witnesses {
+            let vouched_at = match witness {
+                Witness::Cosigning {
+                    verifier: Some(verifier),
+                    name,
+                    ..
+                } => {
+                    let from_store = kept.iter().filter_map(|note| verifier.verify(note).ok());
+                    let from_witness = gathered
+                        .iter()
+                        .filter(|held| &held.witness == name)
+                        .filter(|held| {
+                            checkpoint_of_note(&held.note)
+                                .is_ok_and(|checkpoint| checkpoint.origin == origin)
+                        })
+                        .filter_map(|held| verifier.verify(&held.note).ok());
+                    from_store
+                        .chain(from_witness)
+                        .filter_map(|cosignature| {
+                            DateTime::from_timestamp(i64::try_from(cosignature.timestamp).ok()?, 0)
+                        })
+                        .max()
+                }
+                Witness::Cosigning { verifier: None, .. } => None,
+                Witness::Directory { folder, .. } => {
+                    directory_vouched(reader, stream, folder, newest_note.as_deref(), now)
+                }
+            };
+            let Some(vouched_at) = vouched_at else {
+                continue;
+            };
+            newest = newest.max(Some(vouched_at));
+            if vouched_at >= oldest_allowed {
+                recent.push(witness.name().to_string());
+            }
+        }
+        let met = recent.len() >= policy.min_witnesses;
+        checks.push(PolicyCheck {
+            stream,
+            recent,
+            newest,
+            met,
+        });
+    }
+    checks
+}
+
+/// When a directory witness last vouched for `stream`: now, when it holds
+/// the newest checkpoint; else the commit time of the checkpoint it holds.
+fn directory_vouched(
+    reader: &StoreReader,
+    stream: Stream,
+    folder: &std::path::Path,
+    newest_note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let origin = reader.info().origin(stream);
+    let held =
+        std::fs::read_to_string(folder.join(crate::files::checkpoint_file_name(&origin))).ok()?;
+    if Some(held.as_str()) == newest_note {
+        return Some(now);
+    }
+    let size = checkpoint_of_note(&held).ok()?.size;
+    reader
+        .manifest_entries(stream)
+        .ok()?
+        .into_iter()
+        .find(|entry| entry.tree_size == size)
+        .map(|entry| entry.ingest_time)
+}

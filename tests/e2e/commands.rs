@@ -9,7 +9,7 @@ use crate::common::{TestStore, sample_logs, stderr, stdout};
 #[test]
 fn init_makes_a_private_key_and_refuses_to_overwrite_a_store() {
     let store = TestStore::new();
-    let key = crate::forge::key_file(store.path());
+    let key = crate::forge::key_file(&store.path());
     let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "the signing key is readable by its owner only");
     assert!(

@@ -1,16 +1,25 @@
 #!/usr/bin/env python3
 """Checks a vakt evidence bundle without vakt.
 
-Usage: python3 verify_bundle.py BUNDLE_DIR [--key VKEY]
+Usage: python3 verify_bundle.py BUNDLE_DIR [--key VKEY] [--witness VKEY ...]
 
 Re-implements, from vakt's schemas/FORMAT.md alone: the canonical record
-encoding (section 3), the RFC 9162 inclusion proof (section 4), and the C2SP
-signed-note checkpoint with Ed25519 (section 6). Needs Python 3 and the
-`cryptography` package (pip install cryptography). Exit 0 when every record
-is proven to be in its signed checkpoint, 1 otherwise.
+encoding (section 3), the RFC 9162 inclusion proof (section 4), the C2SP
+signed-note checkpoint with Ed25519 (section 6), and the witnesses' C2SP
+tlog-cosignature (cosignature/v1, Ed25519) on the checkpoints. Needs
+Python 3 and the `cryptography` package (pip install cryptography).
+
+--key VKEY: the store's key must be this one (known from elsewhere).
+--witness VKEY: every checkpoint must carry a valid cosignature by this
+witness (its cosigner key, known from elsewhere); repeatable. Without it,
+the cosignatures by the keys in witnesses.vkey are checked and reported.
+
+Exit 0 when every record is proven to be in its signed checkpoint (and
+cosigned as asked), 1 otherwise.
 """
 
 import base64
+import datetime
 import hashlib
 import json
 import os
@@ -118,6 +127,37 @@ def parse_vkey(vkey):
     return name, key_id, Ed25519PublicKey.from_public_bytes(key[1:])
 
 
+def parse_cosigner_vkey(vkey):
+    """A cosigner key (C2SP tlog-cosignature): algorithm byte 0x04."""
+    name, key_id_hex, key_b64 = vkey.strip().split("+", 2)
+    key = base64.b64decode(key_b64)
+    if key[0] != 4 or len(key) != 33:
+        raise ValueError("not an Ed25519 cosignature/v1 key")
+    key_id = sha256(name.encode() + b"\n" + key)[:4]
+    if key_id.hex() != key_id_hex:
+        raise ValueError("key id does not match the key")
+    return name, key_id, Ed25519PublicKey.from_public_bytes(key[1:])
+
+
+def verify_cosignature(note, cosigner):
+    """The timestamp of the cosigner's valid cosignature on the note."""
+    name, key_id, public_key = cosigner
+    text, _, signatures = note.partition("\n\n")
+    text += "\n"
+    for line in signatures.splitlines():
+        if not line.startswith("\u2014 "):
+            continue
+        signer, _, blob = line[2:].rpartition(" ")
+        data = base64.b64decode(blob)
+        if signer != name or data[:4] != key_id or len(data) != 4 + 8 + 64:
+            continue
+        timestamp = int.from_bytes(data[4:12], "big")
+        message = ("cosignature/v1\ntime %d\n" % timestamp).encode() + text.encode("utf-8")
+        public_key.verify(data[12:], message)
+        return timestamp
+    raise InvalidSignature("no cosignature by " + name)
+
+
 def verify_checkpoint(note, vkey):
     name, key_id, public_key = vkey
     text, _, signatures = note.partition("\n\n")
@@ -141,11 +181,21 @@ def main(argv):
         return 2
     folder = argv[1]
     with open(os.path.join(folder, "verifier.vkey")) as handle:
-        vkey_text = handle.read().strip()
-    if "--key" in argv and argv[argv.index("--key") + 1].strip() != vkey_text:
+        vkey_texts = [line.strip() for line in handle if line.strip()]
+    if "--key" in argv and any(argv[argv.index("--key") + 1].strip() != text
+                               for text in vkey_texts):
         print("FAIL: the bundle's key is not the expected key")
         return 1
-    vkey = parse_vkey(vkey_text)
+    vkeys = [parse_vkey(text) for text in vkey_texts]
+    required = [parse_cosigner_vkey(argv[index + 1])
+                for index, arg in enumerate(argv) if arg == "--witness"]
+    cosigners = list(required)
+    witness_path = os.path.join(folder, "witnesses.vkey")
+    if os.path.exists(witness_path):
+        with open(witness_path) as handle:
+            for line in handle:
+                if line.strip():
+                    cosigners.append(parse_cosigner_vkey(line))
     with open(os.path.join(folder, "bundle.json")) as handle:
         info = json.load(handle)
     roots = {}
@@ -153,12 +203,34 @@ def main(argv):
     for stream, size in info["checkpoints"].items():
         with open(os.path.join(folder, "checkpoints", stream + ".checkpoint")) as handle:
             note = handle.read()
-        try:
-            origin, signed_size, root = verify_checkpoint(note, vkey)
-        except (InvalidSignature, ValueError, IndexError) as error:
+        verified = None
+        error = None
+        for vkey in vkeys:
+            try:
+                verified = verify_checkpoint(note, vkey)
+                break
+            except (InvalidSignature, ValueError, IndexError) as failure:
+                error = failure
+        if verified is None:
             print("FAIL: %s checkpoint: %s" % (stream, error))
             failures += 1
             continue
+        origin, signed_size, root = verified
+        seen = set()
+        for cosigner in cosigners:
+            if cosigner[0] in seen:
+                continue
+            try:
+                timestamp = verify_cosignature(note, cosigner)
+                seen.add(cosigner[0])
+                print("%s checkpoint (size %d) cosigned by witness %s at %s UTC"
+                      % (stream, signed_size, cosigner[0],
+                         datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc)
+                         .strftime("%Y-%m-%d %H:%M:%S")))
+            except (InvalidSignature, ValueError) as failure:
+                if cosigner in required:
+                    print("FAIL: %s checkpoint: %s" % (stream, failure))
+                    failures += 1
         if origin != "vakt/%s/%s" % (info["store_id"], stream) or signed_size != size:
             print("FAIL: %s checkpoint is for %s, size %d" % (stream, origin, signed_size))
             failures += 1
@@ -184,7 +256,8 @@ def main(argv):
     if count != info["records"] or count == 0:
         print("FAIL: %d records, bundle.json says %d" % (count, info["records"]))
         failures += 1
-    fingerprint = "SHA256:" + sha256(b"\x01" + vkey[2].public_bytes_raw()).hex()
+    fingerprint = ", ".join("SHA256:" + sha256(b"\x01" + key[2].public_bytes_raw()).hex()
+                            for key in vkeys)
     if failures:
         print("NOT VERIFIED: %d problems (key %s)" % (failures, fingerprint))
         return 1

@@ -145,11 +145,27 @@ pub fn recompute(session: &SqlSession, recorded: &Draw) -> Result<bool, SpotChec
     Ok(hex::encode(seed) == recorded.seed && items == recorded.items)
 }
 
+/// The checkpoint a draw takes its randomness from: the newest one a
+/// witness cosigned (kept in `<stream>/cosignatures`: its cosignature,
+/// made by a party the store's administrator does not control, is part
+/// of the seed, so the administrator cannot choose the draw), else the
+/// newest signed checkpoint.
 fn newest_signed(
     store: &StoreReader,
     keys: &KeyRing,
     stream: Stream,
 ) -> Result<(String, u64), SpotCheckError> {
+    let newest_cosigned = store
+        .cosigned(stream)?
+        .into_iter()
+        .filter_map(|note| {
+            let checkpoint = keys.verify(&note).ok()?;
+            (checkpoint.origin == store.info().origin(stream)).then_some((note, checkpoint.size))
+        })
+        .max_by_key(|(_, size)| *size);
+    if let Some(cosigned) = newest_cosigned {
+        return Ok(cosigned);
+    }
     for note in store.checkpoints(stream)?.into_iter().rev() {
         if let Ok(checkpoint) = keys.verify(&note)
             && checkpoint.origin == store.info().origin(stream)

@@ -185,6 +185,11 @@ pub fn document(review: &Review, options: &RenderOptions) -> Result<Value, Repor
         "verified": review.integrity.verified,
         "problems": review.integrity.problems,
         "key_fingerprint": anchors.key_fingerprint.clone().or_else(|| review.integrity.key_fingerprint.clone()),
+        "witnessing": review.integrity.witnessing.as_ref().map(|witnessing| json!({
+            "witnesses": witnessing.witnesses,
+            "max_age_hours": witnessing.max_age_hours,
+            "gaps": witnessing.gaps.len(),
+        })),
         "key_problem": anchors.key_problem,
         "registry": {
             "snapshots": registry.snapshots,
@@ -333,6 +338,13 @@ fn streams_view(review: &Review, options: &RenderOptions, anchors: &Anchors) -> 
                 "newest": state.newest.map(|time| local_time(zone, time)),
                 "days_covered": days,
                 "checkpoint": anchor.and_then(|anchor| anchor.checkpoint.clone()),
+                "cosigned": state.cosigned.as_ref().map(|cosigned| json!({
+                    "size": cosigned.size,
+                    "cosignatures": cosigned.cosignatures.iter().map(|shown| json!({
+                        "witness": shown.witness,
+                        "time": local_time(zone, shown.time),
+                    })).collect::<Vec<_>>(),
+                })),
                 "consistency": anchor.and_then(|anchor| anchor.since_previous.clone()),
             })
         })

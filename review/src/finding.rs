@@ -82,10 +82,11 @@ pub enum Check {
     SilentSource,
     DaysWithoutLogs,
     StoreVerification,
+    Unwitnessed,
 }
 
 impl Check {
-    pub const ALL: [Check; 27] = [
+    pub const ALL: [Check; 28] = [
         Check::ClassMismatch,
         Check::WrongZone,
         Check::ClassAKept,
@@ -113,6 +114,7 @@ impl Check {
         Check::SilentSource,
         Check::DaysWithoutLogs,
         Check::StoreVerification,
+        Check::Unwitnessed,
     ];
 
     /// The identifier scripts and CHECKS.md use.
@@ -145,6 +147,7 @@ impl Check {
             Check::SilentSource => "silent_source",
             Check::DaysWithoutLogs => "days_without_logs",
             Check::StoreVerification => "store_verification",
+            Check::Unwitnessed => "unwitnessed",
         }
     }
 
@@ -159,7 +162,7 @@ impl Check {
             | LeaverOpenGrant | OperationsArea | NoDeclaration | SingleVerification
             | ExternalRemote => Area::C,
             InboundToSecure | UnlistedException | SingleFactor | SecureEgress | PrintPersonal
-            | SilentSource | DaysWithoutLogs | StoreVerification => Area::D,
+            | SilentSource | DaysWithoutLogs | StoreVerification | Unwitnessed => Area::D,
         }
     }
 
@@ -188,6 +191,7 @@ impl Check {
             PrintPersonal => "3.5.h",
             SilentSource | DaysWithoutLogs => "3.3.l",
             StoreVerification => "2.1.b, 3.3.l",
+            Unwitnessed => "2.1.b",
         }
     }
 
@@ -237,6 +241,7 @@ impl Check {
             SilentSource => "no log source fell silent",
             DaysWithoutLogs => "every day of the year is covered by logs",
             StoreVerification => "the log store verifies: nothing changed, removed or reordered",
+            Unwitnessed => "independent witnesses vouched for the store all year",
         }
     }
 }

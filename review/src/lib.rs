@@ -13,6 +13,7 @@ mod history;
 mod markdown;
 pub mod period;
 mod rows;
+pub mod witnessing;
 
 use std::collections::BTreeMap;
 
@@ -145,6 +146,9 @@ pub struct Integrity {
     pub problems: Vec<String>,
     pub key_fingerprint: Option<String>,
     pub streams: Vec<StreamState>,
+    /// How the witnesses vouched over the period; `None` when no witness
+    /// is configured.
+    pub witnessing: Option<witnessing::Witnessing>,
 }
 
 #[derive(Debug, Serialize)]
@@ -156,6 +160,9 @@ pub struct StreamState {
     pub newest: Option<DateTime<Utc>>,
     /// The newest signed checkpoint, as a note.
     pub checkpoint: Option<String>,
+    /// The newest checkpoint a configured witness cosigned by the period's
+    /// end, with the cosignatures.
+    pub cosigned: Option<witnessing::Cosigned>,
 }
 
 /// Runs the review of one year.
@@ -195,7 +202,12 @@ pub fn review_against(
     // Readers refuse segments that are not the files their manifest lines
     // list, so a store that does not verify is judged by that alone: no
     // finding is computed from records that cannot be trusted.
-    let integrity = integrity(store, options.verify, &mut drafts)?;
+    let mut integrity = integrity(store, options.verify, &mut drafts)?;
+    let cutoff = period.end.min(options.now);
+    integrity.witnessing = witnessing::check(store, config, period.start, cutoff, &mut drafts);
+    for stream in &mut integrity.streams {
+        stream.cosigned = witnessing::year_end(store, config, stream.stream, cutoff);
+    }
     checks::registry::check(&context, &mut drafts);
     if integrity.verified != Some(false) {
         checks::sessions::check(&context, &session, &mut drafts)?;
@@ -299,6 +311,7 @@ fn integrity(
         problems: Vec::new(),
         key_fingerprint: None,
         streams: Vec::new(),
+        witnessing: None,
     };
     let mut times: BTreeMap<Stream, TimeSpan> = BTreeMap::new();
     if verify {
@@ -339,6 +352,7 @@ fn integrity(
             oldest,
             newest,
             checkpoint: store.latest_checkpoint(stream)?,
+            cosigned: None,
         });
     }
     Ok(state)

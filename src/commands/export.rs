@@ -81,7 +81,12 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<Outcome> {
         Some(selection.records.len() as u64),
         None,
     )?;
-    let summary = export_bundle(&store, &selection, &args.out)?;
+    let witness_keys: Vec<String> = config
+        .witnesses
+        .iter()
+        .filter_map(|witness| witness.key.clone())
+        .collect();
+    let summary = export_bundle(&store, &selection, &args.out, &witness_keys)?;
     if args.format == OutputFormat::Json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
@@ -103,8 +108,11 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<Outcome> {
 /// Every record is encoded again from its fields, hashed, and its proof
 /// folded up to the root of its stream's checkpoint, whose signature must
 /// verify with the bundle's key. Give --key with the store's verifier key
-/// from another source to be sure the bundle's key is the store's. Exit 0
-/// when every record is proven, 1 otherwise.
+/// from another source to be sure the bundle's key is the store's. The
+/// witnesses' cosignatures on the checkpoints are checked with the keys in
+/// the bundle's witnesses.vkey and reported (`cosigned` in JSON: stream to
+/// [[witness, POSIX time]]). Exit 0 when every record is proven, 1
+/// otherwise.
 #[derive(Debug, Args)]
 pub struct VerifyBundleArgs {
     /// The bundle folder.
@@ -123,6 +131,13 @@ pub fn run_verify_bundle(_global: &GlobalArgs, args: VerifyBundleArgs) -> anyhow
     } else {
         for problem in &check.problems {
             println!("PROBLEM: {problem}");
+        }
+        for (stream, witnesses) in &check.cosigned {
+            for (witness, time) in witnesses {
+                let when = chrono::DateTime::from_timestamp(*time as i64, 0)
+                    .map_or_else(|| time.to_string(), |time| time.to_rfc3339());
+                println!("{stream} checkpoint cosigned by witness {witness} at {when}");
+            }
         }
         if check.ok() {
             println!(

@@ -17,8 +17,11 @@ use crate::usage::record_use;
 /// Random spot checks of the logs (instruction 3.3.l).
 ///
 /// `draw` picks N records at random for a person to check. The randomness
-/// comes from the stream's newest signed checkpoint and the draw's own
-/// parameters, so the sample cannot be chosen after the fact and anyone can
+/// comes from the stream's newest checkpoint a witness cosigned (with the
+/// witness's cosignature, which the store's administrator cannot make),
+/// else its newest signed checkpoint, and the draw's own parameters; only
+/// records that checkpoint covers are drawn. So the sample cannot be
+/// chosen after the fact and anyone can
 /// recompute it (`recompute`; the formula is in query/src/spotcheck.rs).
 /// Every draw and every recorded outcome is appended to the audit stream;
 /// the draw's number is its sequence number there.

@@ -85,6 +85,21 @@ impl TestStore {
         }
     }
 
+    /// The store's signing key file: beside a local store, in the test's
+    /// configuration folder for one on S3.
+    pub fn key_file(&self) -> PathBuf {
+        match &self.url {
+            Some(_) => {
+                let reader = vakt_store::StoreReader::open(&self.path()).expect("the store");
+                self.dir
+                    .path()
+                    .join("config/vakt/keys")
+                    .join(format!("{}.key", reader.info().store_id))
+            }
+            None => crate::forge::key_file(&self.path()),
+        }
+    }
+
     /// Runs `vakt --store <store> --config <sample config> args...`.
     pub fn run(&self, args: &[&str]) -> Output {
         let store = self.path();

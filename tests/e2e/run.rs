@@ -615,3 +615,52 @@ fn run_keeps_its_schedule_writes_its_status_and_takes_up_a_changed_configuration
     );
     assert_each_once(&stored_raws(&store), 3);
 }
+
+#[test]
+fn run_hands_each_commit_to_its_witnesses() {
+    let store = TestStore::new();
+    let dir = store.dir.path();
+    let logs = dir.join("logs");
+    fs::create_dir(&logs).unwrap();
+    let usb = dir.join("usb");
+    fs::create_dir(&usb).unwrap();
+    let config = write_config(dir, None);
+    let mut text = fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "\n[[witness]]\nname = \"usb\"\ndir = \"{}\"\n",
+        usb.display()
+    ));
+    fs::write(&config, text).unwrap();
+    let live = logs.join("auth.log");
+    append(
+        &live,
+        &(0..10).map(|n| sshd_line(n) + "\n").collect::<String>(),
+    );
+    let child = start(&store, &config);
+    assert_each_once(&wait_for_all(&store, 10), 10);
+    let origin = StoreReader::open(&store.path())
+        .unwrap()
+        .info()
+        .origin(Stream::Sessions);
+    let copy = usb.join(vakt_witness::checkpoint_file_name(&origin));
+    let size_held = || {
+        let note = fs::read_to_string(&copy).ok()?;
+        Some(vakt_witness::checkpoint_of_note(&note).ok()?.size)
+    };
+    // The run hands the commit to the witness within seconds.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while size_held() != Some(10) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    signal(&child, "TERM");
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        size_held(),
+        Some(10),
+        "the directory witness holds the sessions checkpoint: {}",
+        stderr(&output)
+    );
+    let (code, report) = store.verify(&[]);
+    assert_eq!(code, 0, "{report:#}");
+}

@@ -230,6 +230,8 @@ fn of_two_writers_that_read_the_same_head_only_one_commits() {
 fn concurrent_writers_on_s3_take_turns_and_every_commit_lands() {
     let store = TestStore::on_s3();
     let root = store.path();
+    // This test commits in its own process: its key is the test's.
+    vakt_store::keys::use_signing_key_file(store.key_file());
     const WRITERS: usize = 3;
     const COMMITS: usize = 4;
     std::thread::scope(|scope| {

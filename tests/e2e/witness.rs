@@ -502,6 +502,7 @@ fn a_fork_and_a_rollback_to_a_backup_are_refused_by_the_witness_and_caught() {
     witness.restart();
     let (code, rows) = submit(work, &store, &config);
     assert_eq!(code, Some(0), "the witness caught up: {rows:#}");
+    draws_and_bundles_use_the_cosigned_checkpoint(work, &store, &config, &witness);
 
     // A fork: the backup, grown with other records, asks for a cosignature.
     let fork = work.join("fork");
@@ -543,6 +544,126 @@ fn a_fork_and_a_rollback_to_a_backup_are_refused_by_the_witness_and_caught() {
             .any(|kind| kind == "truncated"),
         "{report:#}"
     );
+}
+
+/// A spot-check draw takes its randomness from the checkpoint the witness
+/// cosigned, and an evidence bundle carries the cosignature, which both
+/// checkers verify; a changed cosignature fails the independent one.
+fn draws_and_bundles_use_the_cosigned_checkpoint(
+    work: &Path,
+    store: &Path,
+    config: &Path,
+    witness: &ServedWitness,
+) {
+    let witness_name = witness.key.split('+').next().unwrap().to_string();
+    let output = on_store(
+        work,
+        store,
+        config,
+        &[
+            "spotcheck",
+            "draw",
+            "--stream",
+            "sessions",
+            "--n",
+            "3",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let draw: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let note = draw["detail"]["checkpoint"].as_str().unwrap_or_default();
+    assert!(
+        note.contains(&format!("\u{2014} {witness_name} ")),
+        "the draw's checkpoint carries the witness's cosignature: {draw:#}"
+    );
+
+    let bundle = work.join("bundle");
+    let output = on_store(
+        work,
+        store,
+        config,
+        &[
+            "export",
+            "--out",
+            bundle.to_str().unwrap(),
+            "--sql",
+            "SELECT 'sessions' AS stream, seq FROM sessions LIMIT 5",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = run_vakt(
+        work,
+        &[
+            "verify-bundle",
+            bundle.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert!(output.status.success(), "{}", stdout(&output));
+    let check: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        check["cosigned"]["sessions"][0][0],
+        witness_name.as_str(),
+        "{check:#}"
+    );
+
+    let python = |dir: &Path| {
+        std::process::Command::new("python3")
+            .arg(dir.join("verify_bundle.py"))
+            .arg(dir)
+            .args(["--witness", &witness.key])
+            .output()
+    };
+    match python(&bundle) {
+        Ok(output) if stderr(&output).contains("No module named 'cryptography'") => {
+            panic!("the `cryptography` Python package is missing (.ci/run installs it)")
+        }
+        Ok(output) => {
+            assert!(
+                output.status.success(),
+                "{}{}",
+                stdout(&output),
+                stderr(&output)
+            );
+            assert!(
+                stdout(&output).contains("cosigned by witness"),
+                "{}",
+                stdout(&output)
+            );
+        }
+        Err(error) => panic!("python3 cannot run: {error}"),
+    }
+    // One byte of the cosignature changed: the independent check fails.
+    let path = bundle.join("checkpoints/sessions.checkpoint");
+    let text = fs::read_to_string(&path).unwrap();
+    let line = text
+        .lines()
+        .find(|line| line.starts_with(&format!("\u{2014} {witness_name} ")))
+        .unwrap()
+        .to_string();
+    let (head, blob) = line.rsplit_once(' ').unwrap();
+    let mut bytes = base64_decode(blob);
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    let changed = format!("{head} {}", base64_encode(&bytes));
+    fs::write(&path, text.replace(&line, &changed)).unwrap();
+    let output = python(&bundle).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .unwrap()
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 #[test]

@@ -6,6 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use vakt_schemas::checkpoint::{Checkpoint, NoteVerifier};
+use vakt_schemas::cosignature::CosignatureVerifier;
 use vakt_schemas::merkle::{Hash, leaf_hash, verify_inclusion};
 use vakt_schemas::record::encode_canonical;
 use vakt_schemas::table::{ColumnType, canonical_columns};
@@ -13,7 +14,7 @@ use vakt_schemas::{Stream, Value};
 
 use super::{
     BUNDLE_INFO, BundleField, BundleInfo, BundleRecord, CHECKPOINTS_DIR, RECORDS, VERIFIER_KEY,
-    type_name,
+    WITNESS_KEYS, type_name,
 };
 
 /// What checking a bundle found.
@@ -24,6 +25,9 @@ pub struct BundleCheck {
     pub records: u64,
     pub verified: u64,
     pub checkpoints: BTreeMap<String, u64>,
+    /// Per stream, the witnesses (of `witnesses.vkey`) whose cosignature
+    /// on its checkpoint verifies, with the cosignature's POSIX time.
+    pub cosigned: BTreeMap<String, Vec<(String, u64)>>,
     /// Everything that failed, one line each; empty when the bundle holds.
     pub problems: Vec<String>,
 }
@@ -80,8 +84,18 @@ pub fn check_bundle(dir: &Path, expected_key: Option<&str>) -> Result<BundleChec
         records: 0,
         verified: 0,
         checkpoints: BTreeMap::new(),
+        cosigned: BTreeMap::new(),
         problems: Vec::new(),
     };
+    // The witnesses' keys, when the bundle names any.
+    let witness_keys = fs::read_to_string(dir.join(WITNESS_KEYS)).unwrap_or_default();
+    let mut cosigners = Vec::new();
+    for line in witness_keys.lines().filter(|line| !line.trim().is_empty()) {
+        match CosignatureVerifier::parse(line.trim()) {
+            Ok(cosigner) => cosigners.push(cosigner),
+            Err(error) => check.problems.push(format!("{WITNESS_KEYS}: {error}")),
+        }
+    }
     if let Some(expected) = expected_key
         && verifiers.iter().any(|key| expected.trim() != key.to_vkey())
     {
@@ -115,6 +129,16 @@ pub fn check_bundle(dir: &Path, expected_key: Option<&str>) -> Result<BundleChec
                 } else {
                     check.checkpoints.insert(stream.clone(), checkpoint.size);
                     signed.insert(stream.clone(), checkpoint);
+                    let by: Vec<(String, u64)> = cosigners
+                        .iter()
+                        .filter_map(|cosigner| {
+                            let cosignature = cosigner.verify(&note).ok()?;
+                            Some((cosigner.name().to_string(), cosignature.timestamp))
+                        })
+                        .collect();
+                    if !by.is_empty() {
+                        check.cosigned.insert(stream.clone(), by);
+                    }
                 }
             }
             Err(error) => check.problems.push(format!(

@@ -6,13 +6,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{SubsecRound, Utc};
+use vakt_schemas::cosignature::CosignatureVerifier;
 use vakt_schemas::merkle::inclusion_proof;
 use vakt_schemas::table::canonical_columns;
 use vakt_schemas::{Record, Stream, Value};
 
 use super::{
     BUNDLE_INFO, BundleField, BundleInfo, BundleRecord, CHECKPOINTS_DIR, README, RECORDS, SCRIPT,
-    VERIFIER_KEY, VERIFY_SCRIPT, type_name,
+    VERIFIER_KEY, VERIFY_SCRIPT, WITNESS_KEYS, type_name,
 };
 use vakt_store::reader::{ReadError, StoreReader};
 
@@ -115,11 +116,21 @@ pub enum ExportError {
 }
 
 /// Writes the bundle of `selection` into the new or empty folder `out`.
+/// Each stream's proofs lead to the newest checkpoint a witness cosigned
+/// that covers the selected records, when there is one (it carries the
+/// cosignatures), else to the newest signed checkpoint. `witness_keys` are
+/// the configured witnesses' cosigner keys, written to the bundle so that
+/// a third party can check the cosignatures.
 pub fn export_bundle(
     store: &StoreReader,
     selection: &Selection,
     out: &Path,
+    witness_keys: &[String],
 ) -> Result<ExportSummary, ExportError> {
+    let witnesses: Vec<CosignatureVerifier> = witness_keys
+        .iter()
+        .filter_map(|vkey| CosignatureVerifier::parse(vkey).ok())
+        .collect();
     if selection.records.is_empty() {
         return Err(ExportError::Empty);
     }
@@ -142,16 +153,38 @@ pub fn export_bundle(
     }
     let mut lines = String::new();
     let mut checkpoints = BTreeMap::new();
+    let mut cosigned_by: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut count = 0u64;
     for (stream, mut seqs) in by_stream {
         seqs.sort_unstable();
         seqs.dedup();
-        let note = store
-            .latest_checkpoint(stream)?
-            .ok_or(ExportError::Checkpoint {
-                stream,
-                detail: "no checkpoint".into(),
-            })?;
+        let highest = seqs.last().copied().unwrap_or(0);
+        let cosigned = store
+            .cosigned(stream)?
+            .into_iter()
+            .filter_map(|note| {
+                let size = keys.verify(&note).ok()?.size;
+                (size > highest).then_some((size, note))
+            })
+            .max_by_key(|(size, _)| *size)
+            .map(|(_, note)| note);
+        let note = match cosigned {
+            Some(note) => note,
+            None => store
+                .latest_checkpoint(stream)?
+                .ok_or(ExportError::Checkpoint {
+                    stream,
+                    detail: "no checkpoint".into(),
+                })?,
+        };
+        let by: Vec<String> = witnesses
+            .iter()
+            .filter(|witness| witness.verify(&note).is_ok())
+            .map(|witness| witness.name().to_string())
+            .collect();
+        if !by.is_empty() {
+            cosigned_by.insert(stream.name().to_string(), by);
+        }
         let (checkpoint, key_index) =
             keys.verify_checkpoint(&note)
                 .map_err(|error| ExportError::Checkpoint {
@@ -198,6 +231,12 @@ pub fn export_bundle(
         .join(", ");
     let key_path = out.join(VERIFIER_KEY);
     fs::write(&key_path, vkeys).map_err(io(&key_path))?;
+    let witness_text: String = witnesses
+        .iter()
+        .map(|witness| format!("{}\n", witness.to_vkey()))
+        .collect();
+    let witness_path = out.join(WITNESS_KEYS);
+    fs::write(&witness_path, witness_text).map_err(io(&witness_path))?;
     let script_path = out.join(SCRIPT);
     fs::write(&script_path, VERIFY_SCRIPT).map_err(io(&script_path))?;
     let info = BundleInfo {
@@ -211,6 +250,7 @@ pub fn export_bundle(
             .map(|(stream, size)| (stream.name().to_string(), *size))
             .collect(),
         key_fingerprint: fingerprints.clone(),
+        cosigned_by,
     };
     let info_path = out.join(BUNDLE_INFO);
     let mut info_text = serde_json::to_string_pretty(&info).unwrap_or_default();
@@ -323,9 +363,17 @@ or with vakt: `vakt verify-bundle DIR`. By hand, for each line of `{RECORDS}`:
    the blank line; the key is the base64 part of `{VERIFIER_KEY}` after its
    0x01 algorithm byte, and the key id is the first 4 bytes of
    SHA-256(name || \"\\n\" || 0x01 || key).
+5. Witnesses' cosignatures (C2SP tlog-cosignature), when the checkpoint
+   carries them: for each key in `{WITNESS_KEYS}` (`<name>+<key id>+<base64 of
+   0x04 and the key>`), the line `— <name> <base64>` whose first 4 bytes are
+   the key id decodes to the key id, an 8-byte big-endian timestamp and a
+   64-byte Ed25519 signature over `cosignature/v1\\n`, `time <timestamp>\\n`
+   and the checkpoint text. A witness cosigns only a checkpoint consistent
+   with every one it cosigned before, so the store's keeper could not have
+   shown it a different history.
 
 A record that passes was in the store when the checkpoint was signed, exactly
-as shown: no field can change without breaking step 3.
+as shown: no field can change without breaking step 3. {witnessed}
 ",
         store = info.store_id,
         created = info.created.to_rfc3339(),
@@ -333,5 +381,17 @@ as shown: no field can change without breaking step 3.
         records = info.records,
         checkpoints = checkpoints.join("\n"),
         fingerprint = info.key_fingerprint,
+        witnessed = if info.cosigned_by.is_empty() {
+            "No checkpoint in this bundle carries a witness's cosignature.".to_string()
+        } else {
+            format!(
+                "Cosigned: {}.",
+                info.cosigned_by
+                    .iter()
+                    .map(|(stream, names)| format!("{stream} by {}", names.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        },
     )
 }

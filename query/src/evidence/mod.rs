@@ -9,8 +9,10 @@
 //! ```text
 //! README.md                     what is inside and how to check it
 //! bundle.json                   store id, creation time, selection, counts
-//! verifier.vkey                 the store's signed-note verifier key
-//! checkpoints/<stream>.checkpoint   the signed checkpoint the proofs lead to
+//! verifier.vkey                 the store's signed-note verifier key(s), one per line
+//! witnesses.vkey                the configured witnesses' cosigner keys, one per line
+//! checkpoints/<stream>.checkpoint   the signed checkpoint the proofs lead to,
+//!                               with the witnesses' cosignatures when one cosigned it
 //! records.jsonl                 one record per line (BundleRecord)
 //! verify_bundle.py              the independent checker
 //! ```
@@ -29,6 +31,7 @@ pub const VERIFY_SCRIPT: &str = include_str!("../../../docs/verify_bundle.py");
 pub const README: &str = "README.md";
 pub const BUNDLE_INFO: &str = "bundle.json";
 pub const VERIFIER_KEY: &str = "verifier.vkey";
+pub const WITNESS_KEYS: &str = "witnesses.vkey";
 pub const CHECKPOINTS_DIR: &str = "checkpoints";
 pub const RECORDS: &str = "records.jsonl";
 pub const SCRIPT: &str = "verify_bundle.py";
@@ -71,6 +74,10 @@ pub struct BundleInfo {
     /// Stream name to the tree size of its checkpoint in the bundle.
     pub checkpoints: std::collections::BTreeMap<String, u64>,
     pub key_fingerprint: String,
+    /// Stream name to the witnesses (by key name) whose cosignature its
+    /// checkpoint carries, as the exporter checked them.
+    #[serde(default)]
+    pub cosigned_by: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// The FORMAT.md name of a column type.

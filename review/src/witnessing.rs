@@ -216,19 +216,23 @@ mod tests {
     }
 
     fn configured(witnesses: &[&CosignatureSigner]) -> Config {
-        let mut config = Config::default();
-        config.witnesses = witnesses
-            .iter()
-            .map(|witness| WitnessConfig {
-                name: witness.name().to_string(),
-                url: Some("http://witness.test".to_string()),
-                key: Some(witness.verifier().to_vkey()),
-                dir: None,
-                timeout_seconds: 10,
-            })
-            .collect();
-        config.witness_policy.max_age_hours = 26;
-        config
+        Config {
+            witnesses: witnesses
+                .iter()
+                .map(|witness| WitnessConfig {
+                    name: witness.name().to_string(),
+                    url: Some("http://witness.test".to_string()),
+                    key: Some(witness.verifier().to_vkey()),
+                    dir: None,
+                    timeout_seconds: 10,
+                })
+                .collect(),
+            witness_policy: vakt_schemas::config::WitnessPolicy {
+                min_witnesses: 0,
+                max_age_hours: 26,
+            },
+            ..Config::default()
+        }
     }
 
     /// Cosigns the store's empty sessions checkpoint at each of `hours`

@@ -266,7 +266,10 @@ fn rewrite_segment(store: &Path, stream: Stream, index: usize, change: impl Fn(&
 /// The insider's rewrites, each applied to a copy of the store; each
 /// passes plain verification or not, but every one must be caught with a
 /// witness.
-fn insider_rewrites() -> Vec<(&'static str, Box<dyn Fn(&Path)>)> {
+/// A named change to a store.
+type Rewrite = (&'static str, Box<dyn Fn(&Path)>);
+
+fn insider_rewrites() -> Vec<Rewrite> {
     vec![
         (
             "a row rewritten and re-signed",

@@ -397,7 +397,7 @@ fn witnessed_expectations(
                 true,
                 format!(
                     "the checkpoint {} cosigned (size {}, root {}, kept in {})",
-                    cosigner_names(&note),
+                    cosigner_names(&note, keys),
                     checkpoint.size,
                     hex::encode(checkpoint.root),
                     layout::cosignatures(stream)
@@ -414,16 +414,9 @@ fn stream_of(store: &StoreReader, checkpoint: &Checkpoint) -> Option<Stream> {
         .find(|stream| store.info().origin(*stream) == checkpoint.origin)
 }
 
-/// The names on a note's signature lines other than the store's own.
-fn cosigner_names(note: &str) -> String {
-    let store_name = note
-        .lines()
-        .rev()
-        .filter_map(|line| line.strip_prefix("\u{2014} "))
-        .filter_map(|line| line.split(' ').next())
-        .filter(|name| name.starts_with("vakt-"))
-        .next()
-        .unwrap_or("vakt-");
+/// The names on a note's signature lines other than the store's own keys'.
+fn cosigner_names(note: &str, keys: &KeyRing) -> String {
+    let store_name = keys.current().name();
     let names: Vec<&str> = note
         .lines()
         .filter_map(|line| line.strip_prefix("\u{2014} "))

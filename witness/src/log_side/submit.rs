@@ -150,7 +150,7 @@ impl Submitter {
                         &note,
                         checkpoint.size,
                         url,
-                        verifier.as_ref(),
+                        verifier.as_deref(),
                         *timeout,
                         self.vouched.get(&key).map(|(size, _)| *size),
                     ),

@@ -19,7 +19,7 @@ pub enum Witness {
         /// Its cosigner key; `None` only for a `--witness URL` that matches
         /// no configured witness (then what it holds is checked against the
         /// store, but its cosignatures are not believed).
-        verifier: Option<CosignatureVerifier>,
+        verifier: Option<Box<CosignatureVerifier>>,
         /// How long to wait for it.
         timeout: Duration,
     },
@@ -58,16 +58,17 @@ impl Witness {
                 folder: PathBuf::from(folder),
             });
         }
-        let verifier =
-            match &config.key {
-                Some(vkey) => Some(CosignatureVerifier::parse(vkey).map_err(|error| {
-                    WitnessSetupError::Key {
+        let verifier = match &config.key {
+            Some(vkey) => {
+                let parsed =
+                    CosignatureVerifier::parse(vkey).map_err(|error| WitnessSetupError::Key {
                         name: config.name.clone(),
                         detail: error.to_string(),
-                    }
-                })?),
-                None => None,
-            };
+                    })?;
+                Some(Box::new(parsed))
+            }
+            None => None,
+        };
         Ok(Witness::Cosigning {
             name: config.name.clone(),
             url: config.url.clone().unwrap_or_default(),

@@ -336,6 +336,11 @@ impl Supervisor {
                 job_status(status.job, &job_state)
             })
             .collect();
+        self.status.witnesses = self
+            .witnessing
+            .as_ref()
+            .map(WitnessWorker::statuses)
+            .unwrap_or_default();
         if let Err(error) = follower.writer().publish_run_status(&self.status) {
             follower.report(format!("problem: cannot write the run's status: {error}"));
         }

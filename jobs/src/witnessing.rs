@@ -7,7 +7,11 @@
 
 use std::path::Path;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use chrono::{SubsecRound, Utc};
+use vakt_schemas::status::WitnessStatus;
 
 use vakt_schemas::config::WitnessConfig;
 use vakt_witness::log_side::submit::{SubmissionOutcome, Submitter};
@@ -23,6 +27,8 @@ const REFRESH: Duration = Duration::from_secs(3600);
 /// The witnessing thread; it ends when this is dropped.
 pub struct WitnessWorker {
     requests: Sender<bool>,
+    /// Each witness's last outcome, for `vakt status`.
+    statuses: Arc<Mutex<Vec<WitnessStatus>>>,
 }
 
 impl WitnessWorker {
@@ -39,6 +45,16 @@ impl WitnessWorker {
             .iter()
             .map(Witness::from_config)
             .collect::<Result<Vec<_>, _>>()?;
+        let statuses = Arc::new(Mutex::new(
+            witnesses
+                .iter()
+                .map(|witness| WitnessStatus {
+                    name: witness.name().to_string(),
+                    ..WitnessStatus::default()
+                })
+                .collect::<Vec<_>>(),
+        ));
+        let shared = Arc::clone(&statuses);
         let mut submitter = Submitter::new(store_root, witnesses, REFRESH);
         let (requests, incoming) = mpsc::channel::<bool>();
         std::thread::Builder::new()
@@ -57,6 +73,7 @@ impl WitnessWorker {
                     let force = force || incoming.try_iter().any(|force| force);
                     for submission in submitter.submit(force) {
                         let witness = submission.witness.clone();
+                        record(&shared, &submission.witness, &submission.outcome);
                         match submission.outcome {
                             SubmissionOutcome::Failed { reason } => {
                                 if failing.insert(witness.clone()) {
@@ -80,12 +97,42 @@ impl WitnessWorker {
             .map_err(|error| {
                 WitnessSetupError::Config(format!("cannot start the witnessing thread: {error}"))
             })?;
-        Ok(Some(WitnessWorker { requests }))
+        Ok(Some(WitnessWorker { requests, statuses }))
+    }
+
+    /// Each witness's last outcome.
+    pub fn statuses(&self) -> Vec<WitnessStatus> {
+        self.statuses
+            .lock()
+            .map(|statuses| statuses.clone())
+            .unwrap_or_default()
     }
 
     /// Asks for a submission of whatever changed (`force`: of every
     /// stream's newest checkpoint to every witness).
     pub fn submit(&self, force: bool) {
         let _ = self.requests.send(force);
+    }
+}
+
+/// Notes one submission's outcome in its witness's status.
+fn record(statuses: &Mutex<Vec<WitnessStatus>>, witness: &str, outcome: &SubmissionOutcome) {
+    let Ok(mut statuses) = statuses.lock() else {
+        return;
+    };
+    let Some(status) = statuses.iter_mut().find(|status| status.name == witness) else {
+        return;
+    };
+    let now = Utc::now().trunc_subsecs(0);
+    match outcome {
+        SubmissionOutcome::Failed { reason } => {
+            status.problem = Some(reason.clone());
+            status.failing_since.get_or_insert(now);
+        }
+        _ => {
+            status.problem = None;
+            status.failing_since = None;
+            status.last_vouched = Some(now);
+        }
     }
 }

@@ -36,6 +36,22 @@ pub struct RunStatus {
     pub sources: Vec<SourceStatus>,
     pub listeners: Vec<ListenerStatus>,
     pub jobs: Vec<JobStatus>,
+    /// The `[[witness]]` witnesses and how their last submissions went.
+    #[serde(default)]
+    pub witnesses: Vec<WitnessStatus>,
+}
+
+/// A `[[witness]]` as the run last submitted to it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct WitnessStatus {
+    pub name: String,
+    /// When it last vouched for a checkpoint (cosigned, or a directory
+    /// witness took the copy).
+    pub last_vouched: Option<DateTime<Utc>>,
+    /// Why its last submission failed; `null` when it succeeded.
+    pub problem: Option<String>,
+    /// When that failure was.
+    pub failing_since: Option<DateTime<Utc>>,
 }
 
 /// A `[[source]]` and the files of it being followed.

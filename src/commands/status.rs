@@ -16,7 +16,8 @@ use crate::settings::{GlobalArgs, OutputFormat};
 /// (and every few seconds when idle) and the store's signed head: the
 /// state of the run, its last commit and lag, each source's files with
 /// their positions, pending and unread bytes, each syslog address's
-/// counts, the jobs' last and next runs, and the quarantine per reason.
+/// counts, each witness's last submission, the jobs' last and next runs,
+/// and the quarantine per reason.
 ///
 /// The state is `running` (its process is there and wrote its status in
 /// the last 30 s, or 5 commit intervals if longer), `stale` (its process
@@ -32,7 +33,8 @@ use crate::settings::{GlobalArgs, OutputFormat};
 /// lag_seconds, records_stored, lines_quarantined, quarantined_by_reason,
 /// sources [{name, path, files [{path, position, lines, size,
 /// pending_bytes, unread_bytes, rotated}]}], listeners [{name, protocol,
-/// address, received, dropped, connections}], jobs [{name, kind,
+/// address, received, dropped, connections}], witnesses [{name,
+/// last_vouched, problem, failing_since}], jobs [{name, kind,
 /// schedule, scheduled_since, last_started, last_finished, last_ok,
 /// last_exit_code, last_seconds, last_message, running_since, next}]).
 /// Times are RFC 3339 UTC.
@@ -205,6 +207,16 @@ fn print_text(report: &StatusReport<'_>, now: DateTime<Utc>) {
             listener.dropped,
             listener.connections
         );
+    }
+    for witness in &run.witnesses {
+        let state = match (&witness.problem, witness.last_vouched) {
+            (Some(problem), _) => {
+                format!("FAILING since {}: {problem}", time(witness.failing_since))
+            }
+            (None, Some(vouched)) => format!("last vouched {}", vouched.to_rfc3339()),
+            (None, None) => "not asked yet".to_string(),
+        };
+        println!("  witness {}: {state}", witness.name);
     }
     for job in &run.jobs {
         let last = match (job.running_since, job.last_started, job.last_ok) {

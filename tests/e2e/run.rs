@@ -652,6 +652,23 @@ fn run_hands_each_commit_to_its_witnesses() {
     while size_held() != Some(10) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
     }
+    // `vakt status` says the witness vouched.
+    let vouched = || {
+        let output = store.run(&["status", "--format", "json"]);
+        let status: serde_json::Value = serde_json::from_slice(&output.stdout).ok()?;
+        let witness = status["run"]["witnesses"].get(0)?.clone();
+        (witness["name"] == "usb" && witness["problem"].is_null())
+            .then(|| witness["last_vouched"].as_str().map(str::to_string))
+            .flatten()
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while vouched().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        vouched().is_some(),
+        "vakt status shows the witness vouching"
+    );
     signal(&child, "TERM");
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));

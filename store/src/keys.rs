@@ -286,8 +286,26 @@ pub fn key_ring(storage: &Storage, info: &StoreInfo) -> Result<KeyRing, KeyError
 pub fn load_signer(storage: &Storage, info: &StoreInfo) -> Result<NoteSigner, KeyError> {
     let ring = key_ring(storage, info)?;
     let place = locate_key(storage, info)?;
-    let path = place.path().to_path_buf();
     let current = ring.current();
+    if let KeyPlace::InStore(path) = &place {
+        // Stores made before keys moved out: read where the store is (a
+        // folder or a bucket); verification warns to move it out.
+        let key = storage
+            .read_to_string(layout::SIGNING_KEY)
+            .ok()
+            .and_then(|text| parse_seed(&text))
+            .ok_or_else(|| KeyError::Malformed { path: path.clone() })?;
+        let signer = signer_of(current, key)?;
+        if signer.verifier() != *current {
+            return Err(KeyError::WrongKey {
+                path: path.clone(),
+                found: signer.verifier().fingerprint(),
+                expected: current.fingerprint(),
+            });
+        }
+        return Ok(signer);
+    }
+    let path = place.path().to_path_buf();
     let pending = pending_path(&path);
     if pending.exists() {
         let pending_key = read_key_file(&pending)?;

@@ -56,3 +56,53 @@ fn checkpoint_prints_one_signed_note_per_stream_and_the_key() {
     assert!(access.origin.ends_with("/access"));
     assert_eq!(access.size, sizes[2]);
 }
+
+#[test]
+fn a_key_kept_inside_the_store_still_signs_is_warned_about_and_a_rotation_moves_it_out() {
+    let store = TestStore::new();
+    let key = crate::forge::key_file(&store.path());
+    // As stores made before keys moved out kept it.
+    let inside = store.path().join("keys");
+    std::fs::create_dir(&inside).unwrap();
+    std::fs::set_permissions(&inside, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::fs::rename(&key, inside.join("signing.key")).unwrap();
+    store.ingest(&[sample_logs().join("logs/fs1")], &[]);
+    let (code, report) = store.verify(&[]);
+    assert_eq!(code, 0, "{report:#}");
+    let warnings: Vec<&str> = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|warning| warning["kind"].as_str())
+        .collect();
+    assert!(warnings.contains(&"signing-key-in-store"), "{report:#}");
+
+    let rotate = store.run(&["key", "rotate", "--format", "json"]);
+    assert!(rotate.status.success(), "{}", stderr(&rotate));
+    assert!(key.exists(), "the new key is outside the store");
+    assert!(
+        !inside.join("signing.key").exists(),
+        "and no key is left inside"
+    );
+    store.ingest(&[sample_logs().join("logs/fw-sec")], &[]);
+    let (code, report) = store.verify(&[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert!(
+        report["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|warning| warning["kind"] != "signing-key-in-store"),
+        "{report:#}"
+    );
+
+    // A key file that others may read is refused, saying what to do.
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let refused = store.run(&["ingest", sample_logs().join("logs/ts1").to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("chmod 600"),
+        "{}",
+        stderr(&refused)
+    );
+}

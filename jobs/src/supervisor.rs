@@ -394,6 +394,16 @@ impl Between for Supervisor {
             );
             self.finish(follower, id, started, &action, outcome, now);
         }
+        // The last commit goes to the witnesses before the run ends.
+        if let Some(witnessing) = &self.witnessing
+            && !witnessing.flush(crate::witnessing::FLUSH_WAIT)
+        {
+            follower.report(
+                "problem: the witnesses did not answer within 20 s as the run stopped; the last \
+                 commit is submitted when vakt run starts again"
+                    .to_string(),
+            );
+        }
         if !self.reload {
             self.status.stopped = Some(now.trunc_subsecs(0));
         }

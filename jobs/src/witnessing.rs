@@ -3,7 +3,8 @@
 //! commit, on each heartbeat, and every minute (which picks up the audit
 //! appends other commands commit, retries a witness that was down, and
 //! has quiet streams cosigned again every hour), so a slow or absent
-//! witness never holds up a commit.
+//! witness never holds up a commit. When the run stops, its last commit
+//! is submitted before it exits (waiting at most [`FLUSH_WAIT`]).
 
 use std::path::Path;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
@@ -20,13 +21,25 @@ use vakt_witness::log_side::witnesses::{Witness, WitnessSetupError};
 /// How often the thread looks without being asked.
 const TICK: Duration = Duration::from_secs(60);
 
+/// How long a stopping run waits for its last submission.
+pub const FLUSH_WAIT: Duration = Duration::from_secs(20);
+
 /// How old a cosignature of an unchanged checkpoint may grow before it is
 /// asked for again.
 const REFRESH: Duration = Duration::from_secs(3600);
 
+/// A request to the witnessing thread.
+struct Request {
+    /// Submit every stream's newest checkpoint to every witness, not only
+    /// what changed.
+    force: bool,
+    /// Told when the submission is done.
+    done: Option<Sender<()>>,
+}
+
 /// The witnessing thread; it ends when this is dropped.
 pub struct WitnessWorker {
-    requests: Sender<bool>,
+    requests: Sender<Request>,
     /// Each witness's last outcome, for `vakt status`.
     statuses: Arc<Mutex<Vec<WitnessStatus>>>,
 }
@@ -56,7 +69,7 @@ impl WitnessWorker {
         ));
         let shared = Arc::clone(&statuses);
         let mut submitter = Submitter::new(store_root, witnesses, REFRESH);
-        let (requests, incoming) = mpsc::channel::<bool>();
+        let (requests, incoming) = mpsc::channel::<Request>();
         std::thread::Builder::new()
             .name("vakt-witnessing".into())
             .spawn(move || {
@@ -64,13 +77,14 @@ impl WitnessWorker {
                 // down is reported once, and again when it is back.
                 let mut failing = std::collections::BTreeSet::new();
                 loop {
-                    let force = match incoming.recv_timeout(TICK) {
-                        Ok(force) => force,
-                        Err(RecvTimeoutError::Timeout) => false,
+                    let mut requests = match incoming.recv_timeout(TICK) {
+                        Ok(request) => vec![request],
+                        Err(RecvTimeoutError::Timeout) => Vec::new(),
                         Err(RecvTimeoutError::Disconnected) => return,
                     };
                     // Requests that piled up while submitting are one.
-                    let force = force || incoming.try_iter().any(|force| force);
+                    requests.extend(incoming.try_iter());
+                    let force = requests.iter().any(|request| request.force);
                     for submission in submitter.submit(force) {
                         let witness = submission.witness.clone();
                         record(&shared, &submission.witness, &submission.outcome);
@@ -92,6 +106,9 @@ impl WitnessWorker {
                             }
                         }
                     }
+                    for done in requests.into_iter().filter_map(|request| request.done) {
+                        let _ = done.send(());
+                    }
                 }
             })
             .map_err(|error| {
@@ -111,7 +128,21 @@ impl WitnessWorker {
     /// Asks for a submission of whatever changed (`force`: of every
     /// stream's newest checkpoint to every witness).
     pub fn submit(&self, force: bool) {
-        let _ = self.requests.send(force);
+        let _ = self.requests.send(Request { force, done: None });
+    }
+
+    /// Submits what changed and waits for it, at most `wait` (the run's
+    /// last commit, before it stops). `false` when it did not finish.
+    pub fn flush(&self, wait: Duration) -> bool {
+        let (done, finished) = mpsc::channel();
+        let request = Request {
+            force: false,
+            done: Some(done),
+        };
+        if self.requests.send(request).is_err() {
+            return false;
+        }
+        finished.recv_timeout(wait).is_ok()
     }
 }
 

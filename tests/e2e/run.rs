@@ -647,7 +647,7 @@ fn run_hands_each_commit_to_its_witnesses() {
         let note = fs::read_to_string(&copy).ok()?;
         Some(vakt_witness::checkpoint_of_note(&note).ok()?.size)
     };
-    // The run hands the commit to the witness within seconds.
+    // The run hands each commit to the witness within seconds.
     let deadline = Instant::now() + Duration::from_secs(30);
     while size_held() != Some(10) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));

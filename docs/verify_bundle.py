@@ -182,9 +182,8 @@ def main(argv):
     folder = argv[1]
     with open(os.path.join(folder, "verifier.vkey")) as handle:
         vkey_texts = [line.strip() for line in handle if line.strip()]
-    if "--key" in argv and any(argv[argv.index("--key") + 1].strip() != text
-                               for text in vkey_texts):
-        print("FAIL: the bundle's key is not the expected key")
+    if "--key" in argv and argv[argv.index("--key") + 1].strip() not in vkey_texts:
+        print("FAIL: the expected key is not among the bundle's keys")
         return 1
     vkeys = [parse_vkey(text) for text in vkey_texts]
     required = [parse_cosigner_vkey(argv[index + 1])

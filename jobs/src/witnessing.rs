@@ -15,7 +15,7 @@ use chrono::{SubsecRound, Utc};
 use vakt_schemas::status::WitnessStatus;
 
 use vakt_schemas::config::WitnessConfig;
-use vakt_witness::log_side::submit::{SubmissionOutcome, Submitter};
+use vakt_witness::log_side::submit::{Submission, SubmissionOutcome, Submitter};
 use vakt_witness::log_side::witnesses::{Witness, WitnessSetupError};
 
 /// How often the thread looks without being asked.
@@ -73,8 +73,8 @@ impl WitnessWorker {
         std::thread::Builder::new()
             .name("vakt-witnessing".into())
             .spawn(move || {
-                // What each witness last came to, so a witness that stays
-                // down is reported once, and again when it is back.
+                // Which witness failed for which stream, so a failure that
+                // lasts is reported once, and again when it is over.
                 let mut failing = std::collections::BTreeSet::new();
                 loop {
                     let mut requests = match incoming.recv_timeout(TICK) {
@@ -85,12 +85,14 @@ impl WitnessWorker {
                     // Requests that piled up while submitting are one.
                     requests.extend(incoming.try_iter());
                     let force = requests.iter().any(|request| request.force);
-                    for submission in submitter.submit(force) {
+                    let submissions = submitter.submit(force);
+                    record(&shared, &submissions);
+                    for submission in submissions {
                         let witness = submission.witness.clone();
-                        record(&shared, &submission.witness, &submission.outcome);
+                        let key = (witness.clone(), submission.stream);
                         match submission.outcome {
                             SubmissionOutcome::Failed { reason } => {
-                                if failing.insert(witness.clone()) {
+                                if failing.insert(key) {
                                     eprintln!(
                                         "problem: witness {witness} did not vouch for the \
                                          {} checkpoint of size {}: {reason}; retried every \
@@ -100,8 +102,12 @@ impl WitnessWorker {
                                 }
                             }
                             _ => {
-                                if failing.remove(&witness) {
-                                    eprintln!("note: witness {witness} vouches again");
+                                if failing.remove(&key) {
+                                    eprintln!(
+                                        "note: witness {witness} vouches again for the {} \
+                                         checkpoint",
+                                        submission.stream
+                                    );
                                 }
                             }
                         }
@@ -146,24 +152,40 @@ impl WitnessWorker {
     }
 }
 
-/// Notes one submission's outcome in its witness's status.
-fn record(statuses: &Mutex<Vec<WitnessStatus>>, witness: &str, outcome: &SubmissionOutcome) {
+/// Notes a round of submissions in the witnesses' statuses: a witness
+/// that failed for any stream shows the first such failure, one that
+/// vouched for every stream it was asked about shows when.
+fn record(statuses: &Mutex<Vec<WitnessStatus>>, submissions: &[Submission]) {
     let Ok(mut statuses) = statuses.lock() else {
         return;
     };
-    let Some(status) = statuses.iter_mut().find(|status| status.name == witness) else {
-        return;
-    };
     let now = Utc::now().trunc_subsecs(0);
-    match outcome {
-        SubmissionOutcome::Failed { reason } => {
-            status.problem = Some(reason.clone());
-            status.failing_since.get_or_insert(now);
+    for status in statuses.iter_mut() {
+        let mine: Vec<&Submission> = submissions
+            .iter()
+            .filter(|submission| submission.witness == status.name)
+            .collect();
+        if mine.is_empty() {
+            continue;
         }
-        _ => {
-            status.problem = None;
-            status.failing_since = None;
-            status.last_vouched = Some(now);
+        let failure = mine
+            .iter()
+            .find_map(|submission| match &submission.outcome {
+                SubmissionOutcome::Failed { reason } => {
+                    Some(format!("{}: {reason}", submission.stream))
+                }
+                _ => None,
+            });
+        match failure {
+            Some(problem) => {
+                status.problem = Some(problem);
+                status.failing_since.get_or_insert(now);
+            }
+            None => {
+                status.problem = None;
+                status.failing_since = None;
+                status.last_vouched = Some(now);
+            }
         }
     }
 }

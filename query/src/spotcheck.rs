@@ -22,6 +22,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use vakt_schemas::Stream;
+use vakt_schemas::cosignature::CosignatureVerifier;
 use vakt_schemas::keyring::KeyRing;
 
 use crate::sql::{SqlError, SqlSession};
@@ -114,16 +115,25 @@ pub fn sample(seed: &[u8; 32], candidates: impl IntoIterator<Item = u64>, n: u64
 
 /// Draws from the store: the newest valid checkpoint of the stream, the
 /// candidates by SQL, the sample by rank.
+///
+/// `witness_keys` are the configured witnesses' cosigner keys: the draw
+/// takes its randomness from the newest checkpoint one of them cosigned,
+/// where there is one.
 pub fn draw(
     store: &StoreReader,
     session: &SqlSession,
     request: &DrawRequest,
+    witness_keys: &[String],
 ) -> Result<Draw, SpotCheckError> {
     if request.n == 0 {
         return Err(SpotCheckError::NothingToDraw);
     }
     let keys = store.keys()?;
-    let (note, size) = newest_signed(store, &keys, request.stream)?;
+    let witnesses: Vec<CosignatureVerifier> = witness_keys
+        .iter()
+        .filter_map(|vkey| CosignatureVerifier::parse(vkey).ok())
+        .collect();
+    let (note, size) = newest_signed(store, &keys, &witnesses, request.stream)?;
     let candidates = candidate_seqs(session, request, size)?;
     let seed = seed(&note, request);
     let items = sample(&seed, candidates.iter().copied(), request.n);
@@ -146,13 +156,16 @@ pub fn recompute(session: &SqlSession, recorded: &Draw) -> Result<bool, SpotChec
 }
 
 /// The checkpoint a draw takes its randomness from: the newest one a
-/// witness cosigned (kept in `<stream>/cosignatures`: its cosignature,
-/// made by a party the store's administrator does not control, is part
-/// of the seed, so the administrator cannot choose the draw), else the
-/// newest signed checkpoint.
+/// configured witness cosigned (kept in `<stream>/cosignatures`). Its
+/// cosignature, made by a party the store's administrator does not
+/// control, is part of the seed, so the administrator cannot choose the
+/// draw; of several cosignatures of that checkpoint the earliest counts,
+/// so asking the witness again gives no other draw. Else the newest
+/// signed checkpoint.
 fn newest_signed(
     store: &StoreReader,
     keys: &KeyRing,
+    witnesses: &[CosignatureVerifier],
     stream: Stream,
 ) -> Result<(String, u64), SpotCheckError> {
     let newest_cosigned = store
@@ -160,11 +173,19 @@ fn newest_signed(
         .into_iter()
         .filter_map(|note| {
             let checkpoint = keys.verify(&note).ok()?;
-            (checkpoint.origin == store.info().origin(stream)).then_some((note, checkpoint.size))
+            if checkpoint.origin != store.info().origin(stream) {
+                return None;
+            }
+            let earliest = witnesses
+                .iter()
+                .filter_map(|witness| witness.verify(&note).ok())
+                .map(|cosignature| cosignature.timestamp)
+                .min()?;
+            Some((checkpoint.size, std::cmp::Reverse(earliest), note))
         })
-        .max_by_key(|(_, size)| *size);
-    if let Some(cosigned) = newest_cosigned {
-        return Ok(cosigned);
+        .max_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    if let Some((size, _, note)) = newest_cosigned {
+        return Ok((note, size));
     }
     for note in store.checkpoints(stream)?.into_iter().rev() {
         if let Ok(checkpoint) = keys.verify(&note)

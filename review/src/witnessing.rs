@@ -124,7 +124,8 @@ pub fn year_end(
 
 /// The period's witnessing, and an `unwitnessed` finding for each time
 /// longer than `max_age_hours` with no cosignature. `None` when no
-/// witness is configured and no policy asks for one.
+/// cosigning witness is configured (directory witnesses give none) and no
+/// policy asks for one.
 pub fn check(
     store: &StoreReader,
     config: &Config,
@@ -132,7 +133,8 @@ pub fn check(
     cutoff: DateTime<Utc>,
     drafts: &mut Drafts,
 ) -> Option<Witnessing> {
-    if config.witnesses.is_empty() && config.witness_policy.min_witnesses == 0 {
+    let cosigning = config.witnesses.iter().any(|witness| witness.key.is_some());
+    if !cosigning && config.witness_policy.min_witnesses == 0 {
         return None;
     }
     let verifiers = verifiers(config);

@@ -38,15 +38,34 @@ impl StoreInfo {
 
     /// `Err` with what to do when the store is of another format version
     /// than this code reads and writes.
+    /// The store's identity must also hold together: origins are
+    /// `vakt/<store_id>/…` and the key is named `vakt-<store_id>`, so that
+    /// a store cannot take another name for its logs (and with it a history
+    /// no witness has seen) while keeping its id.
     pub fn check_format(&self) -> Result<(), String> {
-        if self.format == FORMAT_VERSION {
-            return Ok(());
+        if self.format != FORMAT_VERSION {
+            return Err(format!(
+                "store format {}, this vakt reads and writes format {FORMAT_VERSION}; use the \
+                 vakt version that made the store",
+                self.format
+            ));
         }
-        Err(format!(
-            "store format {}, this vakt reads and writes format {FORMAT_VERSION}; use the vakt \
-             version that made the store",
-            self.format
-        ))
+        let origin_prefix = format!("vakt/{}", self.store_id);
+        if self.origin_prefix != origin_prefix {
+            return Err(format!(
+                "origin_prefix is {:?}, but a store with id {} has origins {origin_prefix:?}: \
+                 store.json was edited",
+                self.origin_prefix, self.store_id
+            ));
+        }
+        let key_name = format!("vakt-{}+", self.store_id);
+        if !self.verifier_key.starts_with(&key_name) {
+            return Err(format!(
+                "the verifier key is not named vakt-{}: store.json was edited",
+                self.store_id
+            ));
+        }
+        Ok(())
     }
 
     /// The first line of the signed `HEAD`: no stream's origin, and no

@@ -221,6 +221,31 @@ impl KeyRing {
         Ok(ring)
     }
 
+    /// Like [`KeyRing::from_log`], but a last rotation that is cut short
+    /// (a write interrupted by a crash: the log does not end with its
+    /// signature lines and blank line) is left out; returns the ring and
+    /// the length of the log's whole rotations, where the next one goes.
+    /// Leaving it out is safe: a rotation that did not happen names no key,
+    /// and a commit signed by a key the ring lacks does not verify.
+    pub fn from_log_lenient(
+        first: NoteVerifier,
+        origin_prefix: &str,
+        log: &str,
+    ) -> Result<(Self, usize), KeyRingError> {
+        let mut ring = KeyRing::new(first, origin_prefix);
+        let notes = split_notes(log);
+        let mut whole = 0;
+        for (position, note) in notes.iter().enumerate() {
+            let is_last = position + 1 == notes.len();
+            match ring.apply(note) {
+                Ok(()) => whole += note.len() + 1,
+                Err(_) if is_last && !log.ends_with("\n\n") => break,
+                Err(error) => return Err(error),
+            }
+        }
+        Ok((ring, whole.min(log.len())))
+    }
+
     /// Adds one rotation, after checking it is signed by the key in force
     /// and by the key it names, and takes effect after the last rotation.
     pub fn apply(&mut self, note: &str) -> Result<(), KeyRingError> {
@@ -458,6 +483,23 @@ mod tests {
             KeyRing::from_log(first.verifier(), PREFIX, &log),
             Err(KeyRingError::OutOfOrder { .. })
         ));
+    }
+
+    #[test]
+    fn a_rotation_cut_short_by_a_crash_is_left_out() {
+        let (first, second) = (signer(1), signer(2));
+        let whole = format!(
+            "{}\n",
+            rotation(&first, &second, 5).sign(&first, &second).unwrap()
+        );
+        let torn = &whole[..whole.len() - 30];
+        let (ring, length) = KeyRing::from_log_lenient(first.verifier(), PREFIX, torn).unwrap();
+        assert_eq!((ring.keys().len(), length), (1, 0));
+        let (ring, length) = KeyRing::from_log_lenient(first.verifier(), PREFIX, &whole).unwrap();
+        assert_eq!((ring.keys().len(), length), (2, whole.len()));
+        // A whole rotation that does not verify is no crash: refused.
+        let edited = whole.replacen("txn 5", "txn 6", 1);
+        assert!(KeyRing::from_log_lenient(first.verifier(), PREFIX, &edited).is_err());
     }
 
     #[test]

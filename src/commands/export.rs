@@ -120,12 +120,21 @@ pub struct VerifyBundleArgs {
     /// The verifier key the bundle must be signed with.
     #[arg(long, value_name = "VKEY")]
     key: Option<String>,
+    /// A witness's cosigner key, known from elsewhere: every checkpoint of
+    /// the bundle must carry its valid cosignature (repeatable).
+    #[arg(long, value_name = "VKEY")]
+    witness: Vec<String>,
     #[arg(long, value_enum, default_value_t)]
     format: OutputFormat,
 }
 
 pub fn run_verify_bundle(_global: &GlobalArgs, args: VerifyBundleArgs) -> anyhow::Result<Outcome> {
-    let check = check_bundle(&args.dir, args.key.as_deref())?;
+    let mut check = check_bundle(&args.dir, args.key.as_deref())?;
+    for vkey in &args.witness {
+        let witness = vakt_schemas::cosignature::CosignatureVerifier::parse(vkey)
+            .map_err(|error| anyhow::anyhow!("--witness {vkey}: {error}"))?;
+        check.require_cosigner(&args.dir, &witness);
+    }
     if args.format == OutputFormat::Json {
         println!("{}", serde_json::to_string_pretty(&check)?);
     } else {

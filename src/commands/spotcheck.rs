@@ -103,7 +103,12 @@ pub fn run(global: &GlobalArgs, args: SpotcheckArgs) -> anyhow::Result<Outcome> 
                 from,
                 to,
             };
-            let drawn = draw(&store, &session, &request)?;
+            let witness_keys: Vec<String> = config
+                .witnesses
+                .iter()
+                .filter_map(|witness| witness.key.clone())
+                .collect();
+            let drawn = draw(&store, &session, &request, &witness_keys)?;
             let detail = serde_json::to_string(&drawn)?;
             let id = record_use(
                 &store_dir,

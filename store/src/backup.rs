@@ -248,6 +248,14 @@ fn copy_key(store: &StoreReader, target: &Storage) -> Result<bool, BackupError> 
         },
     };
     let destination = crate::keys::default_key_path(target, store.info()).map_err(key_error)?;
+    // On object storage the default file is per store id, so the source's
+    // own key file may be the destination already.
+    if destination.exists() {
+        let held = crate::keys::read_key_file(&destination).map_err(key_error)?;
+        if held.to_bytes() == key.to_bytes() {
+            return Ok(true);
+        }
+    }
     crate::keys::write_key_file(&destination, &key).map_err(key_error)?;
     Ok(true)
 }

@@ -113,6 +113,12 @@ impl Committer {
         self.as_of = time;
     }
 
+    /// The number of the last commit, read under the commit lock the
+    /// caller holds.
+    pub(crate) fn committed_txn(&self) -> Result<u64, WriteError> {
+        Ok(self.read_head()?.0.txn)
+    }
+
     /// The key this committer signs with: the store's key in force.
     pub(crate) fn signer(&self) -> &NoteSigner {
         &self.signer
@@ -258,6 +264,15 @@ impl Committer {
             now.max(head.committed_at)
         };
         let txn = head.txn + 1;
+        // A rotation since this committer read the keys: its key must not
+        // sign a commit its successor is to sign.
+        let in_force = keys::key_ring(&self.storage, &self.info)?;
+        if *in_force.key_at(txn) != self.signer.verifier() {
+            return Err(WriteError::Key(keys::KeyError::Rotated {
+                txn,
+                expected: in_force.key_at(txn).fingerprint(),
+            }));
+        }
         let mut grouped: BTreeMap<Stream, BTreeMap<NaiveDate, Vec<PendingRecord>>> =
             BTreeMap::new();
         for record in records {

@@ -37,7 +37,7 @@ impl StoreReader {
             .storage()
             .read_to_string(&relative)
             .map_err(|source| ReadError::Io { path, source })?;
-        Ok(split_notes(&text))
+        Ok(whole_entries(&text).0)
     }
 
     /// The right edge of `stream`'s tree when it had `size` leaves: `size`
@@ -82,6 +82,10 @@ impl StoreReader {
         old_size: u64,
         new_size: u64,
     ) -> Result<Vec<Hash>, ReadError> {
+        // Every tree extends the empty one, and a tree itself: no proof.
+        if old_size == 0 || old_size == new_size {
+            return Ok(Vec::new());
+        }
         let frontier = self.frontier_at(stream, old_size)?;
         let added = self.leaf_hashes_between(stream, old_size, new_size)?;
         consistency_proof_from_frontier(&frontier, &added).map_err(|error| ReadError::Damaged {
@@ -89,6 +93,18 @@ impl StoreReader {
             detail: error.to_string(),
         })
     }
+}
+
+/// The log's whole entries and the length they take: a last entry cut
+/// short by a crash (the log does not end with a blank line after it) is
+/// left out, and the next append writes over it.
+fn whole_entries(text: &str) -> (Vec<String>, usize) {
+    let mut notes = split_notes(text);
+    if !text.ends_with("\n\n") {
+        notes.pop();
+    }
+    let length = notes.iter().map(|note| note.len() + 1).sum::<usize>();
+    (notes, length.min(text.len()))
 }
 
 /// Appends a cosigned checkpoint (the store's signed note with the
@@ -100,7 +116,8 @@ pub fn append_cosigned(reader: &StoreReader, stream: Stream, note: &str) -> Resu
     let relative = layout::cosignatures(stream);
     let path = storage.path(&relative);
     let length = if storage.exists(&relative).map_err(io_error(&path))? {
-        storage.len(&relative).map_err(io_error(&path))?
+        let text = storage.read_to_string(&relative).map_err(io_error(&path))?;
+        whole_entries(&text).1 as u64
     } else {
         0
     };

@@ -82,6 +82,11 @@ pub enum KeyError {
     NoConfigFolder,
     #[error("the key rotation log {path}: {detail}")]
     Rotations { path: PathBuf, detail: String },
+    #[error(
+        "the store's signing key was rotated while this command ran: commit {txn} is signed by \
+         key {expected}; nothing was written, run it again"
+    )]
+    Rotated { txn: u64, expected: String },
     #[error("the store's key name: {0}")]
     KeyName(vakt_schemas::checkpoint::CheckpointError),
     #[error("{path}: {source}")]
@@ -274,10 +279,39 @@ pub fn key_ring(storage: &Storage, info: &StoreInfo) -> Result<KeyRing, KeyError
     } else {
         String::new()
     };
-    KeyRing::from_log(first, &info.origin_prefix, &log).map_err(|error| KeyError::Rotations {
-        path: log_path,
+    KeyRing::from_log_lenient(first, &info.origin_prefix, &log)
+        .map(|(ring, _)| ring)
+        .map_err(|error| KeyError::Rotations {
+            path: log_path,
+            detail: error.to_string(),
+        })
+}
+
+/// Where the next rotation goes in the log: after its whole rotations (a
+/// rotation cut short by a crash is written over).
+fn rotations_length(storage: &Storage, info: &StoreInfo) -> Result<u64, KeyError> {
+    let log_path = storage.path(layout::KEY_ROTATIONS);
+    if !storage
+        .exists(layout::KEY_ROTATIONS)
+        .map_err(io(&log_path))?
+    {
+        return Ok(0);
+    }
+    let log = storage
+        .read_to_string(layout::KEY_ROTATIONS)
+        .map_err(io(&log_path))?;
+    let first = NoteVerifier::parse(&info.verifier_key).map_err(|error| KeyError::Rotations {
+        path: log_path.clone(),
         detail: error.to_string(),
-    })
+    })?;
+    let (_, length) =
+        KeyRing::from_log_lenient(first, &info.origin_prefix, &log).map_err(|error| {
+            KeyError::Rotations {
+                path: log_path,
+                detail: error.to_string(),
+            }
+        })?;
+    Ok(length as u64)
 }
 
 /// The signer of the store's next commit: the key file's key, which must
@@ -287,6 +321,17 @@ pub fn load_signer(storage: &Storage, info: &StoreInfo) -> Result<NoteSigner, Ke
     let ring = key_ring(storage, info)?;
     let place = locate_key(storage, info)?;
     let current = ring.current();
+    if let KeyPlace::InStore(_) = &place {
+        // A rotation that moved the key out of the store and was cut short
+        // after its note: the new key waits beside the default file.
+        let default = default_key_path(storage, info)?;
+        let pending = pending_path(&default);
+        if pending.exists() && signer_of(current, read_key_file(&pending)?)?.verifier() == *current
+        {
+            move_out_of_store(storage, &default, &pending)?;
+            return signer_of(current, read_key_file(&default)?);
+        }
+    }
     if let KeyPlace::InStore(path) = &place {
         // Stores made before keys moved out: read where the store is (a
         // folder or a bucket); verification warns to move it out.
@@ -356,6 +401,26 @@ fn finish_rotation(path: &Path, pending: &Path, old: &SigningKey) -> Result<(), 
     sync_parent(path)
 }
 
+/// Completes the rotation of a key kept inside the store: the retired key
+/// is kept beside the new key file as `.retired-…`, the new key (waiting
+/// in `pending`) takes the default file's place, and the store's copy goes.
+fn move_out_of_store(storage: &Storage, path: &Path, pending: &Path) -> Result<(), KeyError> {
+    let in_store = storage.path(layout::SIGNING_KEY);
+    if let Some(old_key) = storage
+        .read_to_string(layout::SIGNING_KEY)
+        .ok()
+        .and_then(|text| parse_seed(&text))
+    {
+        let retired = retired_path(path, &old_key);
+        if !retired.exists() {
+            write_key_file(&retired, &old_key)?;
+        }
+    }
+    fs::rename(pending, path).map_err(io(path))?;
+    sync_parent(path)?;
+    storage.remove(layout::SIGNING_KEY).map_err(io(&in_store))
+}
+
 /// What a rotation did.
 #[derive(Debug)]
 pub struct Rotated {
@@ -414,14 +479,7 @@ pub(crate) fn rotate(
             detail: error.to_string(),
         })?;
     let log_path = storage.path(layout::KEY_ROTATIONS);
-    let length = if storage
-        .exists(layout::KEY_ROTATIONS)
-        .map_err(io(&log_path))?
-    {
-        storage.len(layout::KEY_ROTATIONS).map_err(io(&log_path))?
-    } else {
-        0
-    };
+    let length = rotations_length(storage, info)?;
     storage
         .append_at(
             layout::KEY_ROTATIONS,
@@ -441,12 +499,7 @@ pub(crate) fn rotate(
     };
     let retired_file = retired_path(&path, &old_key);
     if matches!(place, KeyPlace::InStore(_)) {
-        write_key_file(&retired_file, &old_key)?;
-        fs::rename(&pending, &path).map_err(io(&path))?;
-        sync_parent(&path)?;
-        storage
-            .remove(layout::SIGNING_KEY)
-            .map_err(io(&storage.path(layout::SIGNING_KEY)))?;
+        move_out_of_store(storage, &path, &pending)?;
     } else {
         finish_rotation(&path, &pending, &old_key)?;
     }

@@ -198,7 +198,10 @@ impl StoreWriter {
         let record = crate::audit::audit_record(event, Utc::now());
         self.commit(vec![record], BTreeMap::new())?;
         let _commit_lock = crate::commit::commit_lock(self.committer.storage())?;
-        let next_txn = self.head.txn + 1;
+        // Another command may have committed since the audit record (an
+        // audit append needs only the commit lock): the next commit is
+        // the one after the HEAD read now, under the lock.
+        let next_txn = self.committer.committed_txn()? + 1;
         let rotated = crate::keys::rotate(
             self.committer.storage(),
             self.committer.info(),

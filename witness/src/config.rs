@@ -88,10 +88,15 @@ pub struct TrustedLog {
 }
 
 impl TrustedLog {
-    /// Whether `origin` belongs to this log.
+    /// Whether `origin` belongs to this log: the exact origin, or the
+    /// prefix followed by one more path segment (`vakt/<id>/sessions` for
+    /// the prefix `vakt/<id>/`, never `vakt/<id>/x/sessions`), so that a
+    /// log cannot open a second history under a longer name.
     pub fn matches(&self, origin: &str) -> bool {
         if let Some(prefix) = &self.origin_prefix {
-            return origin.starts_with(prefix.as_str());
+            return origin
+                .strip_prefix(prefix.as_str())
+                .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'));
         }
         self.origin.as_deref() == Some(origin)
     }

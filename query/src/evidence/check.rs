@@ -33,6 +33,29 @@ pub struct BundleCheck {
 }
 
 impl BundleCheck {
+    /// Adds a problem for each of the bundle's checkpoints that does not
+    /// carry a valid cosignature by `witness` (a key known from elsewhere,
+    /// not the bundle's own list).
+    pub fn require_cosigner(&mut self, dir: &Path, witness: &CosignatureVerifier) {
+        for stream in self.checkpoints.keys() {
+            let name = format!("{CHECKPOINTS_DIR}/{stream}.checkpoint");
+            let note = fs::read_to_string(dir.join(&name)).unwrap_or_default();
+            match witness.verify(&note) {
+                Ok(cosignature) => {
+                    let by = self.cosigned.entry(stream.clone()).or_default();
+                    let entry = (witness.name().to_string(), cosignature.timestamp);
+                    if !by.contains(&entry) {
+                        by.push(entry);
+                    }
+                }
+                Err(error) => self.problems.push(format!(
+                    "{name}: no valid cosignature by witness {}: {error}",
+                    witness.name()
+                )),
+            }
+        }
+    }
+
     pub fn ok(&self) -> bool {
         self.problems.is_empty() && self.verified == self.records && self.records > 0
     }
@@ -97,7 +120,7 @@ pub fn check_bundle(dir: &Path, expected_key: Option<&str>) -> Result<BundleChec
         }
     }
     if let Some(expected) = expected_key
-        && verifiers.iter().any(|key| expected.trim() != key.to_vkey())
+        && !verifiers.iter().any(|key| expected.trim() == key.to_vkey())
     {
         check.problems.push(format!(
             "the bundle's key {} is not the expected key {}",

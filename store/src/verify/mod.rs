@@ -34,6 +34,10 @@ pub(crate) struct Expectation {
     pub(crate) manifest_hash: Option<String>,
     pub(crate) external: bool,
     pub(crate) label: String,
+    /// For a checkpoint from outside the store: the position in the key
+    /// chain of the key that signed it, which must be the one in force at
+    /// the commit that reached its size.
+    pub(crate) key: Option<usize>,
 }
 
 /// A checkpoint of the store that a witness holds: the store's signed note
@@ -293,8 +297,8 @@ fn external_expectations(
         ));
     }
     for (index, note) in notes.iter().enumerate() {
-        let checkpoint = match keys.verify(note) {
-            Ok(checkpoint) => checkpoint,
+        let (checkpoint, key) = match keys.verify_checkpoint(note) {
+            Ok(verified) => verified,
             Err(error) => {
                 report.problems.push(external_problem(format!(
                     "external checkpoint {} does not verify with this store's keys: {error}; \
@@ -316,15 +320,18 @@ fn external_expectations(
             continue;
         };
         report.external_checkpoints += 1;
-        by_stream.entry(stream).or_default().push(expectation(
-            &checkpoint,
-            true,
-            format!(
-                "external checkpoint {} (size {})",
-                index + 1,
-                checkpoint.size
-            ),
-        ));
+        by_stream.entry(stream).or_default().push(Expectation {
+            key: Some(key),
+            ..expectation(
+                &checkpoint,
+                true,
+                format!(
+                    "external checkpoint {} (size {})",
+                    index + 1,
+                    checkpoint.size
+                ),
+            )
+        });
     }
     by_stream
 }
@@ -339,8 +346,8 @@ fn witnessed_expectations(
     report: &mut VerifyReport,
 ) {
     for witnessed in &outside.witnessed {
-        let checkpoint = match keys.verify(&witnessed.note) {
-            Ok(checkpoint) => checkpoint,
+        let (checkpoint, key) = match keys.verify_checkpoint(&witnessed.note) {
+            Ok(verified) => verified,
             Err(error) => {
                 report.problems.push(Problem::store_wide(
                     "witness-checkpoint",
@@ -361,23 +368,26 @@ fn witnessed_expectations(
         let when = witnessed
             .cosigned_at
             .map_or_else(String::new, |time| format!(" at {}", time.to_rfc3339()));
-        by_stream.entry(stream).or_default().push(expectation(
-            &checkpoint,
-            true,
-            format!(
-                "the checkpoint witness {} cosigned{when} (size {}, root {})",
-                witnessed.witness,
-                checkpoint.size,
-                hex::encode(checkpoint.root)
-            ),
-        ));
+        by_stream.entry(stream).or_default().push(Expectation {
+            key: Some(key),
+            ..expectation(
+                &checkpoint,
+                true,
+                format!(
+                    "the checkpoint witness {} cosigned{when} (size {}, root {})",
+                    witnessed.witness,
+                    checkpoint.size,
+                    hex::encode(checkpoint.root)
+                ),
+            )
+        });
     }
     for stream in Stream::ALL {
         let Ok(notes) = store.cosigned(stream) else {
             continue;
         };
         for note in notes {
-            let Ok(checkpoint) = keys.verify(&note) else {
+            let Ok((checkpoint, key)) = keys.verify_checkpoint(&note) else {
                 report.problems.push(
                     Problem::new(
                         stream,
@@ -392,17 +402,20 @@ fn witnessed_expectations(
             if stream_of(store, &checkpoint) != Some(stream) {
                 continue;
             }
-            by_stream.entry(stream).or_default().push(expectation(
-                &checkpoint,
-                true,
-                format!(
-                    "the checkpoint {} cosigned (size {}, root {}, kept in {})",
-                    cosigner_names(&note, keys),
-                    checkpoint.size,
-                    hex::encode(checkpoint.root),
-                    layout::cosignatures(stream)
-                ),
-            ));
+            by_stream.entry(stream).or_default().push(Expectation {
+                key: Some(key),
+                ..expectation(
+                    &checkpoint,
+                    true,
+                    format!(
+                        "the checkpoint {} cosigned (size {}, root {}, kept in {})",
+                        cosigner_names(&note, keys),
+                        checkpoint.size,
+                        hex::encode(checkpoint.root),
+                        layout::cosignatures(stream)
+                    ),
+                )
+            });
         }
     }
 }
@@ -446,5 +459,6 @@ pub(crate) fn expectation(checkpoint: &Checkpoint, external: bool, label: String
         manifest_hash,
         external,
         label,
+        key: None,
     }
 }

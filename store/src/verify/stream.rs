@@ -81,6 +81,9 @@ impl<'a> StreamCheck<'a> {
         let manifest_file = layout::manifest(stream);
         let checkpoint_count = self.load_checkpoints();
         for expectation in external {
+            if let Some(key) = expectation.key {
+                self.checkpoint_keys.push((expectation.size, key));
+            }
             self.expectations
                 .entry(expectation.size)
                 .or_default()

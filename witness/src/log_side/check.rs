@@ -22,7 +22,7 @@ pub fn verify_witnessed(
     policy: &WitnessPolicy,
     now: DateTime<Utc>,
 ) -> VerifyReport {
-    let gathered = gather(reader.info(), witnesses);
+    let gathered = gather(reader, witnesses);
     let outside = Outside {
         against,
         witnessed: gathered.checkpoints.clone(),
@@ -32,6 +32,17 @@ pub fn verify_witnessed(
         report.warnings.push(Problem::store_wide(
             "witness-unreachable",
             format!("witness {witness} could not be asked what it holds: {reason}"),
+        ));
+    }
+    for (witness, stream) in &gathered.missing {
+        report.warnings.push(Problem::new(
+            *stream,
+            "witness-missing",
+            format!(
+                "witness {witness} holds no checkpoint of {} though it has records: it was never \
+                 given one (see `vakt status`), or the store's identity was changed",
+                reader.info().origin(*stream)
+            ),
         ));
     }
     if policy.min_witnesses > 0 {

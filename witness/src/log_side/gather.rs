@@ -5,8 +5,7 @@
 use chrono::{DateTime, Utc};
 use vakt_schemas::Stream;
 use vakt_schemas::checkpoint::split_notes;
-use vakt_schemas::head::StoreInfo;
-use vakt_store::WitnessedCheckpoint;
+use vakt_store::{StoreReader, WitnessedCheckpoint};
 
 use crate::client::fetch_latest;
 use crate::consistency::checkpoint_of_note;
@@ -21,10 +20,20 @@ pub struct Gathered {
     /// Witnesses that could not be asked or whose answer is not to be
     /// believed, with why.
     pub unreachable: Vec<(String, String)>,
+    /// Witnesses that hold nothing of a stream that has records, with the
+    /// stream: never submitted to, or the store's identity was changed.
+    pub missing: Vec<(String, Stream)>,
 }
 
-/// Asks every witness what it holds of the store `info` describes.
-pub fn gather(info: &StoreInfo, witnesses: &[Witness]) -> Gathered {
+/// Asks every witness what it holds of the store.
+pub fn gather(store: &StoreReader, witnesses: &[Witness]) -> Gathered {
+    let info = store.info();
+    let has_records = |stream: Stream| {
+        store
+            .head()
+            .stream(stream)
+            .is_some_and(|head| head.tree_size > 0)
+    };
     let mut gathered = Gathered::default();
     for witness in witnesses {
         match witness {
@@ -60,7 +69,11 @@ pub fn gather(info: &StoreInfo, witnesses: &[Witness]) -> Gathered {
                                 cosigned_at,
                             });
                         }
-                        Ok(None) => {}
+                        Ok(None) => {
+                            if has_records(stream) {
+                                gathered.missing.push((name.clone(), stream));
+                            }
+                        }
                         Err(error) => {
                             gathered.unreachable.push((name.clone(), error.to_string()));
                             break;

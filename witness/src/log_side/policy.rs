@@ -1,13 +1,15 @@
 //! `[witness_policy]`: whether enough witnesses vouched for each stream
 //! recently enough.
 //!
-//! A cosigning witness counts for a stream when the store's cosignature
-//! log holds its valid cosignature of one of the stream's checkpoints made
-//! at most `max_age_hours` ago (the run resubmits quiet streams' checkpoints
-//! on its heartbeat, so their cosignatures stay fresh), or when it
-//! returned such a cosignature to this verification. A directory witness
-//! counts when it holds the stream's newest checkpoint, or one committed
-//! at most `max_age_hours` ago.
+//! A cosigning witness counts for a stream when it cosigned, at most
+//! `max_age_hours` ago, a checkpoint of that stream (signed by the store,
+//! kept in the store's cosignature log or returned to this verification)
+//! that covers every record committed before those hours began: so a
+//! witness kept busy cosigning an old checkpoint again does not count
+//! while newer records go unwitnessed. The run resubmits quiet streams'
+//! checkpoints every hour, so their cosignatures stay fresh. A directory
+//! witness counts when it holds the stream's newest checkpoint, or one
+//! committed at most `max_age_hours` ago that covers those records.
 
 use chrono::{DateTime, Duration, Utc};
 use vakt_schemas::Stream;
@@ -40,10 +42,27 @@ pub fn check_policy(
     now: DateTime<Utc>,
 ) -> Vec<PolicyCheck> {
     let oldest_allowed = now - Duration::hours(i64::try_from(policy.max_age_hours).unwrap_or(0));
+    let keys = reader.keys().ok();
     let mut checks = Vec::new();
     for stream in Stream::ALL {
         let origin = reader.info().origin(stream);
-        let kept = reader.cosigned(stream).unwrap_or_default();
+        // What a recent witnessing must cover: every record committed
+        // before the policy's hours began.
+        let required_size = reader
+            .manifest_entries(stream)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|entry| entry.ingest_time <= oldest_allowed)
+            .map(|entry| entry.tree_size)
+            .max()
+            .unwrap_or(0);
+        // This stream's checkpoints, signed by the store: kept in the
+        // store, or as the witnesses returned them now.
+        let of_stream = |note: &&String| {
+            let signed = keys.as_ref().is_some_and(|keys| keys.verify(note).is_ok());
+            signed && checkpoint_of_note(note).is_ok_and(|checkpoint| checkpoint.origin == origin)
+        };
+        let kept: Vec<String> = reader.cosigned(stream).unwrap_or_default();
         let newest_note = reader.latest_checkpoint(stream).ok().flatten();
         let mut recent = Vec::new();
         let mut newest: Option<DateTime<Utc>> = None;
@@ -53,27 +72,33 @@ pub fn check_policy(
                     verifier: Some(verifier),
                     name,
                     ..
-                } => {
-                    let from_store = kept.iter().filter_map(|note| verifier.verify(note).ok());
-                    let from_witness = gathered
-                        .iter()
-                        .filter(|held| &held.witness == name)
-                        .filter(|held| {
-                            checkpoint_of_note(&held.note)
-                                .is_ok_and(|checkpoint| checkpoint.origin == origin)
-                        })
-                        .filter_map(|held| verifier.verify(&held.note).ok());
-                    from_store
-                        .chain(from_witness)
-                        .filter_map(|cosignature| {
-                            DateTime::from_timestamp(i64::try_from(cosignature.timestamp).ok()?, 0)
-                        })
-                        .max()
-                }
+                } => kept
+                    .iter()
+                    .chain(
+                        gathered
+                            .iter()
+                            .filter(|held| &held.witness == name)
+                            .map(|held| &held.note),
+                    )
+                    .filter(of_stream)
+                    .filter(|note| {
+                        checkpoint_of_note(note)
+                            .is_ok_and(|checkpoint| checkpoint.size >= required_size)
+                    })
+                    .filter_map(|note| verifier.verify(note).ok())
+                    .filter_map(|cosignature| {
+                        DateTime::from_timestamp(i64::try_from(cosignature.timestamp).ok()?, 0)
+                    })
+                    .max(),
                 Witness::Cosigning { verifier: None, .. } => None,
-                Witness::Directory { folder, .. } => {
-                    directory_vouched(reader, stream, folder, newest_note.as_deref(), now)
-                }
+                Witness::Directory { folder, .. } => directory_vouched(
+                    reader,
+                    stream,
+                    folder,
+                    newest_note.as_deref(),
+                    required_size,
+                    now,
+                ),
             };
             let Some(vouched_at) = vouched_at else {
                 continue;
@@ -95,12 +120,14 @@ pub fn check_policy(
 }
 
 /// When a directory witness last vouched for `stream`: now, when it holds
-/// the newest checkpoint; else the commit time of the checkpoint it holds.
+/// the newest checkpoint; else the commit time of the checkpoint it holds,
+/// when that covers `required_size` records.
 fn directory_vouched(
     reader: &StoreReader,
     stream: Stream,
     folder: &std::path::Path,
     newest_note: Option<&str>,
+    required_size: u64,
     now: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
     let origin = reader.info().origin(stream);
@@ -110,6 +137,9 @@ fn directory_vouched(
         return Some(now);
     }
     let size = checkpoint_of_note(&held).ok()?.size;
+    if size < required_size {
+        return None;
+    }
     reader
         .manifest_entries(stream)
         .ok()?

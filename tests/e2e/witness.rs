@@ -463,6 +463,25 @@ fn an_insider_with_the_key_rewriting_history_is_caught_by_a_witness_and_a_direct
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // A new name for the logs, to start a history no witness has seen,
+    // is refused: the origins follow from the store's id.
+    let renamed = work.join("renamed");
+    copy_tree(&store, &renamed);
+    let mut info = store_info(&renamed);
+    info.origin_prefix = format!("{}/x", info.origin_prefix);
+    fs::write(
+        renamed.join(layout::STORE_INFO),
+        serde_json::to_string_pretty(&info).unwrap() + "\n",
+    )
+    .unwrap();
+    let output = on_store(work, &renamed, &witness_only, &["verify"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    assert!(
+        stderr(&output).contains("store.json was edited"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -639,6 +658,18 @@ fn draws_and_bundles_use_the_cosigned_checkpoint(
         }
         Err(error) => panic!("python3 cannot run: {error}"),
     }
+    let pinned = |dir: &Path| {
+        run_vakt(
+            work,
+            &[
+                "verify-bundle",
+                dir.to_str().unwrap(),
+                "--witness",
+                &witness.key,
+            ],
+        )
+    };
+    assert!(pinned(&bundle).status.success());
     // One byte of the cosignature changed: the independent check fails.
     let path = bundle.join("checkpoints/sessions.checkpoint");
     let text = fs::read_to_string(&path).unwrap();
@@ -654,6 +685,8 @@ fn draws_and_bundles_use_the_cosigned_checkpoint(
     let changed = format!("{head} {}", base64_encode(&bytes));
     fs::write(&path, text.replace(&line, &changed)).unwrap();
     let output = python(&bundle).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let output = pinned(&bundle);
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
 }
 

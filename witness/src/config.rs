@@ -237,6 +237,14 @@ mod tests {
                 .verifiers_for("vakt/fedcba9876543210/firewall")
                 .is_empty()
         );
+        // One path segment after the prefix: a longer name is no log of it.
+        for other in [
+            "vakt/0123456789abcdef/x/firewall",
+            "vakt/0123456789abcdef/",
+            "vakt/0123456789abcdef",
+        ] {
+            assert!(config.verifiers_for(other).is_empty(), "{other}");
+        }
         assert_eq!(WitnessConfig::parse(&config.to_toml()), Ok(config.clone()));
         assert!(config.trust("", &vkey(3)).is_err());
         assert!(config.trust("vakt/x/", "not a key").is_err());

@@ -103,7 +103,7 @@ impl Fixture {
             store_id: "00112233aabbccdd".into(),
             created: at(1, 0, 0),
             origin_prefix: "vakt/00112233aabbccdd".into(),
-            verifier_key: "not used here".into(),
+            verifier_key: "vakt-00112233aabbccdd+00000000+not-used-here".into(),
         };
         fs::write(
             root.join(layout::STORE_INFO),

@@ -293,6 +293,27 @@ impl<'a> StreamCheck<'a> {
             self.frontier.root()
         };
         for expectation in expectations {
+            // A checkpoint from outside names the manifest line that ended
+            // at its size: the manifest may not have been chained anew
+            // behind the same root (the store's own: `check_manifest_hashes`).
+            if expectation.external
+                && size > 0
+                && let Some(claimed) = &expectation.manifest_hash
+                && self.line_hash_at_size.get(&size) != Some(claimed)
+            {
+                let message = format!(
+                    "{}: it signed manifest line hash {claimed}, the manifest has {}: the \
+                     manifest was rewritten",
+                    expectation.label,
+                    self.line_hash_at_size
+                        .get(&size)
+                        .map_or("no line ending there", String::as_str)
+                );
+                self.problem(
+                    Problem::new(self.stream, "manifest-edited", message)
+                        .in_file(layout::manifest(self.stream)),
+                );
+            }
             if expectation.root == root {
                 continue;
             }

@@ -57,6 +57,19 @@ enum WitnessAction {
         #[arg(long, value_name = "PREFIX")]
         origin_prefix: String,
     },
+    /// Stop trusting a key of a store: after the store's key was rotated
+    /// (and the new key trusted), so that whoever still holds the retired
+    /// key can no longer extend the store's history at this witness.
+    Untrust {
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        /// The retired verifier key.
+        #[arg(long, value_name = "VKEY")]
+        log_key: String,
+        /// The store's origin prefix, `vakt/<store id>/`.
+        #[arg(long, value_name = "PREFIX")]
+        origin_prefix: String,
+    },
     /// Serve the witness over HTTP (tlog-witness `POST /add-checkpoint`;
     /// `GET /checkpoint?origin=…` returns the newest cosigned checkpoint,
     /// `GET /` the witness's key and logs). Runs until stopped (SIGTERM,
@@ -115,6 +128,23 @@ pub fn run(global: &GlobalArgs, args: WitnessArgs) -> anyhow::Result<Outcome> {
                 witness.name()
             );
             Ok(Outcome::Success)
+        }
+        WitnessAction::Untrust {
+            state,
+            log_key,
+            origin_prefix,
+        } => {
+            let witness = WitnessState::open(&state)?;
+            if witness.untrust(&origin_prefix, &log_key)? {
+                println!("witness {} no longer trusts {log_key}", witness.name());
+                Ok(Outcome::Success)
+            } else {
+                println!(
+                    "witness {} did not trust {log_key} for {origin_prefix}",
+                    witness.name()
+                );
+                Ok(Outcome::Problems)
+            }
         }
         WitnessAction::Serve { state, listen } => serve(state, &listen),
         WitnessAction::Refusals { state } => {

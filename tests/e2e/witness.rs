@@ -768,6 +768,22 @@ fn a_rotated_key_keeps_old_checkpoints_verifiable_and_the_witness_follows_once_t
     witness.trust(work, &store);
     let (code, rows) = submit(work, &store, &config);
     assert_eq!(code, Some(0), "{rows:#}");
+    // The witness's owner retires the old key there too.
+    let info = store_info(&store);
+    let output = run_vakt(
+        work,
+        &[
+            "witness",
+            "untrust",
+            "--state",
+            witness.state.to_str().unwrap(),
+            "--log-key",
+            &old_key,
+            "--origin-prefix",
+            &format!("{}/", info.origin_prefix),
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
 
     // A checkpoint signed with the retired key after the rotation is caught.
     let retired = rotated["retired_file"].as_str().unwrap();

@@ -169,6 +169,22 @@ impl WitnessConfig {
             .collect()
     }
 
+    /// Stops trusting `vkey` for the log of `origin_prefix` (a key the log
+    /// retired: whoever still holds it can no longer extend the log here).
+    /// Returns whether the key was trusted.
+    pub fn untrust(&mut self, origin_prefix: &str, vkey: &str) -> bool {
+        let Some(log) = self
+            .logs
+            .iter_mut()
+            .find(|log| log.origin_prefix.as_deref() == Some(origin_prefix))
+        else {
+            return false;
+        };
+        let before = log.keys.len();
+        log.keys.retain(|key| key != vkey);
+        log.keys.len() != before
+    }
+
     /// Adds `vkey` to the entry with this origin prefix, or a new entry.
     /// Adding a key already there changes nothing.
     pub fn trust(&mut self, origin_prefix: &str, vkey: &str) -> Result<(), ConfigError> {

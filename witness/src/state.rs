@@ -273,6 +273,21 @@ impl WitnessState {
             .map_err(|source| StateError::Io { path, source })
     }
 
+    /// Stops trusting `vkey` for the origins of `origin_prefix` (a key the
+    /// log retired); returns whether it was trusted. Takes effect for the
+    /// next request, also in a running server.
+    pub fn untrust(&self, origin_prefix: &str, vkey: &str) -> Result<bool, StateError> {
+        let _guard = self.lock()?;
+        let mut config = read_config(&self.folder)?;
+        let path = self.folder.join(CONFIG_FILE);
+        if !config.untrust(origin_prefix, vkey) {
+            return Ok(false);
+        }
+        write_atomically(&path, config.to_toml().as_bytes(), 0o644)
+            .map_err(|source| StateError::Io { path, source })?;
+        Ok(true)
+    }
+
     /// The latest checkpoint note cosigned for `origin`, carrying the
     /// witness's cosignature; `None` if it never cosigned one.
     pub fn latest(&self, origin: &str) -> Result<Option<String>, StateError> {

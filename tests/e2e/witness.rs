@@ -525,6 +525,15 @@ fn a_fork_and_a_rollback_to_a_backup_are_refused_by_the_witness_and_caught() {
     let (code, rows) = submit(work, &store, &config);
     assert_eq!(code, Some(0), "the witness caught up: {rows:#}");
     draws_and_bundles_use_the_cosigned_checkpoint(work, &store, &config, &witness);
+    // A directory witness, given the store's checkpoints too.
+    let usb = work.join("usb");
+    fs::create_dir(&usb).unwrap();
+    let directory = config_with(
+        work,
+        "directory.toml",
+        &format!("[[witness]]\nname = \"usb\"\ndir = \"{}\"\n", usb.display()),
+    );
+    assert_eq!(submit(work, &store, &directory).0, Some(0));
 
     // A fork: the backup, grown with other records, asks for a cosignature.
     let fork = work.join("fork");
@@ -537,15 +546,26 @@ fn a_fork_and_a_rollback_to_a_backup_are_refused_by_the_witness_and_caught() {
         witness.refusals(work) > refusals_before,
         "the fork is recorded for the witness's owner"
     );
-    let (code, report) = verify(work, &fork, &config);
-    let kinds = problem_kinds(&report);
-    assert_eq!(code, Some(1), "{report:#}");
-    assert!(
-        kinds
-            .iter()
-            .any(|kind| kind == "fork" || kind == "truncated"),
-        "{kinds:?}"
+    for config in [&config, &directory] {
+        let (code, report) = verify(work, &fork, config);
+        let kinds = problem_kinds(&report);
+        assert_eq!(code, Some(1), "{report:#}");
+        assert!(
+            kinds
+                .iter()
+                .any(|kind| kind == "fork" || kind == "truncated"),
+            "{kinds:?}"
+        );
+    }
+    // The directory witness refuses to take the fork's checkpoints, and
+    // keeps the refusal.
+    let (code, rows) = submit(work, &fork, &directory);
+    assert_eq!(
+        code,
+        Some(1),
+        "the directory witness refuses the fork: {rows:#}"
     );
+    assert!(usb.join(vakt_witness::REFUSALS_FILE).exists());
 
     // A rollback: the backup put back in the store's place.
     let restored = work.join("restored");
@@ -558,14 +578,16 @@ fn a_fork_and_a_rollback_to_a_backup_are_refused_by_the_witness_and_caught() {
         ],
     );
     assert!(output.status.success(), "{}", stderr(&output));
-    let (code, report) = verify(work, &restored, &config);
-    assert_eq!(code, Some(1), "{report:#}");
-    assert!(
-        problem_kinds(&report)
-            .iter()
-            .any(|kind| kind == "truncated"),
-        "{report:#}"
-    );
+    for config in [&config, &directory] {
+        let (code, report) = verify(work, &restored, config);
+        assert_eq!(code, Some(1), "{report:#}");
+        assert!(
+            problem_kinds(&report)
+                .iter()
+                .any(|kind| kind == "truncated"),
+            "{report:#}"
+        );
+    }
 }
 
 /// A spot-check draw takes its randomness from the checkpoint the witness

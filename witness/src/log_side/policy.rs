@@ -147,3 +147,103 @@ fn directory_vouched(
         .find(|entry| entry.tree_size == size)
         .map(|entry| entry.ingest_time)
 }
+
+#[cfg(test)]
+mod tests {
+    use ed25519_dalek::SigningKey;
+    use vakt_schemas::AuditEvent;
+    use vakt_schemas::cosignature::{
+        CosignatureSigner, CosignatureVerifier, add_signature_lines, note_text,
+    };
+    use vakt_store::cosigned::append_cosigned;
+
+    use super::*;
+
+    fn audit(n: u64) -> AuditEvent {
+        AuditEvent {
+            user: "tester".into(),
+            command: "test".into(),
+            detail: Some(format!("record {n}")),
+            rows: None,
+            result: None,
+        }
+    }
+
+    /// Cosigns the audit stream's newest checkpoint at `time` and keeps the
+    /// cosignature in the store.
+    fn cosign_newest(root: &std::path::Path, witness: &CosignatureSigner, time: DateTime<Utc>) {
+        let reader = StoreReader::open(root).unwrap();
+        let note = reader.latest_checkpoint(Stream::Audit).unwrap().unwrap();
+        let line = witness
+            .cosign(note_text(&note).unwrap(), time.timestamp() as u64)
+            .unwrap();
+        let cosigned = add_signature_lines(&note, &line).unwrap();
+        append_cosigned(&reader, Stream::Audit, &cosigned).unwrap();
+    }
+
+    #[test]
+    fn a_witness_cosigning_an_old_checkpoint_again_does_not_meet_the_policy() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("store");
+        vakt_store::init_store(&root).unwrap();
+        let witness =
+            CosignatureSigner::new("witness.test/w", SigningKey::from_bytes(&[5; 32])).unwrap();
+        let witnesses = vec![Witness::Cosigning {
+            name: "w".into(),
+            url: "http://witness.test".into(),
+            verifier: Some(Box::new(
+                CosignatureVerifier::parse(&witness.verifier().to_vkey()).unwrap(),
+            )),
+            timeout: std::time::Duration::from_secs(1),
+        }];
+        let policy = WitnessPolicy {
+            min_witnesses: 1,
+            max_age_hours: 26,
+        };
+        vakt_store::append_audit(&root, audit(1)).unwrap();
+        let first = Utc::now();
+        cosign_newest(&root, &witness, first);
+        // More records are committed; the witness is only shown the old
+        // checkpoint again, a day and a half later.
+        let old_note = StoreReader::open(&root)
+            .unwrap()
+            .latest_checkpoint(Stream::Audit)
+            .unwrap()
+            .unwrap();
+        vakt_store::append_audit(&root, audit(2)).unwrap();
+        let later = first + Duration::hours(30);
+        {
+            let reader = StoreReader::open(&root).unwrap();
+            let line = witness
+                .cosign(note_text(&old_note).unwrap(), later.timestamp() as u64)
+                .unwrap();
+            let cosigned = add_signature_lines(&old_note, &line).unwrap();
+            append_cosigned(&reader, Stream::Audit, &cosigned).unwrap();
+        }
+        let now = later + Duration::hours(1);
+        let reader = StoreReader::open(&root).unwrap();
+        let audit_check = |reader: &StoreReader| {
+            check_policy(reader, &witnesses, &policy, &[], now)
+                .into_iter()
+                .find(|check| check.stream == Stream::Audit)
+                .unwrap()
+        };
+        let check = audit_check(&reader);
+        assert!(
+            !check.met,
+            "a fresh cosignature of an old checkpoint: {check:?}"
+        );
+        // The newest checkpoint cosigned recently: the policy is met.
+        cosign_newest(&root, &witness, later);
+        let reader = StoreReader::open(&root).unwrap();
+        let check = audit_check(&reader);
+        assert!(check.met, "{check:?}");
+        assert_eq!(check.recent, vec!["w".to_string()]);
+        // Too long ago: not met.
+        let check = check_policy(&reader, &witnesses, &policy, &[], now + Duration::hours(30))
+            .into_iter()
+            .find(|check| check.stream == Stream::Audit)
+            .unwrap();
+        assert!(!check.met, "{check:?}");
+    }
+}

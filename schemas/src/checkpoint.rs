@@ -497,6 +497,42 @@ pub(crate) fn parse_signature_line(line: &str) -> Result<SignatureLine<'_>, &'st
     })
 }
 
+/// The parts of a verifier key string `<name>+<key id hex>+<base64 key>`.
+pub(crate) struct VkeyParts<'vkey> {
+    /// The key name, checked.
+    pub(crate) name: &'vkey str,
+    /// The key id the string states.
+    pub(crate) stated_key_id: [u8; KEY_ID_LEN],
+    /// The decoded key: the algorithm byte, then the public key.
+    pub(crate) key_bytes: Vec<u8>,
+}
+
+/// Splits a verifier key string (of any signature algorithm): `Ok(None)`
+/// when it does not have the shape, `Err` when the name is invalid.
+pub(crate) fn split_vkey(vkey: &str) -> Result<Option<VkeyParts<'_>>, CheckpointError> {
+    let mut parts = vkey.splitn(3, '+');
+    let (Some(name), Some(key_id_hex), Some(key_base64)) =
+        (parts.next(), parts.next(), parts.next())
+    else {
+        return Ok(None);
+    };
+    validate_key_name(name)?;
+    let mut stated_key_id = [0u8; KEY_ID_LEN];
+    if key_id_hex.len() != 2 * KEY_ID_LEN
+        || hex::decode_to_slice(key_id_hex, &mut stated_key_id).is_err()
+    {
+        return Ok(None);
+    }
+    let Ok(key_bytes) = BASE64.decode(key_base64) else {
+        return Ok(None);
+    };
+    Ok(Some(VkeyParts {
+        name,
+        stated_key_id,
+        key_bytes,
+    }))
+}
+
 /// A checkpoint verifier: a note key name and Ed25519 public key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NoteVerifier {
@@ -527,19 +563,11 @@ impl NoteVerifier {
         let malformed = || CheckpointError::MalformedVerifierKey {
             vkey: vkey.to_string(),
         };
-        let mut parts = vkey.splitn(3, '+');
-        let (Some(name), Some(key_id_hex), Some(key_base64)) =
-            (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(malformed());
-        };
-        validate_key_name(name)?;
-        if key_id_hex.len() != 2 * KEY_ID_LEN {
-            return Err(malformed());
-        }
-        let mut stated_key_id = [0u8; KEY_ID_LEN];
-        hex::decode_to_slice(key_id_hex, &mut stated_key_id).map_err(|_| malformed())?;
-        let key_bytes = BASE64.decode(key_base64).map_err(|_| malformed())?;
+        let VkeyParts {
+            name,
+            stated_key_id,
+            key_bytes,
+        } = split_vkey(vkey)?.ok_or_else(malformed)?;
         let Some((&algorithm, public_key)) = key_bytes.split_first() else {
             return Err(malformed());
         };

@@ -21,8 +21,8 @@ use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
 use crate::checkpoint::{
-    Checkpoint, CheckpointError, KEY_ID_LEN, SIGNATURE_LEN, SIGNATURE_LINE_PREFIX,
-    parse_signature_line, split_signed_note, validate_key_name, validate_note_text,
+    Checkpoint, CheckpointError, KEY_ID_LEN, SIGNATURE_LEN, SIGNATURE_LINE_PREFIX, VkeyParts,
+    parse_signature_line, split_signed_note, split_vkey, validate_key_name, validate_note_text,
 };
 
 /// The signed-note signature type byte of Ed25519 `cosignature/v1`.
@@ -301,20 +301,11 @@ impl CosignatureVerifier {
         let malformed = || CosignatureError::MalformedVerifierKey {
             vkey: vkey.to_string(),
         };
-        let mut parts = vkey.splitn(3, '+');
-        let (Some(name), Some(key_id_hex), Some(key_base64)) =
-            (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(malformed());
-        };
-        validate_key_name(name)?;
-        let mut stated_key_id = [0u8; KEY_ID_LEN];
-        if key_id_hex.len() != 2 * KEY_ID_LEN
-            || hex::decode_to_slice(key_id_hex, &mut stated_key_id).is_err()
-        {
-            return Err(malformed());
-        }
-        let key_bytes = BASE64.decode(key_base64).map_err(|_| malformed())?;
+        let VkeyParts {
+            name,
+            stated_key_id,
+            key_bytes,
+        } = split_vkey(vkey)?.ok_or_else(malformed)?;
         let Some((&algorithm, public_key)) = key_bytes.split_first() else {
             return Err(malformed());
         };

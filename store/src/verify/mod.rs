@@ -320,18 +320,18 @@ fn external_expectations(
             continue;
         };
         report.external_checkpoints += 1;
-        by_stream.entry(stream).or_default().push(Expectation {
-            key: Some(key),
-            ..expectation(
+        by_stream
+            .entry(stream)
+            .or_default()
+            .push(outside_expectation(
                 &checkpoint,
-                true,
+                key,
                 format!(
                     "external checkpoint {} (size {})",
                     index + 1,
                     checkpoint.size
                 ),
-            )
-        });
+            ));
     }
     by_stream
 }
@@ -368,19 +368,19 @@ fn witnessed_expectations(
         let when = witnessed
             .cosigned_at
             .map_or_else(String::new, |time| format!(" at {}", time.to_rfc3339()));
-        by_stream.entry(stream).or_default().push(Expectation {
-            key: Some(key),
-            ..expectation(
+        by_stream
+            .entry(stream)
+            .or_default()
+            .push(outside_expectation(
                 &checkpoint,
-                true,
+                key,
                 format!(
                     "the checkpoint witness {} cosigned{when} (size {}, root {})",
                     witnessed.witness,
                     checkpoint.size,
                     hex::encode(checkpoint.root)
                 ),
-            )
-        });
+            ));
     }
     for stream in Stream::ALL {
         let Ok(notes) = store.cosigned(stream) else {
@@ -402,11 +402,12 @@ fn witnessed_expectations(
             if stream_of(store, &checkpoint) != Some(stream) {
                 continue;
             }
-            by_stream.entry(stream).or_default().push(Expectation {
-                key: Some(key),
-                ..expectation(
+            by_stream
+                .entry(stream)
+                .or_default()
+                .push(outside_expectation(
                     &checkpoint,
-                    true,
+                    key,
                     format!(
                         "the checkpoint {} cosigned (size {}, root {}, kept in {})",
                         cosigner_names(&note, keys),
@@ -414,8 +415,7 @@ fn witnessed_expectations(
                         hex::encode(checkpoint.root),
                         layout::cosignatures(stream)
                     ),
-                )
-            });
+                ));
         }
     }
 }
@@ -445,6 +445,15 @@ fn cosigner_names(note: &str, keys: &KeyRing) -> String {
 
 fn external_problem(message: String) -> Problem {
     Problem::store_wide("external-checkpoint", message)
+}
+
+/// A checkpoint from outside the store (given, held by a witness, or kept
+/// cosigned), signed by the key at position `key` of the store's chain.
+fn outside_expectation(checkpoint: &Checkpoint, key: usize, label: String) -> Expectation {
+    Expectation {
+        key: Some(key),
+        ..expectation(checkpoint, true, label)
+    }
 }
 
 pub(crate) fn expectation(checkpoint: &Checkpoint, external: bool, label: String) -> Expectation {

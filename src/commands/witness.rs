@@ -46,30 +46,11 @@ enum WitnessAction {
     },
     /// Trust a store: cosign checkpoints of its origins signed by its key.
     /// After the store's key is rotated, trust the new key too.
-    Trust {
-        #[arg(long, value_name = "DIR")]
-        state: PathBuf,
-        /// The store's verifier key (`vakt key show`).
-        #[arg(long, value_name = "VKEY")]
-        log_key: String,
-        /// The store's origin prefix, `vakt/<store id>/` (`vakt key show`
-        /// names the store id).
-        #[arg(long, value_name = "PREFIX")]
-        origin_prefix: String,
-    },
+    Trust(LogKey),
     /// Stop trusting a key of a store: after the store's key was rotated
     /// (and the new key trusted), so that whoever still holds the retired
     /// key can no longer extend the store's history at this witness.
-    Untrust {
-        #[arg(long, value_name = "DIR")]
-        state: PathBuf,
-        /// The retired verifier key.
-        #[arg(long, value_name = "VKEY")]
-        log_key: String,
-        /// The store's origin prefix, `vakt/<store id>/`.
-        #[arg(long, value_name = "PREFIX")]
-        origin_prefix: String,
-    },
+    Untrust(LogKey),
     /// Serve the witness over HTTP (tlog-witness `POST /add-checkpoint`;
     /// `GET /checkpoint?origin=…` returns the newest cosigned checkpoint,
     /// `GET /` the witness's key and logs). Runs until stopped (SIGTERM,
@@ -102,6 +83,21 @@ enum WitnessAction {
     },
 }
 
+/// A store's key at a witness.
+#[derive(Debug, Args)]
+struct LogKey {
+    /// The witness's state folder.
+    #[arg(long, value_name = "DIR")]
+    state: PathBuf,
+    /// The store's verifier key (`vakt key show`).
+    #[arg(long, value_name = "VKEY")]
+    log_key: String,
+    /// The store's origin prefix, `vakt/<store id>/` (`vakt key show`
+    /// names the store id).
+    #[arg(long, value_name = "PREFIX")]
+    origin_prefix: String,
+}
+
 pub fn run(global: &GlobalArgs, args: WitnessArgs) -> anyhow::Result<Outcome> {
     match args.action {
         WitnessAction::Init { state, name } => {
@@ -116,11 +112,11 @@ pub fn run(global: &GlobalArgs, args: WitnessArgs) -> anyhow::Result<Outcome> {
             );
             Ok(Outcome::Success)
         }
-        WitnessAction::Trust {
+        WitnessAction::Trust(LogKey {
             state,
             log_key,
             origin_prefix,
-        } => {
+        }) => {
             let witness = WitnessState::open(&state)?;
             witness.trust(&origin_prefix, &log_key)?;
             println!(
@@ -129,11 +125,11 @@ pub fn run(global: &GlobalArgs, args: WitnessArgs) -> anyhow::Result<Outcome> {
             );
             Ok(Outcome::Success)
         }
-        WitnessAction::Untrust {
+        WitnessAction::Untrust(LogKey {
             state,
             log_key,
             origin_prefix,
-        } => {
+        }) => {
             let witness = WitnessState::open(&state)?;
             if witness.untrust(&origin_prefix, &log_key)? {
                 println!("witness {} no longer trusts {log_key}", witness.name());

@@ -84,8 +84,8 @@ impl Committer {
             path: info_path.clone(),
             detail,
         })?;
-        let signer = keys::load_signer(&storage, &info)?;
         let keys = keys::key_ring(&storage, &info)?;
+        let signer = keys::load_signer(&storage, &info, &keys)?;
         Ok(Committer {
             storage,
             info,

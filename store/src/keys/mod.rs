@@ -295,8 +295,12 @@ pub fn key_ring(storage: &Storage, info: &StoreInfo) -> Result<KeyRing, KeyError
 /// The signer of the store's next commit: the key file's key, which must
 /// be the key in force. A rotation cut short after its note was written
 /// (the new key still in `<file>.new`) is completed here.
-pub fn load_signer(storage: &Storage, info: &StoreInfo) -> Result<NoteSigner, KeyError> {
-    let ring = key_ring(storage, info)?;
+/// `ring` is the store's keys as [`key_ring`] read them.
+pub fn load_signer(
+    storage: &Storage,
+    info: &StoreInfo,
+    ring: &KeyRing,
+) -> Result<NoteSigner, KeyError> {
     let place = locate_key(storage, info)?;
     let current = ring.current();
     if let KeyPlace::InStore(_) = &place {

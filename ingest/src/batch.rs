@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::io::BufRead;
 
 use chrono::{DateTime, SubsecRound, Utc};
+use sha2::{Digest, Sha256};
 use vakt_schemas::config::Config;
 use vakt_schemas::head::SourceProgress;
 use vakt_schemas::registry::Registry;
@@ -16,7 +17,7 @@ use vakt_schemas::{Event, QuarantineEvent, Stream};
 use vakt_store::{PendingRecord, StoreWriter};
 
 use crate::enrich::{enrich, fill_dataset};
-use crate::parse::{Format, LineParser, ParseContext, Parsed};
+use crate::parse::{Format, LineAt, LineParser, ParseContext, Parsed, Span};
 use crate::pipeline::{IngestError, IngestSummary};
 use crate::source::{Change, InputFile, InputProblem, Line, LineReader};
 
@@ -105,6 +106,12 @@ impl<'a> Batch<'a> {
             device: file.device,
             inode: file.inode,
         };
+        self.note_source(key, progress);
+    }
+
+    /// Records `progress` of the content or log under `key`, to commit
+    /// with its records.
+    pub(crate) fn note_source(&mut self, key: &str, progress: SourceProgress) {
         self.known.insert(key.to_string(), progress.clone());
         self.changed.insert(key.to_string(), progress);
     }
@@ -130,6 +137,8 @@ impl<'a> Batch<'a> {
                 Ok(text) if !line.is_truncated() && !text.trim().is_empty() => {
                     match parser.parse(text) {
                         Parsed::Event { .. }
+                        | Parsed::Held
+                        | Parsed::Skipped { .. }
                         | Parsed::Rejected {
                             intended: Some(_), ..
                         } => return Ok(Recognition::Recognised),
@@ -154,7 +163,9 @@ impl<'a> Batch<'a> {
         })
     }
 
-    /// Turns one line into a pending record of its stream or of the quarantine.
+    /// Turns one line into a pending record of its stream or of the
+    /// quarantine (or holds it for a record of several lines, or skips it
+    /// as the source's settings say).
     pub(crate) fn take_line(&mut self, source_name: &str, parser: &mut LineParser, line: &Line) {
         self.summary.lines_read += 1;
         let text = match std::str::from_utf8(&line.bytes) {
@@ -163,18 +174,63 @@ impl<'a> Batch<'a> {
                 self.max_line_bytes
             )),
             Err(_) => Err("invalid utf-8".to_string()),
-            Ok(text) if text.trim().is_empty() => Err("blank line".to_string()),
+            // A blank line may end a record of several lines.
+            Ok(text) if text.trim().is_empty() && !parser.is_holding() => {
+                Err("blank line".to_string())
+            }
             Ok(text) => Ok(text),
         };
-        let outcome = match text {
-            Ok(text) => parser.parse(text),
-            Err(reason) => Parsed::Rejected {
-                reason,
-                intended: None,
-            },
+        let at = LineAt {
+            number: line.number,
+            offset: line.offset,
         };
+        let outcome = match text {
+            Ok(text) => parser.parse_at(text, at),
+            Err(reason) => {
+                // The line is not read: what was held ends before it.
+                if let Some(held) = parser.finish() {
+                    self.take_outcome(source_name, line, held);
+                }
+                Parsed::Rejected {
+                    reason,
+                    intended: None,
+                    span: None,
+                }
+            }
+        };
+        if let Some(completed) = parser.take_completed() {
+            self.take_outcome(source_name, line, completed);
+        }
+        self.take_outcome(source_name, line, outcome);
+        while let Some(more) = parser.take_more() {
+            self.take_outcome(source_name, line, more);
+        }
+    }
+
+    /// Takes out what `parser` holds at the end of an input (or before a
+    /// commit), as it stands.
+    pub(crate) fn finish_input(&mut self, source_name: &str, parser: &mut LineParser) {
+        if let Some(held) = parser.finish() {
+            let nowhere = Line {
+                number: 0,
+                offset: 0,
+                end: 0,
+                bytes: Vec::new(),
+                length: 0,
+                truncated_sha256: None,
+            };
+            self.take_outcome(source_name, &nowhere, held);
+        }
+    }
+
+    /// Adds one outcome of `line` (or of the lines of its span) to the batch.
+    pub(crate) fn take_outcome(&mut self, source_name: &str, line: &Line, outcome: Parsed) {
         match outcome {
-            Parsed::Event { time, mut event } => {
+            Parsed::Event {
+                time,
+                mut event,
+                span,
+            } => {
                 enrich(self.config, &mut event);
                 if let Some(registry) = &self.dataset_registry
                     && fill_dataset(registry, &mut event)
@@ -183,14 +239,25 @@ impl<'a> Batch<'a> {
                 }
                 self.summary.records_stored += 1;
                 *self.summary.by_stream.entry(event.stream()).or_default() += 1;
+                let raw = match span {
+                    Some(span) => {
+                        self.count_span(&span);
+                        span.raw
+                    }
+                    None => String::from_utf8_lossy(&line.bytes).into_owned(),
+                };
                 self.pending.push(PendingRecord {
                     time,
                     source: source_name.to_string(),
-                    raw: String::from_utf8_lossy(&line.bytes).into_owned(),
+                    raw,
                     event,
                 });
             }
-            Parsed::Rejected { reason, intended } => {
+            Parsed::Rejected {
+                reason,
+                intended,
+                span,
+            } => {
                 self.summary.lines_quarantined += 1;
                 *self
                     .summary
@@ -202,9 +269,29 @@ impl<'a> Batch<'a> {
                     .quarantined_by_reason
                     .entry(reason.clone())
                     .or_default() += 1;
-                self.pending
-                    .push(quarantine(source_name, line, reason, intended, Utc::now()));
+                let record = match span {
+                    Some(span) => {
+                        self.count_span(&span);
+                        quarantine_span(source_name, span, reason, intended, Utc::now())
+                    }
+                    None => quarantine(source_name, line, reason, intended, Utc::now()),
+                };
+                self.pending.push(record);
             }
+            Parsed::Held => {}
+            Parsed::Skipped { reason } => {
+                self.summary.lines_skipped += 1;
+                *self.summary.skipped_by_reason.entry(reason).or_default() += 1;
+            }
+        }
+    }
+
+    /// Counts the lines of a record read from several lines, or the
+    /// record as one more of a line that held several (`lines` 0).
+    fn count_span(&mut self, span: &Span) {
+        match span.lines {
+            0 => self.summary.records_sharing_a_line += 1,
+            lines => self.summary.lines_joined += lines - 1,
         }
     }
 
@@ -262,5 +349,30 @@ fn quarantine(
             raw_sha256: line.sha256_hex(),
             intended_stream: intended.map(|stream| stream.name().to_string()),
         }),
+    }
+}
+
+/// The quarantine record of a record of several lines that no parser
+/// accepted: it stands at the first line, and its length and hash are
+/// those of the lines joined by `\n`.
+fn quarantine_span(
+    source_name: &str,
+    span: Span,
+    reason: String,
+    intended: Option<Stream>,
+    now: DateTime<Utc>,
+) -> PendingRecord {
+    PendingRecord {
+        time: now.trunc_subsecs(6),
+        source: source_name.to_string(),
+        event: Event::Quarantine(QuarantineEvent {
+            line: span.number,
+            offset: span.offset,
+            reason,
+            raw_length: span.raw.len() as u64,
+            raw_sha256: hex::encode(Sha256::digest(span.raw.as_bytes())),
+            intended_stream: intended.map(|stream| stream.name().to_string()),
+        }),
+        raw: span.raw,
     }
 }

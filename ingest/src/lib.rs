@@ -15,6 +15,7 @@
 
 mod batch;
 pub mod enrich;
+mod evtx;
 pub mod follow;
 pub mod parse;
 pub mod pipeline;

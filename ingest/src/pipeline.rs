@@ -22,13 +22,15 @@ use std::time::Instant;
 
 use serde::Serialize;
 use vakt_schemas::Stream;
-use vakt_schemas::config::Config;
+use vakt_schemas::config::{Config, LineSettings};
 use vakt_schemas::registry::Registry;
 
 use crate::batch::{Batch, Recognition, describe_change, plural};
 use crate::parse::{Format, LineParser, ParseContext};
 use crate::registry::{CheckedRegistry, RegistrySummary, record_snapshot};
-use crate::source::{InputFile, LineReader, Resume, expand_inputs, inspect, resume, spool_stdin};
+use crate::source::{
+    InputFile, InputKind, LineReader, Resume, expand_inputs, inspect, resume, spool_stdin,
+};
 use vakt_store::snapshot::newest_snapshot;
 use vakt_store::{ReadError, StoreWriter, WriteError};
 
@@ -57,6 +59,9 @@ pub struct IngestOptions {
     /// Nothing is written to the files any more: a last line without a
     /// newline is a whole line, not pending.
     pub finished: bool,
+    /// Programs to take or skip, user names, the host of lines naming
+    /// none, Samba's audit prefix.
+    pub settings: LineSettings,
 }
 
 impl IngestOptions {
@@ -70,6 +75,7 @@ impl IngestOptions {
             registry: None,
             stdin_name: None,
             finished: false,
+            settings: config.ingest.line_settings(),
         }
     }
 }
@@ -97,9 +103,19 @@ pub struct IngestSummary {
     pub lines_pending: u64,
     /// Bytes of those lines.
     pub bytes_pending: u64,
-    /// Lines of files skipped whole because no line of theirs is of a
-    /// format vakt reads.
+    /// Lines not stored: those of files skipped whole because no line of
+    /// theirs is of a format vakt reads, those of programs the settings
+    /// leave out, and format header lines.
     pub lines_skipped: u64,
+    /// Lines skipped one by one (not with their whole file), per reason.
+    pub skipped_by_reason: BTreeMap<String, u64>,
+    /// Lines stored as part of a record read from several lines (auditd's
+    /// records of one event, a Samba log header and its message, a journald
+    /// export entry), besides the one line each such record counts as.
+    pub lines_joined: u64,
+    /// Records read from a line that held several (an Event Viewer XML
+    /// export on one line), besides the first of each such line.
+    pub records_sharing_a_line: u64,
     pub files_skipped: u64,
     /// Syslog messages received by `vakt run` (counted in `lines_read`).
     pub messages_received: u64,
@@ -154,14 +170,15 @@ impl IngestSummary {
         self.files_read == 0 && self.lines_read == 0 && !self.problems.is_empty()
     }
 
-    /// Whether every line read is accounted for: `lines read = stored +
-    /// quarantined + pending + skipped`.
+    /// Whether every line read is accounted for: `lines read + records
+    /// sharing a line = stored + quarantined + pending + skipped + joined`.
     pub fn balanced(&self) -> bool {
-        self.lines_read
+        self.lines_read + self.records_sharing_a_line
             == self.records_stored
                 + self.lines_quarantined
                 + self.lines_pending
                 + self.lines_skipped
+                + self.lines_joined
     }
 }
 
@@ -272,6 +289,8 @@ pub fn ingest(
             reference_time: file.modified,
             firewall: config.firewall.clone(),
             stream: options.stream,
+            settings: options.settings.clone(),
+            default_host: host_of_file(&file.name),
         };
         run.read_input(file, context, on_progress)?;
         run.progress.files_done += 1;
@@ -332,6 +351,13 @@ impl Run<'_> {
         context: ParseContext,
         on_progress: &mut dyn FnMut(&Progress),
     ) -> Result<(), IngestError> {
+        if file.kind == InputKind::Evtx {
+            let read = self.batch.take_evtx(file, &context)?;
+            self.batch.summary.files_read += u64::from(read.records > 0);
+            self.batch.summary.lines_already_stored += read.already_stored;
+            self.progress.bytes_done += file.size;
+            return Ok(());
+        }
         let Some(resume) = resume(file, &self.batch.known).map_err(IngestError::read(file, 0))?
         else {
             // Its content is empty now (a compressed file of nothing).
@@ -416,12 +442,13 @@ impl Run<'_> {
             if self.progress.lines.is_multiple_of(PROGRESS_EVERY) {
                 on_progress(&self.progress);
             }
-            if self.batch.pending_records() >= self.options.commit_every {
+            if self.batch.pending_records() >= self.options.commit_every && !parser.is_holding() {
                 self.batch.note_progress(&key, file, &lines);
                 noted_offset = lines.offset();
                 self.batch.commit()?;
             }
         }
+        self.batch.finish_input(&file.name, &mut parser);
         if !plain {
             self.progress.bytes_done += file.size;
         }
@@ -452,4 +479,25 @@ impl Run<'_> {
         }
         Ok(())
     }
+}
+
+/// The host of lines that name none when no `host` is set: the input's
+/// file name without its directory and its rotation and compression
+/// suffixes (`/srv/logs/print1/page_log.2.gz` is `page_log`).
+pub(crate) fn host_of_file(name: &str) -> String {
+    let file_name = std::path::Path::new(name).file_name().map_or_else(
+        || name.to_string(),
+        |file| file.to_string_lossy().into_owned(),
+    );
+    let mut host = file_name.as_str();
+    for suffix in [".gz", ".xz", ".bz2", ".zst"] {
+        host = host.strip_suffix(suffix).unwrap_or(host);
+    }
+    while let Some((stem, number)) = host.rsplit_once('.')
+        && !number.is_empty()
+        && number.bytes().all(|byte| byte.is_ascii_digit())
+    {
+        host = stem;
+    }
+    host.to_string()
 }

@@ -18,9 +18,13 @@ use crate::settings::{GlobalArgs, OutputFormat};
 /// Each PATH is a file, a directory (every file below it) or `-` for
 /// standard input. Compressed files (gzip, xz, bzip2, zstd, as logrotate
 /// leaves them: auth.log.2.gz) are read decompressed. The format of each
-/// line is recognised from its content (sshd sessions, netfilter/iptables
-/// firewall lines, Samba vfs_full_audit file access, JSON Lines of vakt's
-/// tables) unless --format says it. Lines no parser accepts are kept in
+/// line is recognised from its content unless --format says it: syslog
+/// from sshd, sudo, su, systemd-logind, login, pam_unix, the kernel's
+/// netfilter LOG lines, filterlog and Samba; journald JSON and export;
+/// audit.log; Samba's log.smbd; CUPS page_log; Proxmox pve-firewall.log;
+/// Windows pfirewall.log; Windows events as .evtx files or as XML or JSON
+/// exports; JSON Lines of vakt's tables (ingest/FORMATS.md says what each
+/// becomes). Lines no parser accepts are kept in
 /// the quarantine stream with the reason; a file none of whose lines is of
 /// a format vakt reads (dpkg.log, apt's logs) is skipped whole, with one
 /// line saying so.
@@ -35,7 +39,8 @@ use crate::settings::{GlobalArgs, OutputFormat};
 /// summary says so.
 ///
 /// The summary accounts for every line read: lines read = stored +
-/// quarantined + pending + skipped. `--output json` prints it as one
+/// quarantined + pending + skipped + joined (lines stored as part of a
+/// record read from several, such as auditd's records of one event). `--output json` prints it as one
 /// object (fields in the README, "Ingest summary").
 ///
 /// With --registry DIR, the registry folder is checked first (as `vakt
@@ -59,7 +64,9 @@ pub struct IngestArgs {
     /// Accept only events of this stream; other lines go to quarantine.
     #[arg(long)]
     stream: Option<Stream>,
-    /// The lines' format: auto, sshd, netfilter (iptables), samba or jsonl.
+    /// The lines' format: auto, sshd, auth, netfilter (iptables, nftables),
+    /// filterlog, pve-firewall, pfirewall, samba, samba-log, auditd, cups,
+    /// journald, windows, evtx or jsonl.
     /// `--format json` is accepted as a shorthand for `--output json`, as for
     /// vakt's other commands.
     #[arg(long = "format", default_value = "auto", value_name = "FORMAT", value_parser = parse_format_arg)]
@@ -76,6 +83,22 @@ pub struct IngestArgs {
     /// (Compressed files and standard input are always finished.)
     #[arg(long)]
     finished: bool,
+    /// The host of lines that name none (CUPS page_log, pve-firewall.log,
+    /// pfirewall.log, log.smbd) [default: ingest.host, else the file's name].
+    #[arg(long, value_name = "NAME")]
+    host: Option<String>,
+    /// Take syslog lines of this program only (repeat for more) [default:
+    /// ingest.programs, else all]. Others are counted as skipped.
+    #[arg(long = "program", value_name = "NAME")]
+    programs: Vec<String>,
+    /// Skip syslog lines of this program (repeat for more) [default:
+    /// ingest.skip_programs]; counted as skipped, not stored.
+    #[arg(long = "skip-program", value_name = "NAME")]
+    skip_programs: Vec<String>,
+    /// Store user names without their domain or realm (`CORP\alice`,
+    /// `alice@REALM` → `alice`) [default: ingest.user_names].
+    #[arg(long)]
+    short_user_names: bool,
     /// Records buffered before each commit [default: ingest.commit_every, 500000].
     #[arg(long, value_name = "N")]
     commit_every: Option<usize>,
@@ -131,6 +154,18 @@ pub fn run(global: &GlobalArgs, args: IngestArgs) -> anyhow::Result<Outcome> {
     options.finished = args.finished;
     options.registry = registry;
     options.year = args.year.or(options.year);
+    if args.host.is_some() {
+        options.settings.host = args.host;
+    }
+    if !args.programs.is_empty() {
+        options.settings.programs = Some(args.programs);
+    }
+    if !args.skip_programs.is_empty() {
+        options.settings.skip_programs = Some(args.skip_programs);
+    }
+    if args.short_user_names {
+        options.settings.user_names = Some(vakt_schemas::config::UserNames::Short);
+    }
     if let Some(commit_every) = args.commit_every {
         options.commit_every = commit_every.max(1);
     }
@@ -201,8 +236,8 @@ pub fn print_summary(summary: &IngestSummary) {
     let seconds = summary.seconds.max(1e-9);
     println!(
         "read {} lines ({megabytes:.1} MB) from {} files: {} records stored ({}), {} quarantined, \
-         {} pending, {} skipped ({} files); lines read = stored + quarantined + pending + skipped: {}; \
-         {} commits in {:.2} s ({:.0} lines/s, {:.1} MB/s)",
+         {} pending, {} skipped ({} files), {} joined{}; lines read = stored + quarantined + \
+         pending + skipped + joined: {}; {} commits in {:.2} s ({:.0} lines/s, {:.1} MB/s)",
         summary.lines_read,
         summary.files_read,
         summary.records_stored,
@@ -215,6 +250,11 @@ pub fn print_summary(summary: &IngestSummary) {
         summary.lines_pending,
         summary.lines_skipped,
         summary.files_skipped,
+        summary.lines_joined,
+        match summary.records_sharing_a_line {
+            0 => String::new(),
+            more => format!(" (and {more} records read from a line that held several)"),
+        },
         if summary.balanced() { "yes" } else { "NO" },
         summary.commits,
         summary.seconds,
@@ -252,9 +292,15 @@ pub fn print_summary(summary: &IngestSummary) {
     }
 }
 
-/// Quarantined lines per reason, the most frequent first (at most ten).
+/// Quarantined and skipped lines per reason, the most frequent first (at
+/// most ten of each).
 fn print_reasons(summary: &IngestSummary) {
     const SHOWN: usize = 10;
+    let mut skipped: Vec<(&String, &u64)> = summary.skipped_by_reason.iter().collect();
+    skipped.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    for (reason, count) in skipped.iter().take(SHOWN) {
+        println!("  skipped     {count:>9}  {reason}");
+    }
     let mut reasons: Vec<(&String, &u64)> = summary.quarantined_by_reason.iter().collect();
     reasons.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
     for (reason, count) in reasons.iter().take(SHOWN) {

@@ -8,6 +8,7 @@ mod common;
 mod crash;
 mod evidence;
 mod forge;
+mod formats;
 mod generate;
 mod recovery;
 mod registry;

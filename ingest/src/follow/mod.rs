@@ -38,7 +38,7 @@ use crate::batch::{Batch, Recognition, describe_change, plural};
 use crate::parse::{Format, LineParser, ParseContext};
 use crate::pipeline::{IngestError, IngestSummary};
 use crate::receiver::Listener;
-use crate::source::{InputFile, LineReader, inspect, resume};
+use crate::source::{InputFile, InputKind, LineReader, inspect, resume};
 
 use self::received::ListenerState;
 
@@ -85,6 +85,8 @@ pub struct FollowedSource {
     pub pattern: String,
     pub format: Format,
     pub stream: Option<Stream>,
+    /// The source's line settings (over `[ingest]`'s when read).
+    pub settings: vakt_schemas::config::LineSettings,
 }
 
 impl FollowedSource {
@@ -118,6 +120,7 @@ impl FollowedSource {
             pattern: source.path.clone(),
             format,
             stream: source.stream,
+            settings: source.line_settings(&Default::default()),
         })
     }
 
@@ -199,6 +202,8 @@ impl<'a> Follower<'a> {
             reference_time: chrono::Utc::now(),
             firewall: config.firewall.clone(),
             stream: None,
+            settings: config.ingest.line_settings(),
+            default_host: String::new(),
         };
         let listeners = listeners
             .iter()
@@ -385,6 +390,21 @@ impl<'a> Follower<'a> {
         // What open files have read must be known before another file is
         // matched against it: a copy of their content is not new.
         self.note_all();
+        if input.kind == InputKind::Evtx {
+            // Read whole each time it changes: its log's progress says
+            // which records are new.
+            let followed = &self.sources[source];
+            let mut context = self.context.clone();
+            context.stream = followed.stream;
+            context.settings = followed.settings.over(&context.settings);
+            context.default_host = crate::pipeline::host_of_file(&input.name);
+            let read = self.batch.take_evtx(&input, &context)?;
+            self.batch.summary.files_read += u64::from(read.records > 0);
+            if let Ok(metadata) = fs::metadata(path) {
+                self.settled.insert(id, settled_state(&metadata));
+            }
+            return Ok(());
+        }
         let Some(resume) =
             resume(&input, &self.batch.known).map_err(IngestError::read(&input, 0))?
         else {
@@ -400,6 +420,8 @@ impl<'a> Follower<'a> {
         let mut context = self.context.clone();
         context.stream = followed.stream;
         context.reference_time = input.modified;
+        context.settings = followed.settings.over(&context.settings);
+        context.default_host = crate::pipeline::host_of_file(&input.name);
         if resume.offset == 0
             && followed.format == Format::Auto
             && let Recognition::Unrecognised {
@@ -461,7 +483,9 @@ impl<'a> Follower<'a> {
             self.batch.summary.bytes_read += line.end - line.offset;
             self.batch
                 .take_line(&open.input.name, &mut open.parser, &line);
-            if self.batch.pending_records() >= self.options.commit_records {
+            if self.batch.pending_records() >= self.options.commit_records
+                && !open.parser.is_holding()
+            {
                 // Progress noted at the commit, by `note_all`.
                 let key = open.key.clone();
                 self.batch.note_progress(&key, &open.input, &open.lines);
@@ -470,6 +494,8 @@ impl<'a> Follower<'a> {
                 self.last_commit = now;
             }
         }
+        // What is held ends with what the file holds now.
+        self.batch.finish_input(&open.input.name, &mut open.parser);
         if let Ok(metadata) = fs::metadata(&open.input.path)
             && metadata.len() != open.last_size
         {
@@ -497,6 +523,7 @@ impl<'a> Follower<'a> {
             self.batch
                 .take_line(&open.input.name, &mut open.parser, &line);
         }
+        self.batch.finish_input(&open.input.name, &mut open.parser);
         if open.lines.offset() > open.noted_offset {
             self.batch
                 .note_progress(&open.key, &open.input, &open.lines);

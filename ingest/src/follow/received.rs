@@ -24,6 +24,8 @@ impl ListenerState {
     pub(super) fn new(listener: &Listener, context: &ParseContext) -> ListenerState {
         let mut context = context.clone();
         context.stream = listener.stream;
+        context.settings = listener.settings.over(&context.settings);
+        context.default_host = listener.name.clone();
         ListenerState {
             name: listener.name.clone(),
             parser: LineParser::new(context, listener.format),
@@ -66,9 +68,17 @@ impl Follower<'_> {
             summary.bytes_read += frame.length;
             let source = format!("{}@{}", listener.name, message.peer);
             self.batch.take_line(&source, &mut listener.parser, &line);
-            if self.batch.pending_records() >= self.options.commit_records {
+            if self.batch.pending_records() >= self.options.commit_records
+                && !listener.parser.is_holding()
+            {
                 self.commit(now)?;
             }
+        }
+        // A record of several messages (auditd's records of one event)
+        // ends with the messages that came together.
+        for listener in &mut self.listeners {
+            let source = listener.name.clone();
+            self.batch.finish_input(&source, &mut listener.parser);
         }
         self.note_waiting(now);
         Ok(())

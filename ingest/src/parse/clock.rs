@@ -72,6 +72,11 @@ impl SyslogClock {
         }
     }
 
+    /// The zone of timestamps without an offset.
+    pub fn time_zone(&self) -> Tz {
+        self.time_zone
+    }
+
     /// Takes `reference_time` as the time the next lines were written
     /// around: a receiver's lines arrive as they are written, all year.
     pub fn set_reference_time(&mut self, reference_time: DateTime<Utc>) {

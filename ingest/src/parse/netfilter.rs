@@ -5,7 +5,9 @@
 //!
 //! * the optional `[ 1234.567890]` uptime is skipped;
 //! * the log prefix is the text before `IN=`, trimmed, without the brackets
-//!   ufw puts around it (`[UFW BLOCK]`); an empty prefix is no rule;
+//!   ufw puts around it (`[UFW BLOCK]`); an empty prefix is no rule; a
+//!   prefix written without a trailing space is glued to `IN=` (`DROPIN=eth0
+//!   OUT=`) and is read as well;
 //! * the action comes from the prefix: any configured deny word
 //!   (case-insensitive substring) makes it `deny`, else any allow word
 //!   `allow`, else `unknown` (ufw's `BLOCK`, `ALLOW` and `AUDIT` fall out of
@@ -16,7 +18,9 @@
 //! * the protocol is upper-cased, except that `ICMPv6` keeps its usual spelling;
 //! * for repeated keys (`LEN=`, `ID=`) the first occurrence counts.
 //!
-//! Lines without `IN=`, `SRC=`, `DST=` or `PROTO=` are refused.
+//! ARP packets (nftables `arp` tables, arptables) have no `SRC=`, `DST=` or
+//! `PROTO=`: their `IPSRC=` and `IPDST=` are the addresses and the protocol
+//! is `ARP`. Other lines without `IN=`, `SRC=`, `DST=` or `PROTO=` are refused.
 
 use vakt_schemas::FirewallEvent;
 use vakt_schemas::config::FirewallConfig;
@@ -38,12 +42,7 @@ pub fn parse_netfilter(
     };
     let rule = rule_of(&message[..fields_start]);
     let fields = Fields::parse(&message[fields_start..]);
-    let (Some(src_ip), Some(dst_ip)) = (fields.value("SRC"), fields.value("DST")) else {
-        return Err("netfilter: expected `SRC=` and `DST=`".to_string());
-    };
-    let Some(protocol) = fields.value("PROTO").map(normalise_protocol) else {
-        return Err("netfilter: expected `PROTO=`".to_string());
-    };
+    let (src_ip, dst_ip, protocol) = addresses_and_protocol(&fields)?;
     let tcp_opens = protocol == "TCP" && fields.has_flag("SYN") && !fields.has_flag("ACK");
     let prefix_says_new = rule.as_deref().is_some_and(prefix_says_new);
     Ok(FirewallEvent {
@@ -68,6 +67,21 @@ pub fn parse_netfilter(
     })
 }
 
+/// The addresses and protocol of an IP packet (`SRC=`, `DST=`, `PROTO=`)
+/// or of an ARP packet (`ARP ... IPSRC=`, `IPDST=`, which have no `PROTO=`).
+fn addresses_and_protocol<'a>(fields: &Fields<'a>) -> Result<(&'a str, &'a str, String), String> {
+    if let (Some(src_ip), Some(dst_ip)) = (fields.value("SRC"), fields.value("DST")) {
+        let Some(protocol) = fields.value("PROTO").map(normalise_protocol) else {
+            return Err("netfilter: expected `PROTO=`".to_string());
+        };
+        return Ok((src_ip, dst_ip, protocol));
+    }
+    if let (Some(src_ip), Some(dst_ip)) = (fields.value("IPSRC"), fields.value("IPDST")) {
+        return Ok((src_ip, dst_ip, "ARP".to_string()));
+    }
+    Err("netfilter: expected `SRC=` and `DST=`".to_string())
+}
+
 /// The message without a leading `[ 1234.567890]` kernel uptime.
 fn skip_uptime(message: &str) -> &str {
     let Some(rest) = message.strip_prefix('[') else {
@@ -86,12 +100,20 @@ fn skip_uptime(message: &str) -> &str {
     message
 }
 
-/// Where `IN=` starts as a word of its own.
+/// Where `IN=` starts: as a word of its own, or glued to a log prefix
+/// without a trailing space (`--log-prefix DROP` gives `DROPIN=eth0 OUT=`),
+/// which the kernel always follows with ` OUT=`.
 fn find_fields_start(message: &str) -> Option<usize> {
     message
         .match_indices("IN=")
         .map(|(index, _)| index)
-        .find(|&index| index == 0 || message[..index].ends_with([' ', ':', ']']))
+        .find(|&index| {
+            index == 0
+                || message[..index].ends_with([' ', ':', ']'])
+                || message[index + 3..]
+                    .split_once(' ')
+                    .is_some_and(|(_, rest)| rest.starts_with("OUT="))
+        })
 }
 
 /// The log prefix as a rule name: trimmed, without surrounding brackets.
@@ -131,7 +153,8 @@ fn prefix_says_new(rule: &str) -> bool {
         .any(|word| word == "NEW")
 }
 
-fn normalise_protocol(protocol: &str) -> String {
+/// The protocol upper-cased, `ICMPv6` keeping its usual spelling.
+pub(crate) fn normalise_protocol(protocol: &str) -> String {
     let upper = protocol.to_ascii_uppercase();
     if upper == "ICMPV6" {
         return "ICMPv6".to_string();
@@ -140,14 +163,15 @@ fn normalise_protocol(protocol: &str) -> String {
 }
 
 /// The `KEY=value` fields and bare flags after `IN=`.
-struct Fields<'a> {
+pub(crate) struct Fields<'a> {
     pairs: Vec<(&'a str, &'a str)>,
     /// Bare words after `PROTO=`: the TCP flags.
     flags: Vec<&'a str>,
 }
 
 impl<'a> Fields<'a> {
-    fn parse(text: &'a str) -> Fields<'a> {
+    /// Splits the text from `IN=` on into fields and flags.
+    pub(crate) fn parse(text: &'a str) -> Fields<'a> {
         let mut fields = Fields {
             pairs: Vec::new(),
             flags: Vec::new(),
@@ -167,14 +191,15 @@ impl<'a> Fields<'a> {
     }
 
     /// The first value of `key`.
-    fn value(&self, key: &str) -> Option<&'a str> {
+    pub(crate) fn value(&self, key: &str) -> Option<&'a str> {
         self.pairs
             .iter()
             .find(|(name, _)| *name == key)
             .map(|(_, value)| *value)
     }
 
-    fn has_flag(&self, flag: &str) -> bool {
+    /// Whether `flag` is among the bare words after `PROTO=`.
+    pub(crate) fn has_flag(&self, flag: &str) -> bool {
         self.flags.contains(&flag)
     }
 }

@@ -10,6 +10,10 @@
 //! * `KEY=value` fields with the keys `USER`, `IP`, `MACHINE` and `VOLUME`
 //!   or `SHARE` (case-insensitive; other keys are ignored).
 //!
+//! A configured prefix (`samba_prefix = ["share", "user", "ip"]` in
+//! `vakt.toml`, naming the `prefix`'s `%S|%u|%I`) is read as configured:
+//! the operation is the field right after it.
+//!
 //! Arguments: `openat`/`open` log a mode letter (`r` or `w`) before the path,
 //! `renameat`/`rename` the old and new path, `create_file` the access mask,
 //! `file` or `dir` and the disposition before the path, `connect` and
@@ -20,6 +24,7 @@
 //! relative path is kept as logged.
 
 use vakt_schemas::AccessEvent;
+use vakt_schemas::config::SambaPrefixField;
 
 use super::syslog::SyslogLine;
 
@@ -37,13 +42,32 @@ struct Prefix {
     share: Option<String>,
 }
 
-/// The access event of one `vfs_full_audit` line.
-pub fn parse_samba(line: &SyslogLine) -> Result<AccessEvent, String> {
+/// The access event of one `vfs_full_audit` line; `configured` names the
+/// prefix's fields (the `samba_prefix` setting), else they are recognised.
+pub fn parse_samba(
+    line: &SyslogLine,
+    configured: Option<&[SambaPrefixField]>,
+) -> Result<AccessEvent, String> {
     let fields: Vec<&str> = line.message.split('|').map(str::trim).collect();
-    let Some(op_index) = find_operation(&fields) else {
-        return Err("samba: expected `<op>|ok` or `<op>|fail` after the prefix".to_string());
+    let (prefix, op_index) = match configured {
+        Some(names) => {
+            let op_index = names.len();
+            let outcome = fields.get(op_index + 1).copied().unwrap_or("");
+            if !(outcome == "ok" || outcome.starts_with("fail")) {
+                return Err(format!(
+                    "samba: expected `<op>|ok` or `<op>|fail` after the {op_index} prefix fields \
+                     of the `samba_prefix` setting"
+                ));
+            }
+            (configured_prefix(names, &fields[..op_index]), op_index)
+        }
+        None => {
+            let Some(op_index) = find_operation(&fields) else {
+                return Err("samba: expected `<op>|ok` or `<op>|fail` after the prefix".to_string());
+            };
+            (parse_prefix(&fields[..op_index])?, op_index)
+        }
     };
-    let prefix = parse_prefix(&fields[..op_index])?;
     let op = fields[op_index];
     let success = fields[op_index + 1] == "ok";
     let args = &fields[op_index + 2..];
@@ -61,6 +85,22 @@ pub fn parse_samba(line: &SyslogLine) -> Result<AccessEvent, String> {
         session: line.pid.clone(),
         ..AccessEvent::default()
     })
+}
+
+/// The prefix whose fields `names` names in order.
+fn configured_prefix(names: &[SambaPrefixField], fields: &[&str]) -> Prefix {
+    let mut prefix = Prefix::default();
+    for (name, field) in names.iter().zip(fields) {
+        let value = Some(field.to_string()).filter(|text| !text.is_empty());
+        match name {
+            SambaPrefixField::User => prefix.user = value,
+            SambaPrefixField::Ip => prefix.client_ip = value,
+            SambaPrefixField::Machine => prefix.client_name = value,
+            SambaPrefixField::Share => prefix.share = value,
+            SambaPrefixField::Other => {}
+        }
+    }
+    prefix
 }
 
 fn find_operation(fields: &[&str]) -> Option<usize> {
@@ -210,6 +250,13 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     fn parse(message: &str) -> Result<AccessEvent, String> {
+        parse_with(message, None)
+    }
+
+    fn parse_with(
+        message: &str,
+        configured: Option<&[SambaPrefixField]>,
+    ) -> Result<AccessEvent, String> {
         let line = SyslogLine {
             time: Utc.with_ymd_and_hms(2026, 3, 3, 19, 3, 59).unwrap(),
             host: "fs1".to_string(),
@@ -217,7 +264,27 @@ mod tests {
             pid: None,
             message,
         };
-        parse_samba(&line)
+        parse_samba(&line, configured)
+    }
+
+    #[test]
+    fn a_configured_prefix_is_read_in_its_order() {
+        use SambaPrefixField::{Ip, Other, Share, User};
+        let configured = [Share, User, Other, Ip];
+        let event = parse_with(
+            "projects|CORP\\ola|12345|10.0.0.7|openat|ok|w|data/a.csv",
+            Some(&configured),
+        )
+        .unwrap();
+        assert_eq!(event.share.as_deref(), Some("projects"));
+        assert_eq!(event.user.as_deref(), Some("CORP\\ola"));
+        assert_eq!(event.client_ip.as_deref(), Some("10.0.0.7"));
+        assert_eq!(event.operation, "write");
+        assert_eq!(event.path, "/projects/data/a.csv");
+        // Recognised without the setting, the five fields are not a known prefix.
+        assert!(parse("projects|ola|12345|10.0.0.7|m|openat|ok|w|a.csv").is_err());
+        let short = parse_with("ola|openat|ok|r|a.csv", Some(&configured)).unwrap_err();
+        assert!(short.contains("after the 4 prefix fields"), "{short}");
     }
 
     const KEYED: &str = "IP=192.168.122.68 | USER=test | MACHINE=ctk-pc | VOLUME=test";

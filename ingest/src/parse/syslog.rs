@@ -8,6 +8,13 @@
 //! * The same with an ISO 8601 timestamp, as rsyslog's high-precision
 //!   template writes it: `2026-03-02T08:14:03.123+01:00 host prog[pid]: message`
 //!   (without an offset the time is local).
+//!   The offset may also be written `+0100` or `+01` (`journalctl -o
+//!   short-iso` writes `+0100` in older versions, `+01:00` in newer ones).
+//! * `journalctl -o short-full`: `Thu 2024-03-14 12:34:56 CET host prog[pid]: message`.
+//!   The zone is `UTC`, `GMT`, `Z`, a numeric offset, or an abbreviation of
+//!   the configured zone: it must be one that zone uses at that local time
+//!   (so `CET` on a summer date in Europe/Oslo is refused), and it picks the
+//!   instant in the repeated hour of a fall-back day.
 //! * RFC 5424: `<38>1 2026-03-03T09:12:44.201338+01:00 host app procid msgid [SD] message`
 //!   with `-` for absent values and an optional byte-order mark before the message.
 //!
@@ -18,7 +25,9 @@
 
 use std::fmt;
 
-use chrono::{DateTime, NaiveDateTime, NaiveTime, Utc};
+use chrono::offset::LocalResult;
+use chrono::{DateTime, FixedOffset, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
+use chrono_tz::OffsetName;
 
 use super::clock::SyslogClock;
 
@@ -59,6 +68,8 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
 /// Parses the header of a syslog line, taking the time state from `clock`.
 pub fn parse_syslog<'a>(
     line: &'a str,
@@ -97,8 +108,18 @@ fn parse_rfc3164_time<'a>(
 ) -> Result<(DateTime<Utc>, &'a str), SyslogError> {
     if body.as_bytes().first().is_some_and(u8::is_ascii_digit) {
         let (stamp, rest) = body.split_once(' ').ok_or(SyslogError::NotSyslog)?;
-        let time = parse_iso_time(stamp, clock).ok_or(SyslogError::NotSyslog)?;
+        let time = parse_iso_time(stamp, clock).map_err(|reason| match reason {
+            Some(reason) => SyslogError::Invalid(reason),
+            None => SyslogError::NotSyslog,
+        })?;
         return Ok((time, rest));
+    }
+    if let Some(after_weekday) = WEEKDAYS
+        .iter()
+        .find_map(|weekday| body.strip_prefix(weekday)?.strip_prefix(' '))
+        .filter(|rest| rest.as_bytes().first().is_some_and(u8::is_ascii_digit))
+    {
+        return parse_short_full(after_weekday, clock);
     }
     let month = MONTHS
         .iter()
@@ -135,12 +156,130 @@ fn parse_digits(text: &str, min: usize, max: usize) -> Option<u32> {
 }
 
 /// An ISO 8601 / RFC 3339 timestamp; local time when it has no offset.
-fn parse_iso_time(stamp: &str, clock: &mut SyslogClock) -> Option<DateTime<Utc>> {
+///
+/// `Err(None)` when the text is no date and time, `Err(Some(reason))` when
+/// it is one followed by something that is not an offset.
+fn parse_iso_time(stamp: &str, clock: &mut SyslogClock) -> Result<DateTime<Utc>, Option<String>> {
     if let Ok(time) = DateTime::parse_from_rfc3339(stamp) {
-        return Some(clock.offset_instant(time));
+        return Ok(clock.offset_instant(time));
     }
-    let local = NaiveDateTime::parse_from_str(stamp, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
-    Some(clock.local_instant(local))
+    let (date, time_and_offset) = stamp.split_once('T').ok_or(None)?;
+    let offset_start = time_and_offset
+        .find(|character: char| {
+            !(character.is_ascii_digit() || character == ':' || character == '.')
+        })
+        .unwrap_or(time_and_offset.len());
+    let time = time_and_offset.get(..offset_start).ok_or(None)?;
+    let offset = time_and_offset.get(offset_start..).ok_or(None)?;
+    let local = NaiveDateTime::parse_from_str(&format!("{date}T{time}"), "%Y-%m-%dT%H:%M:%S%.f")
+        .map_err(|_| None)?;
+    if offset.is_empty() {
+        return Ok(clock.local_instant(local));
+    }
+    let offset = parse_offset(offset).ok_or_else(|| {
+        Some(format!(
+            "syslog: expected a utc offset such as `+01:00`, `+0100` or `Z` after the time, found `{offset}`"
+        ))
+    })?;
+    let time = local_with_offset(local, offset)
+        .ok_or_else(|| Some(format!("syslog: timestamp `{stamp}` is out of range")))?;
+    Ok(clock.offset_instant(time))
+}
+
+/// `Z`, `+HH`, `+HHMM` or `+HH:MM` (or `-`).
+fn parse_offset(text: &str) -> Option<FixedOffset> {
+    if text == "Z" || text == "z" {
+        return FixedOffset::east_opt(0);
+    }
+    let (sign, digits) = match text.split_at_checked(1)? {
+        ("+", digits) => (1, digits),
+        ("-", digits) => (-1, digits),
+        _ => return None,
+    };
+    let (hours, minutes) = match digits.len() {
+        2 => (digits, "00"),
+        4 => digits.split_at_checked(2)?,
+        5 => digits.split_once(':')?,
+        _ => return None,
+    };
+    let hours = parse_digits(hours, 2, 2).filter(|hours| *hours <= 23)?;
+    let minutes = parse_digits(minutes, 2, 2).filter(|minutes| *minutes <= 59)?;
+    let seconds = i32::try_from(hours * 3600 + minutes * 60).ok()?;
+    FixedOffset::east_opt(sign * seconds)
+}
+
+fn local_with_offset(local: NaiveDateTime, offset: FixedOffset) -> Option<DateTime<FixedOffset>> {
+    offset.from_local_datetime(&local).single()
+}
+
+/// The rest of a `journalctl -o short-full` line after the weekday:
+/// `2024-03-14 12:34:56[.ffffff] ZONE host prog[pid]: message`.
+fn parse_short_full<'a>(
+    text: &'a str,
+    clock: &mut SyslogClock,
+) -> Result<(DateTime<Utc>, &'a str), SyslogError> {
+    let mut parts = text.splitn(4, ' ');
+    let (Some(date), Some(time), Some(zone)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(SyslogError::Invalid(
+            "syslog: expected `Day YYYY-MM-DD HH:MM:SS ZONE` (journalctl short-full)".to_string(),
+        ));
+    };
+    let rest = parts.next().unwrap_or("");
+    let Ok(local) =
+        NaiveDateTime::parse_from_str(&format!("{date} {time}"), "%Y-%m-%d %H:%M:%S%.f")
+    else {
+        return Err(SyslogError::Invalid(format!(
+            "syslog: expected `YYYY-MM-DD HH:MM:SS` after the weekday (journalctl short-full), found `{date} {time}`"
+        )));
+    };
+    let time = zoned_instant(local, zone, clock).map_err(SyslogError::Invalid)?;
+    Ok((time, rest))
+}
+
+/// The instant of a local time followed by a zone name or offset.
+fn zoned_instant(
+    local: NaiveDateTime,
+    zone: &str,
+    clock: &mut SyslogClock,
+) -> Result<DateTime<Utc>, String> {
+    let out_of_range = || format!("syslog: time `{local}` is out of range");
+    let fixed = match zone {
+        "UTC" | "GMT" | "UT" | "Z" => FixedOffset::east_opt(0),
+        _ if zone.starts_with(['+', '-']) => parse_offset(zone),
+        _ => None,
+    };
+    if let Some(offset) = fixed {
+        let time = local_with_offset(local, offset).ok_or_else(out_of_range)?;
+        return Ok(clock.offset_instant(time));
+    }
+    let time_zone = clock.time_zone();
+    let candidates: Vec<_> = match time_zone.offset_from_local_datetime(&local) {
+        LocalResult::Single(offset) => vec![offset],
+        LocalResult::Ambiguous(earlier, later) => vec![earlier, later],
+        LocalResult::None => Vec::new(),
+    };
+    let used: Vec<&str> = candidates
+        .iter()
+        .filter_map(|offset| offset.abbreviation())
+        .collect();
+    let matching: Vec<_> = candidates
+        .iter()
+        .filter(|offset| offset.abbreviation() == Some(zone))
+        .collect();
+    match matching.as_slice() {
+        [offset] => {
+            let time = local_with_offset(local, offset.fix()).ok_or_else(out_of_range)?;
+            Ok(clock.offset_instant(time))
+        }
+        [_, _] => Ok(clock.local_instant(local)),
+        _ if used.is_empty() => Err(format!(
+            "syslog: zone `{zone}` is not UTC, GMT or an offset, and {local} does not exist in the configured zone {time_zone}"
+        )),
+        _ => Err(format!(
+            "syslog: zone `{zone}` is not UTC, GMT, an offset or what the configured zone {time_zone} uses at {local} (`{}`)",
+            used.join("` or `")
+        )),
+    }
 }
 
 /// Splits `host tag: message`, where host and tag may each be missing.
@@ -219,11 +358,12 @@ fn parse_rfc5424<'a>(
             "syslog: rfc 5424 line without a timestamp".to_string(),
         ));
     }
-    let time = parse_iso_time(stamp, clock).ok_or_else(|| {
-        SyslogError::Invalid(format!(
-            "syslog: expected an rfc 3339 timestamp, found `{stamp}`"
-        ))
-    })?;
+    let time =
+        parse_iso_time(stamp, clock).map_err(|reason| {
+            SyslogError::Invalid(reason.unwrap_or_else(|| {
+                format!("syslog: expected an rfc 3339 timestamp, found `{stamp}`")
+            }))
+        })?;
     let message = skip_structured_data(remainder)?;
     let message = message.strip_prefix('\u{feff}').unwrap_or(message);
     Ok(SyslogLine {
@@ -274,103 +414,5 @@ fn skip_structured_data(text: &str) -> Result<&str, SyslogError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono_tz::Europe::Oslo;
-
-    fn utc(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .unwrap()
-            .with_timezone(&Utc)
-    }
-
-    fn parse(line: &str) -> Result<SyslogLine<'_>, SyslogError> {
-        let mut clock = SyslogClock::new(Oslo, Some(2026), utc("2026-12-01T00:00:00Z"));
-        parse_syslog(line, &mut clock)
-    }
-
-    #[test]
-    fn reads_rfc3164_with_two_spaces_before_the_day() {
-        let line = parse("Mar  2 08:14:03 ts1 sshd[4121]: Accepted password for ola").unwrap();
-        assert_eq!(line.time, utc("2026-03-02T07:14:03Z"));
-        assert_eq!(line.host, "ts1");
-        assert_eq!(line.program, "sshd");
-        assert_eq!(line.pid.as_deref(), Some("4121"));
-        assert_eq!(line.message, "Accepted password for ola");
-    }
-
-    #[test]
-    fn reads_single_space_and_zero_padded_days_and_priority() {
-        let single = parse("Nov 2 15:40:14 workshop sshd[28179]: x").unwrap();
-        assert_eq!(single.time, utc("2026-11-02T14:40:14Z"));
-        let padded = parse("<86>Aug 03 21:39:20 hostname sshd[69420]: y").unwrap();
-        assert_eq!(padded.time, utc("2026-08-03T19:39:20Z"));
-        assert_eq!(padded.host, "hostname");
-        assert_eq!(padded.message, "y");
-    }
-
-    #[test]
-    fn reads_tags_without_pid_and_lines_without_host_or_tag() {
-        let kernel = parse("Jun  8 14:34:33 fw1 kernel: [ 1.5] IN=eth0").unwrap();
-        assert_eq!((kernel.program.as_str(), kernel.pid), ("kernel", None));
-        assert_eq!(kernel.message, "[ 1.5] IN=eth0");
-        let no_host = parse("Jun  8 14:34:33 sshd-session[77]: Connection closed").unwrap();
-        assert_eq!(no_host.host, "");
-        assert_eq!(no_host.program, "sshd-session");
-        let no_tag = parse("Jun 28 04:35:30 Abc-A1 [RULE-1] IN=abc.123 OUT=").unwrap();
-        assert_eq!(no_tag.host, "Abc-A1");
-        assert_eq!(no_tag.program, "");
-        assert_eq!(no_tag.message, "[RULE-1] IN=abc.123 OUT=");
-    }
-
-    #[test]
-    fn reads_iso_timestamps_in_the_rfc3164_position() {
-        let line =
-            parse("2023-11-14T00:20:42.738197+01:00 myserver sshd[1112652]: User root").unwrap();
-        assert_eq!(line.time, utc("2023-11-13T23:20:42.738197Z"));
-        assert_eq!(line.host, "myserver");
-        let local = parse("2026-07-01T12:00:00 myserver sshd[1]: x").unwrap();
-        assert_eq!(local.time, utc("2026-07-01T10:00:00Z"));
-    }
-
-    #[test]
-    fn reads_rfc5424_with_and_without_structured_data() {
-        let plain = "<38>1 2026-03-03T09:12:44.201338+01:00 ts1 sshd 4121 - - Accepted publickey";
-        let line = parse(plain).unwrap();
-        assert_eq!(line.time, utc("2026-03-03T08:12:44.201338Z"));
-        assert_eq!((line.host.as_str(), line.program.as_str()), ("ts1", "sshd"));
-        assert_eq!(line.pid.as_deref(), Some("4121"));
-        assert_eq!(line.message, "Accepted publickey");
-        let structured = "<134>1 2026-03-03T08:12:44Z fw1 filterlog - ID7 [meta a=\"x] \\\"y\"][b c=\"1\"] \u{feff}5,,,1";
-        let line = parse(structured).unwrap();
-        assert_eq!(line.time, utc("2026-03-03T08:12:44Z"));
-        assert_eq!(line.pid, None);
-        assert_eq!(line.message, "5,,,1");
-        let empty = parse("<13>1 2026-03-03T08:12:44Z - - - - -").unwrap();
-        assert_eq!(
-            (empty.host.as_str(), empty.program.as_str(), empty.message),
-            ("", "", "")
-        );
-    }
-
-    #[test]
-    fn refuses_what_is_not_syslog() {
-        assert_eq!(parse("hello world"), Err(SyslogError::NotSyslog));
-        assert_eq!(
-            parse("Mar 2 25:00:00 host x: y"),
-            Err(SyslogError::NotSyslog)
-        );
-        assert_eq!(
-            parse("Marty 2 08:00:00 host x: y"),
-            Err(SyslogError::NotSyslog)
-        );
-        assert_eq!(
-            parse("2026-13-01T00:00:00Z host x: y"),
-            Err(SyslogError::NotSyslog)
-        );
-        let nil_time = parse("<13>1 - host app - - - msg").unwrap_err();
-        assert!(nil_time.to_string().contains("without a timestamp"));
-        let bad_day = parse("Feb 30 08:00:00 host x: y").unwrap_err();
-        assert!(bad_day.to_string().contains("no day 30"), "{bad_day}");
-    }
-}
+#[path = "syslog_tests.rs"]
+mod tests;

@@ -1,6 +1,7 @@
 //! Tests of the format choice, the stream filter and the state across lines.
 
 use super::*;
+use vakt_schemas::config::{LineSettings, UserNames};
 use vakt_schemas::{AccessEvent, FirewallEvent, SessionEvent};
 
 fn utc(text: &str) -> DateTime<Utc> {
@@ -52,7 +53,9 @@ fn access(parsed: Parsed) -> AccessEvent {
 
 fn rejected(parsed: Parsed) -> (String, Option<Stream>) {
     match parsed {
-        Parsed::Rejected { reason, intended } => (reason, intended),
+        Parsed::Rejected {
+            reason, intended, ..
+        } => (reason, intended),
         other => panic!("not rejected: {other:?}"),
     }
 }
@@ -80,7 +83,7 @@ fn format_names_round_trip() {
 #[test]
 fn auto_picks_the_parser_per_line() {
     let mut parser = parser(Format::Auto);
-    let Parsed::Event { time, event } = parser.parse(SSHD) else {
+    let Parsed::Event { time, event, .. } = parser.parse(SSHD) else {
         panic!("sshd line rejected");
     };
     assert_eq!(time, utc("2026-03-02T07:14:03Z"));
@@ -208,4 +211,184 @@ fn a_log_through_the_repeated_autumn_hour_stays_in_order() {
         times,
         [utc("2026-10-25T00:40:00Z"), utc("2026-10-25T01:10:00Z")]
     );
+}
+
+#[test]
+fn auto_recognises_every_format_by_its_shape() {
+    let mut parser = parser(Format::Auto);
+    let sudo = "Mar  2 08:15:00 ts1 sudo:      ola : TTY=pts/0 ; PWD=/home/ola ; USER=root ; COMMAND=/bin/ls";
+    let event = session(parser.parse(sudo));
+    assert_eq!(
+        (event.action.as_str(), event.protocol.as_str()),
+        ("elevate", "sudo")
+    );
+    let filterlog = "Mar  2 08:22:00 fw1 filterlog[4321]: 5,,,1000000103,em0,match,block,in,4,0x0,,64,0,0,DF,6,tcp,60,203.0.113.5,10.20.0.10,50123,3389,0,S,1234,,64240,,mss";
+    assert_eq!(firewall(parser.parse(filterlog)).action, "deny");
+    let pve = "100 6 tap100i0-IN 02/Mar/2026:08:21:00 +0100 ACCEPT: IN=fwbr100i0 OUT=fwbr100i0 SRC=10.20.0.5 DST=10.30.0.9 LEN=60 PROTO=TCP SPT=50000 DPT=22 SYN URGP=0";
+    assert_eq!(firewall(parser.parse(pve)).dst_port, Some(22));
+    let page =
+        "Laser1 ola 42 [02/Mar/2026:08:20:00 +0100] total 3 - 10.20.0.5 report.pdf A4 one-sided";
+    assert_eq!(access(parser.parse(page)).operation, "print");
+    let journal = r#"{"__REALTIME_TIMESTAMP":"1772439840000000","_HOSTNAME":"ts2","SYSLOG_IDENTIFIER":"sshd","_PID":"77","MESSAGE":"Accepted password for kari from 10.20.0.6 port 40000 ssh2"}"#;
+    assert_eq!(session(parser.parse(journal)).user.as_deref(), Some("kari"));
+    let xml = r#"<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="Microsoft-Windows-Security-Auditing"/><EventID>4625</EventID><TimeCreated SystemTime="2026-03-02T07:25:00.1234567Z"/><Channel>Security</Channel><Computer>ts3</Computer></System><EventData><Data Name="TargetUserName">ola</Data><Data Name="LogonType">10</Data><Data Name="IpAddress">10.20.0.5</Data></EventData></Event>"#;
+    let Parsed::Event { time, event, .. } = parser.parse(xml) else {
+        panic!("windows xml rejected");
+    };
+    assert_eq!(time, utc("2026-03-02T07:25:00.123456Z"));
+    assert_eq!(
+        session(Parsed::Event {
+            time,
+            event,
+            span: None
+        })
+        .action,
+        "failed"
+    );
+    // vakt's own JSON Lines still read.
+    assert_eq!(access(parser.parse(JSON)).operation, "print");
+}
+
+#[test]
+fn the_records_of_one_auditd_event_come_out_together_with_their_lines() {
+    let mut parser = parser(Format::Auto);
+    let lines = [
+        "type=SYSCALL msg=audit(1772439300.120:812): arch=c000003e syscall=87 success=yes exit=0 a0=7ffc a1=0 a2=0 a3=0 items=2 ppid=900 pid=901 auid=1000 uid=1000 gid=1000 euid=1000 tty=pts0 ses=4 comm=\"rm\" exe=\"/usr/bin/rm\"",
+        "type=CWD msg=audit(1772439300.120:812): cwd=\"/data\"",
+        "type=PATH msg=audit(1772439300.120:812): item=0 name=\"/data/\" inode=2 nametype=PARENT",
+        "type=PATH msg=audit(1772439300.120:812): item=1 name=\"hudreg/a.csv\" inode=131 nametype=DELETE",
+        "type=EOE msg=audit(1772439300.120:812):",
+    ];
+    for (index, line) in lines.iter().take(4).enumerate() {
+        let at = LineAt {
+            number: index as u64 + 10,
+            offset: index as u64 * 100,
+        };
+        assert_eq!(parser.parse_at(line, at), Parsed::Held, "{line}");
+        assert!(parser.is_holding());
+    }
+    let Parsed::Event { event, span, .. } = parser.parse_at(lines[4], LineAt::default()) else {
+        panic!("the EOE record ends the event");
+    };
+    let span = span.expect("a record of several lines says which");
+    assert_eq!((span.number, span.offset, span.lines), (10, 0, 5));
+    assert_eq!(span.raw, lines.join("\n"));
+    let Event::Access(access) = event else {
+        panic!("not an access")
+    };
+    assert_eq!(access.operation, "delete");
+    assert_eq!(access.path, "/data/hudreg/a.csv");
+    assert!(!parser.is_holding());
+    assert_eq!(parser.finish(), None);
+}
+
+#[test]
+fn a_held_record_ends_at_a_line_not_its_own_and_at_the_end_of_the_input() {
+    let mut parser = parser(Format::Auto);
+    let single = "type=SYSCALL msg=audit(1772439300.120:813): arch=c000003e syscall=2 success=yes exit=3 a0=7ffc a1=0 a2=0 a3=0 items=1 ppid=1 pid=2 auid=1000 uid=1000 gid=1000 euid=1000 tty=pts0 ses=4 comm=\"cat\" exe=\"/usr/bin/cat\"";
+    assert_eq!(parser.parse(single), Parsed::Held);
+    // An sshd line ends the event before it.
+    assert_eq!(session(parser.parse(SSHD)).action, "login");
+    let Some(Parsed::Event { event, .. }) = parser.take_completed() else {
+        panic!("the held event comes out");
+    };
+    assert_eq!(event.stream(), Stream::Access);
+    // A Samba header and its message, ended by the end of the input.
+    let header =
+        "[2026/03/02 08:23:01.000000,  1] ../../source3/smbd/service.c:1125(make_connection_snum)";
+    let message = "  ws01 (ipv4:10.20.0.5:50123) connect to service projects initially as user ola (uid=1000, gid=1000) (pid 12345)";
+    assert_eq!(parser.parse(header), Parsed::Held);
+    assert_eq!(parser.parse(message), Parsed::Held);
+    let Some(Parsed::Event { time, event, span }) = parser.finish() else {
+        panic!("the end of the input ends the record");
+    };
+    assert_eq!(time, utc("2026-03-02T07:23:01Z"), "the header's local time");
+    assert_eq!(span.map(|span| span.lines), Some(2));
+    assert_eq!(
+        access(Parsed::Event {
+            time,
+            event,
+            span: None
+        })
+        .share
+        .as_deref(),
+        Some("projects")
+    );
+}
+
+#[test]
+fn a_journald_export_entry_ends_at_its_empty_line() {
+    let mut parser = parser(Format::Auto);
+    let entry = [
+        "__CURSOR=s=1;i=2",
+        "__REALTIME_TIMESTAMP=1772439900000000",
+        "_HOSTNAME=ts2",
+        "SYSLOG_IDENTIFIER=sudo",
+        "MESSAGE=kari : TTY=pts/2 ; PWD=/root ; USER=root ; COMMAND=/bin/ls",
+    ];
+    for line in entry {
+        assert_eq!(parser.parse(line), Parsed::Held, "{line}");
+    }
+    let Parsed::Event { event, span, .. } = parser.parse("") else {
+        panic!("the empty line ends the entry");
+    };
+    assert_eq!(span.map(|span| span.lines), Some(6));
+    let Event::Sessions(session) = event else {
+        panic!("not a session")
+    };
+    assert_eq!(
+        (session.user.as_deref(), session.action.as_str()),
+        (Some("kari"), "elevate")
+    );
+}
+
+#[test]
+fn settings_skip_programs_and_shorten_user_names() {
+    let context = ParseContext {
+        settings: LineSettings {
+            skip_programs: Some(vec!["cron".to_string()]),
+            user_names: Some(UserNames::Short),
+            ..LineSettings::default()
+        },
+        ..context()
+    };
+    let mut parser = LineParser::new(context, Format::Auto);
+    let cron = "Mar  2 08:17:01 ts1 CRON[300]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)";
+    assert_eq!(
+        parser.parse(cron),
+        Parsed::Skipped {
+            reason: "program `CRON` (skip_programs)".to_string()
+        }
+    );
+    let domain = SSHD.replace("for ola", "for CORP\\ola");
+    assert_eq!(session(parser.parse(&domain)).user.as_deref(), Some("ola"));
+    let realm = SSHD.replace("for ola", "for ola@CORP.EXAMPLE");
+    assert_eq!(session(parser.parse(&realm)).user.as_deref(), Some("ola"));
+}
+
+#[test]
+fn an_event_viewer_export_on_one_line_gives_every_event() {
+    let mut parser = parser(Format::Windows);
+    let event = |id: u32, user: &str| {
+        format!(
+            r#"<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="Microsoft-Windows-Security-Auditing"/><EventID>{id}</EventID><TimeCreated SystemTime="2026-03-02T07:25:00Z"/><Channel>Security</Channel><Computer>ts3</Computer></System><EventData><Data Name="TargetUserName">{user}</Data><Data Name="LogonType">10</Data></EventData></Event>"#
+        )
+    };
+    let line = format!(
+        "<Events>{}{}</Events>",
+        event(4624, "ola"),
+        event(4634, "kari")
+    );
+    assert_eq!(session(parser.parse(&line)).action, "login");
+    let Some(Parsed::Event { span, event, .. }) = parser.take_more() else {
+        panic!("the second event comes after");
+    };
+    assert_eq!(
+        span.map(|span| span.lines),
+        Some(0),
+        "counted as sharing a line"
+    );
+    assert_eq!(event.stream(), Stream::Sessions);
+    assert_eq!(parser.take_more(), None);
+    assert!(matches!(parser.parse("<Events>"), Parsed::Skipped { .. }));
 }

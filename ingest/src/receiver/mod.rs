@@ -66,6 +66,8 @@ pub struct Listener {
     pub bound: Option<SocketAddr>,
     pub format: Format,
     pub stream: Option<Stream>,
+    /// The address's line settings over `[ingest]`'s.
+    pub settings: vakt_schemas::config::LineSettings,
 }
 
 /// A message received, and from where.
@@ -250,6 +252,7 @@ fn start_listener(
         bound,
         format,
         stream: config.stream,
+        settings: config.line_settings(&Default::default()),
     };
     Ok((listener, ListenerThread { counts, handle }))
 }

@@ -19,6 +19,11 @@ fn listen(name: &str, protocol: ListenProtocol) -> ListenConfig {
         stream: None,
         tls_certificate: None,
         tls_key: None,
+        programs: None,
+        skip_programs: None,
+        user_names: None,
+        host: None,
+        samba_prefix: None,
     }
 }
 

@@ -66,6 +66,15 @@ impl Compression {
     }
 }
 
+/// What an input holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputKind {
+    /// Lines of text.
+    Lines,
+    /// A Windows event log (`.evtx`): records, read whole.
+    Evtx,
+}
+
 /// A file ready to read.
 #[derive(Debug, Clone)]
 pub struct InputFile {
@@ -81,6 +90,8 @@ pub struct InputFile {
     /// Device and inode, where the file system has them (not for standard input).
     pub device: Option<u64>,
     pub inode: Option<u64>,
+    /// Lines of text, or records of a Windows `.evtx` file.
+    pub kind: InputKind,
     /// Whether nothing is written to it any more, so that a last line
     /// without a newline is a whole line: compressed files (rotated away),
     /// standard input (its writer closed it), and files the user said are
@@ -147,6 +158,7 @@ pub fn inspect(path: &Path) -> Result<InputFile, InputProblem> {
         compression,
         device,
         inode,
+        kind: InputKind::Lines,
         finished: compression != Compression::Plain,
     };
     let mut head = Vec::with_capacity(SNIFF_BYTES);
@@ -165,6 +177,13 @@ pub fn inspect(path: &Path) -> Result<InputFile, InputProblem> {
     }
     if head.is_empty() {
         return Err(InputProblem::Empty(path.to_path_buf()));
+    }
+    if crate::parse::windows::evtx::is_evtx(&head) {
+        return Ok(InputFile {
+            kind: InputKind::Evtx,
+            finished: true,
+            ..input
+        });
     }
     if head.contains(&0) {
         return Err(InputProblem::Binary(path.to_path_buf()));

@@ -19,7 +19,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 pub use identity::{Change, Resume, resume};
-pub use input::{Compression, InputFile, inspect, spool_stdin};
+pub use input::{Compression, InputFile, InputKind, inspect, spool_stdin};
 pub use lines::{Line, LineReader};
 
 /// Why an input was not read. None of these stops the other inputs.

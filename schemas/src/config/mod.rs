@@ -3,6 +3,7 @@
 //! default, so a first run needs no file at all.
 
 mod jobs;
+mod lines;
 mod run;
 mod witness;
 
@@ -13,6 +14,7 @@ use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
 pub use jobs::{JobConfig, JobKind};
+pub use lines::{LineSettings, SambaPrefixField, UserNames, short_user_name};
 pub use run::{ListenConfig, ListenProtocol, RunConfig, SourceConfig};
 pub use witness::{WitnessConfig, WitnessPolicy};
 
@@ -270,6 +272,29 @@ pub struct IngestConfig {
     pub max_line_bytes: usize,
     /// Records buffered before a commit.
     pub commit_every: usize,
+    /// Syslog programs to take (empty or unset: all).
+    pub programs: Option<Vec<String>>,
+    /// Syslog programs whose lines are skipped (counted, not stored).
+    pub skip_programs: Option<Vec<String>>,
+    /// `as-logged` or `short` (`CORP\\alice`, `alice@REALM` → `alice`).
+    pub user_names: Option<UserNames>,
+    /// The host of lines that name none.
+    pub host: Option<String>,
+    /// The fields of Samba `vfs_full_audit`'s prefix, in order.
+    pub samba_prefix: Option<Vec<SambaPrefixField>>,
+}
+
+impl IngestConfig {
+    /// The line settings every input starts from.
+    pub fn line_settings(&self) -> LineSettings {
+        LineSettings {
+            programs: self.programs.clone(),
+            skip_programs: self.skip_programs.clone(),
+            user_names: self.user_names,
+            host: self.host.clone(),
+            samba_prefix: self.samba_prefix.clone(),
+        }
+    }
 }
 
 impl Default for IngestConfig {
@@ -278,6 +303,11 @@ impl Default for IngestConfig {
             syslog_year: None,
             max_line_bytes: 64 * 1024,
             commit_every: 500_000,
+            programs: None,
+            skip_programs: None,
+            user_names: None,
+            host: None,
+            samba_prefix: None,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::{LineSettings, SambaPrefixField, UserNames};
 use crate::stream::Stream;
 
 /// `[[source]]`: a log file (or files) that `vakt run` follows as it grows
@@ -23,6 +24,35 @@ pub struct SourceConfig {
     /// Accept only events of this stream; other lines go to quarantine.
     #[serde(default)]
     pub stream: Option<Stream>,
+    /// Syslog programs to take (empty or unset: all).
+    #[serde(default)]
+    pub programs: Option<Vec<String>>,
+    /// Syslog programs whose lines are skipped (counted, not stored).
+    #[serde(default)]
+    pub skip_programs: Option<Vec<String>>,
+    /// `as-logged` or `short` (`CORP\\alice`, `alice@REALM` → `alice`).
+    #[serde(default)]
+    pub user_names: Option<UserNames>,
+    /// The host of lines that name none.
+    #[serde(default)]
+    pub host: Option<String>,
+    /// The fields of Samba `vfs_full_audit`'s prefix, in order.
+    #[serde(default)]
+    pub samba_prefix: Option<Vec<SambaPrefixField>>,
+}
+
+impl SourceConfig {
+    /// This source's line settings over `[ingest]`'s.
+    pub fn line_settings(&self, defaults: &LineSettings) -> LineSettings {
+        LineSettings {
+            programs: self.programs.clone(),
+            skip_programs: self.skip_programs.clone(),
+            user_names: self.user_names,
+            host: self.host.clone(),
+            samba_prefix: self.samba_prefix.clone(),
+        }
+        .over(defaults)
+    }
 }
 
 /// `[[listen]]`: an address where `vakt run` receives syslog messages.
@@ -53,6 +83,35 @@ pub struct ListenConfig {
     /// vakt's user only).
     #[serde(default)]
     pub tls_key: Option<String>,
+    /// Syslog programs to take (empty or unset: all).
+    #[serde(default)]
+    pub programs: Option<Vec<String>>,
+    /// Syslog programs whose lines are skipped (counted, not stored).
+    #[serde(default)]
+    pub skip_programs: Option<Vec<String>>,
+    /// `as-logged` or `short` (`CORP\\alice`, `alice@REALM` → `alice`).
+    #[serde(default)]
+    pub user_names: Option<UserNames>,
+    /// The host of lines that name none.
+    #[serde(default)]
+    pub host: Option<String>,
+    /// The fields of Samba `vfs_full_audit`'s prefix, in order.
+    #[serde(default)]
+    pub samba_prefix: Option<Vec<SambaPrefixField>>,
+}
+
+impl ListenConfig {
+    /// This address's line settings over `[ingest]`'s.
+    pub fn line_settings(&self, defaults: &LineSettings) -> LineSettings {
+        LineSettings {
+            programs: self.programs.clone(),
+            skip_programs: self.skip_programs.clone(),
+            user_names: self.user_names,
+            host: self.host.clone(),
+            samba_prefix: self.samba_prefix.clone(),
+        }
+        .over(defaults)
+    }
 }
 
 /// How a `[[listen]]` address receives messages.

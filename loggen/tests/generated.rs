@@ -81,7 +81,7 @@ fn exact_count_mix_and_every_line_parses() {
             year: None,
             reference_time: DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap(),
             firewall: vakt_config.firewall.clone(),
-            stream: None,
+            ..ParseContext::new(DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap())
         };
         let mut parser = LineParser::new(context, Format::Auto);
         let mut previous = None;
@@ -93,7 +93,7 @@ fn exact_count_mix_and_every_line_parses() {
                 }
             }
             match parser.parse(line) {
-                Parsed::Event { time, event } => {
+                Parsed::Event { time, event, .. } => {
                     let slot = match event.stream().name() {
                         "sessions" => 0,
                         "firewall" => 1,
@@ -109,6 +109,7 @@ fn exact_count_mix_and_every_line_parses() {
                     previous = Some(time);
                 }
                 Parsed::Rejected { reason, .. } => panic!("rejected ({reason}): {line}"),
+                other => panic!("a generated line is one record: {other:?}: {line}"),
             }
         }
     }

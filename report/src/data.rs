@@ -83,6 +83,7 @@ pub fn document(review: &Review, options: &RenderOptions) -> Result<Value, Repor
                     "severity": check.severity,
                     "verifies": check.verifies,
                     "findings": check.findings,
+                    "multi_factor": check.multi_factor,
                 })).collect::<Vec<_>>(),
                 "findings": area.findings.iter().map(|finding| finding_view(finding, zone, language)).collect::<Vec<_>>(),
                 "groups": groups(&area.findings, zone, language),

@@ -30,6 +30,7 @@ pub use history::History;
 pub use markdown::markdown;
 pub use period::Period;
 
+use checks::sessions::MultiFactorBasis;
 use context::Context;
 use draft::Drafts;
 
@@ -107,6 +108,10 @@ pub struct CheckSummary {
     pub severity: Severity,
     pub verifies: &'static str,
     pub findings: usize,
+    /// For `single_factor`: where the verdict on each login came from (the
+    /// log, the terminal server's configured policy, or neither).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multi_factor: Option<MultiFactorBasis>,
 }
 
 /// The spot checks drawn in the year (3.3.l).
@@ -209,8 +214,9 @@ pub fn review_against(
         stream.cosigned = witnessing::year_end(store, config, stream.stream, cutoff);
     }
     checks::registry::check(&context, &mut drafts);
+    let mut multi_factor = None;
     if integrity.verified != Some(false) {
-        checks::sessions::check(&context, &session, &mut drafts)?;
+        multi_factor = Some(checks::sessions::check(&context, &session, &mut drafts)?);
         checks::access::check(&context, &session, &mut drafts)?;
         checks::firewall::check(&context, &session, &mut drafts)?;
         let activity = checks::logging::activity(&context, &session)?;
@@ -229,7 +235,7 @@ pub fn review_against(
         deletions: registry.deletions.len(),
         unreadable: history.unreadable.clone(),
     };
-    let areas = areas(findings);
+    let areas = areas(findings, multi_factor.as_ref());
     let mut totals: BTreeMap<Severity, usize> = BTreeMap::new();
     for area in &areas {
         for (severity, count) in &area.counts {
@@ -248,7 +254,7 @@ pub fn review_against(
     })
 }
 
-fn areas(findings: Vec<Finding>) -> Vec<AreaReview> {
+fn areas(findings: Vec<Finding>, multi_factor: Option<&MultiFactorBasis>) -> Vec<AreaReview> {
     Area::ALL
         .into_iter()
         .map(|area| {
@@ -284,6 +290,9 @@ fn areas(findings: Vec<Finding>) -> Vec<AreaReview> {
                         .iter()
                         .filter(|finding| finding.check == check.id())
                         .count(),
+                    multi_factor: multi_factor
+                        .filter(|_| check == Check::SingleFactor)
+                        .cloned(),
                 })
                 .collect();
             AreaReview {

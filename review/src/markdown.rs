@@ -75,6 +75,17 @@ pub fn markdown(review: &Review) -> String {
                 "- `{}` ({}): {} — {} finding(s)",
                 check.check, check.clause, check.verifies, check.findings
             );
+            if let Some(basis) = &check.multi_factor
+                && basis.from_policy + basis.unknown > 0
+            {
+                let _ = writeln!(
+                    out,
+                    "  - of the logins into the secure zone, {} judged by their log, {} by the \
+                     terminal server's configured policy (secure_zone.multi_factor; the log does \
+                     not say), {} not judged (neither says)",
+                    basis.from_log, basis.from_policy, basis.unknown
+                );
+            }
         }
         if area.findings.is_empty() {
             let _ = writeln!(out, "\nNo findings.\n");

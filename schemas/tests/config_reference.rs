@@ -11,7 +11,12 @@ use vakt_schemas::config::Config;
 
 /// Settings whose value is a table of names the user chooses (its keys are
 /// not settings).
-const NAMED_TABLES: [&str; 3] = ["areas", "zones.hosts", "secure_zone.terminal_servers"];
+const NAMED_TABLES: [&str; 4] = [
+    "areas",
+    "zones.hosts",
+    "secure_zone.terminal_servers",
+    "secure_zone.multi_factor",
+];
 
 fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -35,7 +35,7 @@ fn parse_directly(config: &Config) -> (Vec<Row>, Vec<Row>) {
             year: config.ingest.syslog_year,
             reference_time: input.modified,
             firewall: config.firewall.clone(),
-            stream: None,
+            ..ParseContext::new(input.modified)
         };
         let mut parser = LineParser::new(context, Format::Auto);
         let source = path.display().to_string();
@@ -43,14 +43,21 @@ fn parse_directly(config: &Config) -> (Vec<Row>, Vec<Row>) {
         while let Some(line) = lines.next_line().unwrap() {
             let raw = String::from_utf8(line.bytes.clone()).expect("sample logs are UTF-8");
             match parser.parse(&raw) {
-                Parsed::Event { time, mut event } => {
+                Parsed::Event {
+                    time,
+                    mut event,
+                    span: None,
+                } => {
                     enrich(config, &mut event);
                     events.push((source.clone(), raw, time, format!("{event:?}")));
                 }
-                Parsed::Rejected { reason, .. } => {
+                Parsed::Rejected {
+                    reason, span: None, ..
+                } => {
                     let when = DateTime::from_timestamp(line.number as i64, 0).unwrap();
                     rejected.push((source.clone(), raw, when, reason));
                 }
+                other => panic!("the sample's lines are one record each: {other:?}"),
             }
         }
     }

@@ -67,10 +67,13 @@ impl Shape {
     }
 }
 
+/// Whether a line starts like Windows XML: `<Event …>`, `<Events>`, an XML
+/// declaration, or Event Viewer's copied form with `- ` before elements.
 fn is_windows_xml(trimmed: &str) -> bool {
+    let element = trimmed.strip_prefix("- ").unwrap_or(trimmed);
     ["<Event ", "<Event>", "<Events", "<?xml"]
         .iter()
-        .any(|start| trimmed.starts_with(start))
+        .any(|start| element.starts_with(start))
 }
 
 impl LineParser {

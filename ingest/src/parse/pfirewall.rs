@@ -63,8 +63,16 @@ impl Default for PfirewallParser {
 /// Whether a line looks like a `pfirewall.log` header or record line.
 pub fn looks_like_pfirewall(line: &str) -> bool {
     let line = line.trim();
-    if line.starts_with("#Software: Microsoft Windows Firewall")
-        || line.starts_with("#Fields: date time action")
+    // The W3C header lines Windows Firewall writes; `#Time Format:` and
+    // `#Fields:` change how the lines after them read.
+    if [
+        "#Version: 1.5",
+        "#Software: Microsoft Windows Firewall",
+        "#Time Format:",
+        "#Fields: date time action",
+    ]
+    .iter()
+    .any(|header| line.starts_with(header))
     {
         return true;
     }

@@ -3,6 +3,8 @@
 
 use std::net::IpAddr;
 
+use serde::Serialize;
+
 use vakt_query::sql::SqlSession;
 use vakt_schemas::Stream;
 use vakt_schemas::config::SECURE;
@@ -14,12 +16,37 @@ use crate::draft::Drafts;
 use crate::finding::Check;
 use crate::rows::Rows;
 
-/// Checks every login of the year into a secure-zone server.
+/// Where the multi-factor verdict on the year's logins into the secure
+/// zone came from: the log, the configured policy of the terminal server
+/// (`secure_zone.multi_factor`), or neither.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct MultiFactorBasis {
+    /// Logins whose log said how many factors were used.
+    pub from_log: usize,
+    /// Logins whose log did not say, judged by the server's policy.
+    pub from_policy: usize,
+    /// Logins neither the log nor a policy says anything of: not judged.
+    pub unknown: usize,
+}
+
+impl MultiFactorBasis {
+    fn count(&mut self, logged: Option<bool>, policy: Option<bool>) {
+        match (logged, policy) {
+            (Some(_), _) => self.from_log += 1,
+            (None, Some(_)) => self.from_policy += 1,
+            (None, None) => self.unknown += 1,
+        }
+    }
+}
+
+/// Checks every login of the year into a secure-zone server; says where
+/// the multi-factor verdicts came from.
 pub fn check(
     context: &Context,
     session: &SqlSession,
     drafts: &mut Drafts,
-) -> Result<(), ReviewError> {
+) -> Result<MultiFactorBasis, ReviewError> {
+    let mut basis = MultiFactorBasis::default();
     let sql = format!(
         "SELECT seq, time, server, server_zone, \"user\", src_ip, multi_factor FROM sessions \
          WHERE action = 'login' AND {}",
@@ -86,19 +113,31 @@ pub fn check(
             }
         }
 
-        if row.flag("multi_factor") == Some(false) {
-            drafts
+        let logged = row.flag("multi_factor");
+        let policy = context.config.secure_zone.multi_factor.get(server).copied();
+        basis.count(logged, policy);
+        if logged.or(policy) == Some(false) {
+            let draft = drafts
                 .entry(Check::SingleFactor, format!("user={user}"), |draft| {
                     let servers = draft.names.iter().cloned().collect::<Vec<_>>().join(", ");
+                    let by_policy = if draft.has("by_policy") {
+                        " (by the terminal server's configured policy, secure_zone.multi_factor: \
+                         the log does not say)"
+                    } else {
+                        ""
+                    };
                     format!(
-                        "{} logged in {} time(s) to {servers} with a single authentication method",
+                        "{} logged in {} time(s) to {servers} with a single authentication method{by_policy}",
                         draft.subject_value(),
                         draft.count()
                     )
                 })
                 .record(Stream::Sessions, seq, time)
                 .name(server);
+            if logged.is_none() {
+                draft.fact("by_policy", true);
+            }
         }
     }
-    Ok(())
+    Ok(basis)
 }

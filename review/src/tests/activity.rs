@@ -291,3 +291,66 @@ fn a_store_that_does_not_verify_is_a_high_finding() {
         .unwrap();
     assert_eq!(barriers.verdict, "failed");
 }
+
+#[test]
+fn a_terminal_server_policy_judges_the_logins_whose_log_does_not_say() {
+    let rdp = |time: &str, user: &str, server: &str| {
+        let mut login = login(time, user);
+        login["server"] = json!(server);
+        login["protocol"] = json!("rdp");
+        login["multi_factor"] = Json::Null;
+        login["auth_methods"] = json!("Negotiate");
+        login
+    };
+    let (_dir, reader, mut config) = store(&[
+        rdp("2025-03-03T10:00:00Z", "kari", "ts1"),
+        rdp("2025-03-04T10:00:00Z", "kari", "ts2"),
+        login("2025-03-05T10:00:00Z", "kari"),
+    ]);
+    config
+        .secure_zone
+        .terminal_servers
+        .insert("ts2".into(), "10.20.0.11".parse().unwrap());
+    // Without a policy, logins whose log does not say are not judged.
+    let review = review_2025(&reader, &config, registry(&[]));
+    assert_eq!(found(&review, &[Check::SingleFactor]), pairs(&[]));
+    let basis = |review: &Review| {
+        review
+            .areas
+            .iter()
+            .flat_map(|area| &area.checks)
+            .find(|check| check.check == "single_factor")
+            .and_then(|check| check.multi_factor.clone())
+            .expect("single_factor says where its verdicts came from")
+    };
+    assert_eq!(
+        basis(&review),
+        MultiFactorBasis {
+            from_log: 1,
+            from_policy: 0,
+            unknown: 2
+        }
+    );
+    // ts1 requires two factors, ts2 does not: kari's login to ts2 is one factor.
+    config.secure_zone.multi_factor =
+        [("ts1".to_string(), true), ("ts2".to_string(), false)].into();
+    let review = review_2025(&reader, &config, registry(&[]));
+    assert_eq!(
+        found(&review, &[Check::SingleFactor]),
+        pairs(&[("single_factor", "user=kari")])
+    );
+    let single = finding(&review, Check::SingleFactor, "user=kari");
+    assert!(
+        single.statement.contains("configured policy"),
+        "{}",
+        single.statement
+    );
+    assert_eq!(
+        basis(&review),
+        MultiFactorBasis {
+            from_log: 1,
+            from_policy: 2,
+            unknown: 0
+        }
+    );
+}

@@ -321,6 +321,11 @@ pub struct SecureZoneConfig {
     pub terminal_servers: BTreeMap<String, IpAddr>,
     /// Addresses of approved transfer hosts outside the zone (3.3.d).
     pub transfer_hosts: Vec<IpNet>,
+    /// Terminal server name to whether its logon policy requires a second
+    /// factor (an RD Gateway with multi-factor, a smart card policy): the
+    /// review's `single_factor` check relies on it for logins whose log does
+    /// not say (Windows logon events never do), and says so (3.3.c).
+    pub multi_factor: BTreeMap<String, bool>,
 }
 
 /// `[review]`: thresholds of the yearly review.

@@ -4,7 +4,9 @@
 use libfuzzer_sys::fuzz_target;
 use vakt_fuzz::{reference_time, text};
 use vakt_ingest::parse::clock::SyslogClock;
-use vakt_ingest::parse::journald::{ExportEntry, is_journal_json, journal_entry, looks_like_export_field};
+use vakt_ingest::parse::journald::{
+    ExportEntry, is_journal_json, journal_entry, looks_like_export_field,
+};
 use vakt_ingest::parse::syslog::parse_syslog;
 
 fuzz_target!(|data: &[u8]| {
@@ -24,4 +26,3 @@ fuzz_target!(|data: &[u8]| {
         let _ = parse_syslog(line, &mut clock);
     }
 });
-

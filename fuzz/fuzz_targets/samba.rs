@@ -4,7 +4,9 @@
 use libfuzzer_sys::fuzz_target;
 use vakt_fuzz::{message, text};
 use vakt_ingest::parse::samba::parse_samba;
-use vakt_ingest::parse::samba_log::{is_samba_message, message_time, parse_log_header, parse_samba_message};
+use vakt_ingest::parse::samba_log::{
+    is_samba_message, message_time, parse_log_header, parse_samba_message,
+};
 use vakt_schemas::config::SambaPrefixField;
 
 const FIELDS: [SambaPrefixField; 5] = [
@@ -16,7 +18,9 @@ const FIELDS: [SambaPrefixField; 5] = [
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&choice, rest)) = data.split_first() else { return };
+    let Some((&choice, rest)) = data.split_first() else {
+        return;
+    };
     let input = text(rest);
     let line = message("smbd_audit", input);
     let _ = parse_samba(&line, None);

@@ -262,3 +262,50 @@ fn short_user_names_and_an_explicit_host_are_applied() {
     let printed = rows(&store, "SELECT host FROM access");
     assert_eq!(printed[0]["host"], "print1");
 }
+
+/// The corpus of real logs written by others (`../shared/corpora`), when
+/// present.
+fn shared_corpus(relative: &str) -> Option<std::path::PathBuf> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpora")
+        .join(relative);
+    if path.exists() {
+        return Some(path);
+    }
+    println!("skipped: ../shared/corpora not found ({})", path.display());
+    None
+}
+
+#[test]
+fn evtx_files_are_read_once_per_log_whatever_their_copy_is_called() {
+    let Some(security) = shared_corpus("session/evtx/sbousseaden_DE_RDP_Tunneling_4624.evtx")
+    else {
+        return;
+    };
+    let store = TestStore::new();
+    let summary = store.ingest(std::slice::from_ref(&security), &[]);
+    // 18 records, all 4624 logons (python-evtx reads the same 18).
+    assert_eq!(summary["lines_read"], 18, "{summary:#}");
+    assert_eq!(summary["by_stream"]["sessions"], 18, "{summary:#}");
+    let logons = rows(
+        &store,
+        "SELECT action, count(*) AS n FROM sessions GROUP BY action ORDER BY action",
+    );
+    assert!(!logons.is_empty(), "{logons:#?}");
+    let raw = rows(&store, "SELECT raw FROM sessions LIMIT 1");
+    let record: serde_json::Value = serde_json::from_str(raw[0]["raw"].as_str().unwrap_or(""))
+        .expect("raw is the record's JSON");
+    assert_eq!(record["Event"]["System"]["EventID"], 4624, "{record:#}");
+
+    // A copy under another name, compressed, is the same log: nothing new.
+    let copy = store.dir.path().join("Archive-Security-2026-03-02.evtx.gz");
+    let bytes = std::fs::read(&security).unwrap();
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut encoder, &bytes).unwrap();
+    std::fs::write(&copy, encoder.finish().unwrap()).unwrap();
+    let again = store.ingest(std::slice::from_ref(&copy), &[]);
+    assert_eq!(again["records_stored"], 0, "{again:#}");
+    assert_eq!(again["lines_already_stored"], 18, "{again:#}");
+    let (code, _) = store.verify(&[]);
+    assert_eq!(code, 0);
+}

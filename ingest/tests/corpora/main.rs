@@ -12,6 +12,7 @@ use serde_json::Value as Json;
 use vakt_ingest::parse::{Format, LineParser, ParseContext, Parsed};
 use vakt_schemas::{AccessEvent, Event, FirewallEvent, SessionEvent};
 
+mod fuzz_regressions;
 mod linux;
 mod table;
 mod windows;

@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
     let mut parser = LineParser::new(ParseContext::new(reference_time()), Format::Auditd);
     for line in text(data).lines() {
         let _ = parser.parse(line);
-        let _ = parser.take_completed();
+        while parser.take_completed().is_some() {}
     }
-    let _ = parser.finish();
+    while parser.finish().is_some() {}
 });

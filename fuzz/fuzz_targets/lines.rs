@@ -10,8 +10,8 @@ fuzz_target!(|data: &[u8]| {
     let mut parser = LineParser::new(ParseContext::new(reference_time()), Format::Auto);
     for line in text(data).lines() {
         let _ = parser.parse(line);
-        let _ = parser.take_completed();
+        while parser.take_completed().is_some() {}
         while parser.take_more().is_some() {}
     }
-    let _ = parser.finish();
+    while parser.finish().is_some() {}
 });

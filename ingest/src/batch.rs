@@ -188,7 +188,7 @@ impl<'a> Batch<'a> {
             Ok(text) => parser.parse_at(text, at),
             Err(reason) => {
                 // The line is not read: what was held ends before it.
-                if let Some(held) = parser.finish() {
+                while let Some(held) = parser.finish() {
                     self.take_outcome(source_name, line, held);
                 }
                 Parsed::Rejected {
@@ -198,7 +198,7 @@ impl<'a> Batch<'a> {
                 }
             }
         };
-        if let Some(completed) = parser.take_completed() {
+        while let Some(completed) = parser.take_completed() {
             self.take_outcome(source_name, line, completed);
         }
         self.take_outcome(source_name, line, outcome);
@@ -210,7 +210,7 @@ impl<'a> Batch<'a> {
     /// Takes out what `parser` holds at the end of an input (or before a
     /// commit), as it stands.
     pub(crate) fn finish_input(&mut self, source_name: &str, parser: &mut LineParser) {
-        if let Some(held) = parser.finish() {
+        while let Some(held) = parser.finish() {
             let nowhere = Line {
                 number: 0,
                 offset: 0,

@@ -442,7 +442,10 @@ impl Run<'_> {
             if self.progress.lines.is_multiple_of(PROGRESS_EVERY) {
                 on_progress(&self.progress);
             }
-            if self.batch.pending_records() >= self.options.commit_every && !parser.is_holding() {
+            if self.batch.pending_records() >= self.options.commit_every {
+                // Records of several lines end here rather than be held
+                // across a commit (a rare event split in two: nothing lost).
+                self.batch.finish_input(&file.name, &mut parser);
                 self.batch.note_progress(&key, file, &lines);
                 noted_offset = lines.offset();
                 self.batch.commit()?;

@@ -483,9 +483,8 @@ impl<'a> Follower<'a> {
             self.batch.summary.bytes_read += line.end - line.offset;
             self.batch
                 .take_line(&open.input.name, &mut open.parser, &line);
-            if self.batch.pending_records() >= self.options.commit_records
-                && !open.parser.is_holding()
-            {
+            if self.batch.pending_records() >= self.options.commit_records {
+                self.batch.finish_input(&open.input.name, &mut open.parser);
                 // Progress noted at the commit, by `note_all`.
                 let key = open.key.clone();
                 self.batch.note_progress(&key, &open.input, &open.lines);

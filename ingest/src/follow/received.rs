@@ -68,9 +68,8 @@ impl Follower<'_> {
             summary.bytes_read += frame.length;
             let source = format!("{}@{}", listener.name, message.peer);
             self.batch.take_line(&source, &mut listener.parser, &line);
-            if self.batch.pending_records() >= self.options.commit_records
-                && !listener.parser.is_holding()
-            {
+            if self.batch.pending_records() >= self.options.commit_records {
+                self.batch.finish_input(&source, &mut listener.parser);
                 self.commit(now)?;
             }
         }

@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value as Json};
 use vakt_schemas::{Event, Stream};
 
-use super::group::{Extension, Group, GroupKind, audit_outcome};
+use super::audit_events::{OpenEvent, audit_outcome};
+use super::group::{Extension, Group, GroupKind};
 use super::jsonl::parse_jsonl;
 use super::syslog::SyslogLine;
 use super::windows::json::{event_from_json, looks_like_windows_json};
@@ -94,15 +95,18 @@ impl LineParser {
             },
             _ => Shape::Syslog,
         };
+        if shape != Shape::Audit {
+            // auditd's open events end before a line of another format.
+            self.complete_audit_events();
+        }
         match shape {
             Shape::Json => self.read_json(line),
             Shape::WindowsXml => self.read_windows_xml(line),
             Shape::Audit => match auditd::parse_audit_record(line) {
                 Ok(record) => {
-                    let ends = auditd::ends_event(&record);
-                    self.group = Some(Group::new(line, at, GroupKind::Audit(vec![record])));
-                    if ends {
-                        return self.finish().unwrap_or(Parsed::Held);
+                    for event in self.audit.push(record, line, at) {
+                        let parsed = self.read_audit_event(event);
+                        self.completed.push_back(parsed);
                     }
                     Parsed::Held
                 }
@@ -175,9 +179,15 @@ impl LineParser {
         let group = self.group.as_mut()?;
         match group.extend(line) {
             Extension::Taken => Some(Parsed::Held),
-            Extension::Ended => self.finish(),
+            Extension::Ended => {
+                let group = self.group.take()?;
+                Some(self.read_group(group))
+            }
             Extension::NotMine => {
-                self.completed = self.finish();
+                if let Some(group) = self.group.take() {
+                    let parsed = self.read_group(group);
+                    self.completed.push_back(parsed);
+                }
                 None
             }
         }
@@ -187,9 +197,6 @@ impl LineParser {
     pub(super) fn read_group(&mut self, group: Group) -> Parsed {
         let span = Some(group.span);
         let outcome = match group.kind {
-            GroupKind::Audit(records) => audit_outcome(&records, self.context.host())
-                .map(|(time, event)| (time, Event::Access(event)))
-                .map_err(|reason| reject(reason, Some(Stream::Access))),
             GroupKind::SambaLog { time, message } => {
                 let time = samba_log::message_time(&message)
                     .unwrap_or_else(|| self.clock.local_instant(time));
@@ -203,6 +210,22 @@ impl LineParser {
             },
         };
         self.finish_outcome(outcome, span)
+    }
+
+    /// The access event of auditd records joined into one event.
+    pub(super) fn read_audit_event(&self, event: OpenEvent) -> Parsed {
+        let outcome = audit_outcome(&event.records, self.context.host())
+            .map(|(time, access)| (time, Event::Access(access)))
+            .map_err(|reason| reject(reason, Some(Stream::Access)));
+        self.finish_outcome(outcome, Some(event.span))
+    }
+
+    /// Ends every open auditd event, oldest first, into the completed records.
+    pub(super) fn complete_audit_events(&mut self) {
+        for event in self.audit.take_all() {
+            let parsed = self.read_audit_event(event);
+            self.completed.push_back(parsed);
+        }
     }
 
     /// A JSON line: a Windows event, a journald entry, Samba's JSON audit or

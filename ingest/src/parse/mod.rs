@@ -34,6 +34,7 @@
 //! format reads every line with that parser. `.evtx` files are not lines:
 //! `crate::evtx` reads their records with [`windows::evtx`].
 
+mod audit_events;
 pub mod auditd;
 pub mod clock;
 pub mod cups;
@@ -63,6 +64,7 @@ use vakt_schemas::{Event, Stream};
 
 pub use self::format::{Format, UnknownFormat};
 
+use self::audit_events::AuditEvents;
 use self::clock::SyslogClock;
 use self::filterlog::{is_filterlog_program, parse_filterlog};
 use self::group::Group;
@@ -221,9 +223,11 @@ pub struct LineParser {
     pfirewall: PfirewallParser,
     /// The lines held for a record that has not ended.
     group: Option<Group>,
-    /// A record of several lines taken out by a line that is not its own,
-    /// waiting for [`LineParser::take_completed`].
-    completed: Option<Parsed>,
+    /// auditd events whose records are still arriving.
+    audit: AuditEvents,
+    /// Records of several lines that ended with the last line given (or
+    /// before it), waiting for [`LineParser::take_completed`].
+    completed: VecDeque<Parsed>,
     /// Records of the last line after its first, waiting for
     /// [`LineParser::take_more`].
     more: VecDeque<Parsed>,
@@ -247,7 +251,8 @@ impl LineParser {
             sshd: SshdParser::new(),
             pfirewall: PfirewallParser::new(),
             group: None,
-            completed: None,
+            audit: AuditEvents::default(),
+            completed: VecDeque::new(),
             more: VecDeque::new(),
         }
     }
@@ -277,10 +282,11 @@ impl LineParser {
         self.finish_outcome(read.map_err(|reason| reject(reason, None)), None)
     }
 
-    /// A record of several lines that the last line given ended without
-    /// being part of it: it comes before that line's own outcome.
+    /// The next record of several lines that ended with the last line
+    /// given, without the line's own outcome (which comes after them):
+    /// call until `None`.
     pub fn take_completed(&mut self) -> Option<Parsed> {
-        self.completed.take()
+        self.completed.pop_front()
     }
 
     /// The next record the last line held after its first: they come
@@ -291,14 +297,19 @@ impl LineParser {
 
     /// Whether lines are held for a record that has not ended.
     pub fn is_holding(&self) -> bool {
-        self.group.is_some()
+        self.group.is_some() || !self.audit.is_empty()
     }
 
-    /// The end of the input (or a line that cannot be read): the record
-    /// being held, if any, comes out as it stands.
+    /// The end of the input (or a commit, or a line that cannot be read):
+    /// the records held come out as they stand, one per call, oldest
+    /// first: call until `None`.
     pub fn finish(&mut self) -> Option<Parsed> {
-        let group = self.group.take()?;
-        Some(self.read_group(group))
+        self.complete_audit_events();
+        if let Some(group) = self.group.take() {
+            let parsed = self.read_group(group);
+            self.completed.push_back(parsed);
+        }
+        self.completed.pop_front()
     }
 
     /// The outcome of a syslog line, or `Err` with the reason the line is

@@ -267,9 +267,11 @@ fn the_records_of_one_auditd_event_come_out_together_with_their_lines() {
         assert_eq!(parser.parse_at(line, at), Parsed::Held, "{line}");
         assert!(parser.is_holding());
     }
-    let Parsed::Event { event, span, .. } = parser.parse_at(lines[4], LineAt::default()) else {
+    assert_eq!(parser.parse_at(lines[4], LineAt::default()), Parsed::Held);
+    let Some(Parsed::Event { event, span, .. }) = parser.take_completed() else {
         panic!("the EOE record ends the event");
     };
+    assert_eq!(parser.take_completed(), None);
     let span = span.expect("a record of several lines says which");
     assert_eq!((span.number, span.offset, span.lines), (10, 0, 5));
     assert_eq!(span.raw, lines.join("\n"));

@@ -30,10 +30,10 @@ fn through_every_format(text: &str) {
         let mut parser = LineParser::new(ParseContext::new(reference_time()), format);
         for line in text.lines() {
             let _ = parser.parse(line);
-            let _ = parser.take_completed();
+            while parser.take_completed().is_some() {}
             while parser.take_more().is_some() {}
         }
-        let _ = parser.finish();
+        while parser.finish().is_some() {}
     }
 }
 

@@ -53,13 +53,17 @@ fn read_all(text: &str, mut parser: LineParser) -> Vec<Parsed> {
     let mut records = Vec::new();
     for line in text.lines() {
         let outcome = parser.parse(line);
-        records.extend(parser.take_completed());
+        while let Some(completed) = parser.take_completed() {
+            records.push(completed);
+        }
         records.push(outcome);
         while let Some(more) = parser.take_more() {
             records.push(more);
         }
     }
-    records.extend(parser.finish());
+    while let Some(held) = parser.finish() {
+        records.push(held);
+    }
     records.retain(|record| !matches!(record, Parsed::Held | Parsed::Skipped { .. }));
     records
 }

@@ -115,7 +115,7 @@ fn read_sample(bytes: &[u8]) -> Counts {
             offset: 0,
         };
         let outcome = parser.parse_at(line, at);
-        if let Some(completed) = parser.take_completed() {
+        while let Some(completed) = parser.take_completed() {
             counts.take(completed);
         }
         counts.take(outcome);
@@ -123,7 +123,7 @@ fn read_sample(bytes: &[u8]) -> Counts {
             counts.take(more);
         }
     }
-    if let Some(held) = parser.finish() {
+    while let Some(held) = parser.finish() {
         counts.take(held);
     }
     counts

@@ -99,6 +99,15 @@ impl LineParser {
             // auditd's open events end before a line of another format.
             self.complete_audit_events();
         }
+        if line.trim().is_empty() {
+            // Given while records were held (a journald export entry ends
+            // at one, and took it): the line itself is no record.
+            return Parsed::Rejected {
+                reason: "blank line".to_string(),
+                intended: None,
+                span: None,
+            };
+        }
         match shape {
             Shape::Json => self.read_json(line),
             Shape::WindowsXml => self.read_windows_xml(line),

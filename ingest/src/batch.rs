@@ -337,19 +337,15 @@ fn quarantine(
     intended: Option<Stream>,
     now: DateTime<Utc>,
 ) -> PendingRecord {
-    PendingRecord {
-        time: now.trunc_subsecs(6),
-        source: source_name.to_string(),
-        raw: String::from_utf8_lossy(&line.bytes).into_owned(),
-        event: Event::Quarantine(QuarantineEvent {
-            line: line.number,
-            offset: line.offset,
-            reason,
-            raw_length: line.length,
-            raw_sha256: line.sha256_hex(),
-            intended_stream: intended.map(|stream| stream.name().to_string()),
-        }),
-    }
+    let raw = String::from_utf8_lossy(&line.bytes).into_owned();
+    let place = QuarantineEvent {
+        line: line.number,
+        offset: line.offset,
+        raw_length: line.length,
+        raw_sha256: line.sha256_hex(),
+        ..QuarantineEvent::default()
+    };
+    quarantine_record(source_name, raw, place, reason, intended, now)
 }
 
 /// The quarantine record of a record of several lines that no parser
@@ -362,17 +358,34 @@ fn quarantine_span(
     intended: Option<Stream>,
     now: DateTime<Utc>,
 ) -> PendingRecord {
+    let place = QuarantineEvent {
+        line: span.number,
+        offset: span.offset,
+        raw_length: span.raw.len() as u64,
+        raw_sha256: hex::encode(Sha256::digest(span.raw.as_bytes())),
+        ..QuarantineEvent::default()
+    };
+    quarantine_record(source_name, span.raw, place, reason, intended, now)
+}
+
+/// The quarantine record of `raw` standing at `place` (its line, offset,
+/// length and hash), with the reason.
+fn quarantine_record(
+    source_name: &str,
+    raw: String,
+    place: QuarantineEvent,
+    reason: String,
+    intended: Option<Stream>,
+    now: DateTime<Utc>,
+) -> PendingRecord {
     PendingRecord {
         time: now.trunc_subsecs(6),
         source: source_name.to_string(),
+        raw,
         event: Event::Quarantine(QuarantineEvent {
-            line: span.number,
-            offset: span.offset,
             reason,
-            raw_length: span.raw.len() as u64,
-            raw_sha256: hex::encode(Sha256::digest(span.raw.as_bytes())),
             intended_stream: intended.map(|stream| stream.name().to_string()),
+            ..place
         }),
-        raw: span.raw,
     }
 }

@@ -99,6 +99,14 @@ impl LineParser {
             // auditd's open events end before a line of another format.
             self.complete_audit_events();
         }
+        if self.format == Format::Evtx {
+            return self.rejected(
+                "evtx: a line of text, not a windows event log (an .evtx file is recognised by \
+                 its first bytes, `ElfFile`; exported events are --format windows)"
+                    .to_string(),
+                None,
+            );
+        }
         if line.trim().is_empty() {
             // Given while records were held (a journald export entry ends
             // at one, and took it): the line itself is no record.

@@ -394,3 +394,10 @@ fn an_event_viewer_export_on_one_line_gives_every_event() {
     assert_eq!(parser.take_more(), None);
     assert!(matches!(parser.parse("<Events>"), Parsed::Skipped { .. }));
 }
+
+#[test]
+fn text_read_as_evtx_says_what_an_evtx_file_is() {
+    let mut parser = parser(Format::Evtx);
+    let (reason, _) = rejected(parser.parse(SSHD));
+    assert!(reason.starts_with("evtx: a line of text"), "{reason}");
+}

@@ -220,6 +220,9 @@ impl<'a> Batch<'a> {
                 truncated_sha256: None,
             };
             self.take_outcome(source_name, &nowhere, held);
+            while let Some(more) = parser.take_more() {
+                self.take_outcome(source_name, &nowhere, more);
+            }
         }
     }
 

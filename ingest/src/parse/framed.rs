@@ -72,7 +72,7 @@ impl Shape {
 /// declaration, or Event Viewer's copied form with `- ` before elements.
 fn is_windows_xml(trimmed: &str) -> bool {
     let element = trimmed.strip_prefix("- ").unwrap_or(trimmed);
-    ["<Event ", "<Event>", "<Events", "<?xml"]
+    ["<Event ", "<Event>", "<Events", "</Events>", "<?xml"]
         .iter()
         .any(|start| element.starts_with(start))
 }
@@ -118,7 +118,7 @@ impl LineParser {
         }
         match shape {
             Shape::Json => self.read_json(line),
-            Shape::WindowsXml => self.read_windows_xml(line),
+            Shape::WindowsXml => self.read_windows_xml(line, at),
             Shape::Audit => match auditd::parse_audit_record(line) {
                 Ok(record) => {
                     for event in self.audit.push(record, line, at) {
@@ -221,6 +221,13 @@ impl LineParser {
                     .map(|event| (time, samba_event(event)))
                     .map_err(|reason| reject(reason, None))
             }
+            GroupKind::WindowsXml => {
+                let text = span
+                    .as_ref()
+                    .map(|span| span.raw.clone())
+                    .unwrap_or_default();
+                return self.windows_xml_events(&text, span);
+            }
             GroupKind::JournalExport(entry) => match entry.finish() {
                 Ok(entry) => return self.read_journal_entry(&entry, span),
                 Err(reason) => Err(reject(reason, None)),
@@ -310,11 +317,23 @@ impl LineParser {
     }
 
     /// A line of Windows XML: one event or several (Event Viewer writes a
-    /// whole export on one line); each after the first comes out after it.
-    fn read_windows_xml(&mut self, line: &str) -> Parsed {
-        let events = match events_from_xml(line) {
+    /// whole export on one line), or the start of one written over several
+    /// lines (held to its `</Event>`).
+    fn read_windows_xml(&mut self, line: &str, at: LineAt) -> Parsed {
+        if opens_an_event(line) {
+            self.group = Some(Group::new(line, at, GroupKind::WindowsXml));
+            return Parsed::Held;
+        }
+        self.windows_xml_events(line, None)
+    }
+
+    /// The events of Windows XML `text`: the first as the outcome (with
+    /// `span` when the text spans lines), each after it for
+    /// [`LineParser::take_more`].
+    pub(super) fn windows_xml_events(&mut self, text: &str, span: Option<Span>) -> Parsed {
+        let events = match events_from_xml(text) {
             Ok(events) => events,
-            Err(reason) => return self.rejected(reason, None),
+            Err(reason) => return self.finish_outcome(Err(reject(reason, None)), span),
         };
         let mut outcomes = events.iter().map(|event| {
             to_event(event)
@@ -322,6 +341,8 @@ impl LineParser {
                 .map_err(|reason| reject(reason, None))
         });
         let Some(first) = outcomes.next() else {
+            // Only the wrappers (`<?xml …?>`, `<Events>`): held lines were
+            // read with them, so they count as joined to this skipped line.
             return Parsed::Skipped {
                 reason: "windows: xml without events".to_string(),
             };
@@ -332,12 +353,25 @@ impl LineParser {
                 number: 0,
                 offset: 0,
                 lines: 0,
-                raw: line.to_string(),
+                raw: text.to_string(),
             };
             let parsed = self.finish_outcome(outcome, Some(more));
             self.more.push_back(parsed);
         }
-        self.finish_outcome(first, None)
+        self.finish_outcome(first, span)
+    }
+}
+
+/// Whether a line starts a Windows `<Event>` it does not close.
+fn opens_an_event(line: &str) -> bool {
+    let last_start = ["<Event ", "<Event>"]
+        .iter()
+        .filter_map(|start| line.rfind(start))
+        .max();
+    match (last_start, line.rfind("</Event>")) {
+        (Some(start), Some(end)) => start > end,
+        (Some(_), None) => true,
+        _ => false,
     }
 }
 

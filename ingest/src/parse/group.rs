@@ -4,7 +4,9 @@
 //!
 //! * Samba's `log.smbd`: a `[date time, level] file:line(function)` header
 //!   and the indented message lines after it;
-//! * `journalctl -o export`: `KEY=value` lines, an empty line after each entry.
+//! * `journalctl -o export`: `KEY=value` lines, an empty line after each entry;
+//! * a Windows `<Event>` written over several lines (python-evtx's dumps,
+//!   pretty-printed exports), to its `</Event>`.
 //!
 //! A held record also ends at the end of the input and before a line that
 //! cannot be read (too long, not UTF-8): it is read as it stands then.
@@ -12,6 +14,7 @@
 use chrono::NaiveDateTime;
 
 use super::journald::ExportEntry;
+use super::windows::xml::MAX_XML_BYTES;
 use super::{LineAt, Span};
 
 /// The lines held, and what they hold so far.
@@ -31,6 +34,8 @@ pub(super) enum GroupKind {
     },
     /// A `journalctl -o export` entry.
     JournalExport(Box<ExportEntry>),
+    /// A Windows XML event not closed on its first line (its text is the span's).
+    WindowsXml,
 }
 
 /// What a held group does with the next line.
@@ -70,6 +75,14 @@ impl Group {
                 }
                 message.push_str(line.trim());
                 Extension::Taken
+            }
+            GroupKind::WindowsXml => {
+                let too_long = self.span.raw.len() + line.len() > MAX_XML_BYTES;
+                if line.contains("</Event>") || too_long {
+                    Extension::Ended
+                } else {
+                    Extension::Taken
+                }
             }
             GroupKind::JournalExport(entry) => {
                 if line.is_empty() {

@@ -401,3 +401,46 @@ fn text_read_as_evtx_says_what_an_evtx_file_is() {
     let (reason, _) = rejected(parser.parse(SSHD));
     assert!(reason.starts_with("evtx: a line of text"), "{reason}");
 }
+
+#[test]
+fn a_windows_event_written_over_several_lines_is_read_whole() {
+    let mut parser = parser(Format::Auto);
+    let lines = [
+        r#"<?xml version="1.0" encoding="utf-8" standalone="yes" ?>"#,
+        "<Events>",
+        r#"<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="Microsoft-Windows-Security-Auditing"></Provider>"#,
+        "<EventID>4624</EventID>",
+        r#"<TimeCreated SystemTime="2019-02-13 15:14:52.409735+00:00"></TimeCreated>"#,
+        "<Channel>Security</Channel>",
+        "<Computer>PC02.example.corp</Computer>",
+        "</System>",
+        r#"<EventData><Data Name="TargetUserName">ola</Data>"#,
+        r#"<Data Name="LogonType">10</Data>"#,
+        "</EventData>",
+        "</Event>",
+        "</Events>",
+    ];
+    let outcomes: Vec<Parsed> = lines.iter().map(|line| parser.parse(line)).collect();
+    assert!(matches!(outcomes[0], Parsed::Skipped { .. }));
+    assert!(matches!(outcomes[1], Parsed::Skipped { .. }));
+    assert!(
+        outcomes[2..11]
+            .iter()
+            .all(|outcome| *outcome == Parsed::Held)
+    );
+    let Parsed::Event { time, event, span } = outcomes[11].clone() else {
+        panic!("`</Event>` ends the event: {:?}", outcomes[11]);
+    };
+    assert_eq!(span.map(|span| span.lines), Some(10));
+    assert_eq!(time, utc("2019-02-13T15:14:52.409735Z"));
+    assert_eq!(
+        session(Parsed::Event {
+            time,
+            event,
+            span: None
+        })
+        .action,
+        "login"
+    );
+    assert!(matches!(outcomes[12], Parsed::Skipped { .. }));
+}

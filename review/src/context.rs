@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use vakt_schemas::config::Config;
-use vakt_schemas::registry::{Grant, Registry, Scope};
+use vakt_schemas::registry::{Dataset, Grant, Registry, Scope};
 
 use crate::history::History;
 use crate::period::Period;
@@ -23,6 +23,12 @@ impl<'a> Context<'a> {
             history,
             empty: Registry::default(),
         }
+    }
+
+    /// The dataset a path belonged to at a moment, in the registry in
+    /// force then: never one registered later (CHECKS.md).
+    pub fn dataset_at(&self, path: &str, time: DateTime<Utc>) -> Option<&Dataset> {
+        self.registry_at(time).dataset_of_path(path)
     }
 
     /// The registry in force at a moment (empty when none was ever recorded).

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use vakt_query::sql::SqlSession;
 use vakt_schemas::Stream;
 use vakt_schemas::registry::dataset::path_in;
-use vakt_schemas::registry::{Kind, Registry, Scope};
+use vakt_schemas::registry::{Class, Dataset, Kind, Registry, Scope};
 
 use crate::ReviewError;
 use crate::context::{Context, cite_dataset, cite_deletion};
@@ -48,9 +48,12 @@ pub fn check(
             .text("area")
             .map(str::to_string)
             .or_else(|| context.config.area_of(path).map(str::to_string));
-        let dataset = registry
-            .dataset_of_path(path)
-            .or_else(|| final_registry.dataset_of_path(path));
+        // A share connect or disconnect names no file: it is activity
+        // (leaver_activity), not an access to a dataset, project or home.
+        let names_a_file = !matches!(operation, "connect" | "disconnect");
+        let dataset = context
+            .dataset_at(path, time)
+            .filter(|_| names_a_file);
 
         if operation == "delete" {
             deletes.entry(path.to_string()).or_default().push(time);
@@ -96,7 +99,8 @@ pub fn check(
                     .registry(cite_dataset(&dataset.id))
                     .name(row.text("user").unwrap_or("?"));
             }
-        } else if area.as_deref() == Some("data")
+        } else if names_a_file
+            && area.as_deref() == Some("data")
             && let Some(folder) = first_folder(context, "data", path)
         {
             drafts
@@ -116,6 +120,9 @@ pub fn check(
         let person = registry.person(user);
         if let Some(person) = person {
             super::leaver_activity(context, drafts, person, Stream::Access, seq, time);
+        }
+        if !names_a_file {
+            continue;
         }
 
         match area.as_deref() {
@@ -140,10 +147,9 @@ pub fn check(
             }
             _ => uncovered(
                 context,
-                registry,
                 drafts,
                 user,
-                dataset.map(|d| d.id.as_str()),
+                dataset,
                 area.as_deref(),
                 path,
                 seq,
@@ -161,10 +167,9 @@ pub fn check(
 #[allow(clippy::too_many_arguments)]
 fn uncovered(
     context: &Context,
-    registry: &Registry,
     drafts: &mut Drafts,
     user: &str,
-    dataset: Option<&str>,
+    dataset: Option<&Dataset>,
     area: Option<&str>,
     path: &str,
     seq: u64,
@@ -182,9 +187,14 @@ fn uncovered(
             draft.count()
         )
     };
-    if let Some(id) = dataset {
+    if let Some(dataset) = dataset {
+        // 4.10.a: public data (class F) is not restricted in use.
+        if dataset.class == Class::F {
+            return;
+        }
+        let id = dataset.id.as_str();
         let mut scopes = vec![Scope::Dataset(id.to_string())];
-        if let Some(project) = registry.dataset(id).and_then(|d| d.project.clone()) {
+        if let Some(project) = dataset.project.clone() {
             scopes.push(Scope::Project(project));
         }
         if !context.covered(user, &scopes, time) {

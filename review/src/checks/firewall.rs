@@ -56,8 +56,13 @@ pub fn check(
         };
 
         if dst_zone == SECURE && src_zone != SECURE {
-            let terminal_session =
-                src_zone == INTERNAL && terminal_addresses.contains(&destination);
+            let terminal_port = port.is_some_and(|port| {
+                config.secure_zone.terminal_ports.contains(&port)
+                    && matches!(protocol.as_str(), "tcp" | "udp")
+            });
+            let terminal_session = src_zone == INTERNAL
+                && terminal_addresses.contains(&destination)
+                && terminal_port;
             if !terminal_session {
                 drafts
                     .entry(Check::InboundToSecure, format!("from={src_zone} {to}"), |draft| {

@@ -2,8 +2,8 @@
 //! classification and storage (a), overdue deletions (b), and the
 //! authorisations themselves (c).
 
-use chrono::Days;
-use vakt_schemas::registry::{Class, Dataset, Scope, Sensitivity};
+use chrono::{Days, Months};
+use vakt_schemas::registry::{Class, Dataset, Grant, Scope, Sensitivity};
 
 use crate::context::{Context, cite_dataset, cite_deletion, cite_grant, cite_person};
 use crate::draft::{Draft, Drafts};
@@ -29,7 +29,6 @@ fn dataset_draft<'d>(
 
 fn classification(context: &Context, drafts: &mut Drafts) {
     let registry = context.registry();
-    let cutoff_day = context.period.day_of(context.period.cutoff);
     for dataset in &registry.datasets {
         let expected = dataset.expected_class();
         if expected.is_some_and(|expected| expected != dataset.class) {
@@ -56,51 +55,33 @@ fn classification(context: &Context, drafts: &mut Drafts) {
             Class::F => false,
         };
         if wrong_zone {
-            dataset_draft(drafts, Check::WrongZone, dataset, |draft| {
-                format!(
-                    "dataset {} (class {}) is stored in the {} zone without a documented exception",
+            let draft = dataset_draft(drafts, Check::WrongZone, dataset, |draft| {
+                let place = format!(
+                    "dataset {} (class {}) is stored in the {} zone",
                     draft.subject_value(),
                     draft.get("class"),
                     draft.get("zone")
-                )
-            })
-            .fact("class", dataset.class)
-            .fact("zone", &dataset.zone);
+                );
+                if draft.has("exception") {
+                    // 4.5-4.6: classes A and B have no exception to give.
+                    format!(
+                        "{place}; its exception ({}) cannot allow that: class {} is kept only in the secure zone",
+                        draft.get("exception"),
+                        draft.get("class")
+                    )
+                } else {
+                    format!("{place} without a documented exception")
+                }
+            });
+            draft.fact("class", dataset.class).fact("zone", &dataset.zone);
+            if let Some(exception) = &dataset.exception {
+                draft.fact("exception", exception);
+            }
         }
 
         let class_a = dataset.class == Class::A || expected == Some(Class::A);
         if class_a {
-            let allowed = dataset.received.and_then(|received| {
-                received.checked_add_days(Days::new(u64::from(context.config.review.class_a_days)))
-            });
-            let deleted_by_then = allowed.is_some_and(|allowed| {
-                registry
-                    .deletions_of(&dataset.id)
-                    .any(|deletion| deletion.date <= allowed)
-            });
-            let kept = match allowed {
-                Some(allowed) => allowed < cutoff_day && !deleted_by_then,
-                None => true,
-            };
-            if kept {
-                let draft = dataset_draft(drafts, Check::ClassAKept, dataset, |draft| {
-                    if draft.has("received") {
-                        format!(
-                            "class A dataset {} received {} is still kept after the allowed days",
-                            draft.subject_value(),
-                            draft.get("received")
-                        )
-                    } else {
-                        format!(
-                            "class A dataset {} has no receipt date and is kept",
-                            draft.subject_value()
-                        )
-                    }
-                });
-                if let Some(received) = dataset.received {
-                    draft.fact("received", received);
-                }
-            }
+            class_a_kept(context, drafts, dataset);
         }
 
         let user_prefixes = context
@@ -133,6 +114,69 @@ fn classification(context: &Context, drafts: &mut Drafts) {
                 )
             });
         }
+    }
+}
+
+/// `class_a_kept` (4.5.a): a class A dataset not deleted within
+/// `review.class_a_days` of its receipt. One deleted too late is a finding
+/// of the year it was deleted in (and of the years it was kept through);
+/// one deleted before the year began is not.
+fn class_a_kept(context: &Context, drafts: &mut Drafts, dataset: &Dataset) {
+    let registry = context.registry();
+    let period = &context.period;
+    let year_start_day = period.day_of(period.start);
+    let deleted = registry
+        .deletions_of(&dataset.id)
+        .map(|deletion| deletion.date)
+        .min();
+    if deleted.is_some_and(|deleted| deleted < year_start_day) {
+        return;
+    }
+    let allowed = dataset.received.and_then(|received| {
+        received.checked_add_days(Days::new(u64::from(context.config.review.class_a_days)))
+    });
+    let kept_too_long = match (allowed, deleted) {
+        // Deleted on the last allowed day or before.
+        (Some(allowed), Some(deleted)) => deleted > allowed,
+        (Some(allowed), None) => period.end_of_day(allowed) <= period.cutoff,
+        (None, _) => true,
+    };
+    if !kept_too_long {
+        return;
+    }
+    let draft = dataset_draft(drafts, Check::ClassAKept, dataset, |draft| {
+        let dataset = draft.subject_value();
+        match (draft.has("received"), draft.has("deleted")) {
+            (true, true) => format!(
+                "class A dataset {dataset} received {} was to be deleted by {} and was deleted only on {}",
+                draft.get("received"),
+                draft.get("allowed"),
+                draft.get("deleted")
+            ),
+            (true, false) => format!(
+                "class A dataset {dataset} received {} was to be deleted by {} and is still kept",
+                draft.get("received"),
+                draft.get("allowed")
+            ),
+            (false, true) => format!(
+                "class A dataset {dataset} has no receipt date; it was deleted on {}",
+                draft.get("deleted")
+            ),
+            (false, false) => format!(
+                "class A dataset {dataset} has no receipt date and is still kept"
+            ),
+        }
+    });
+    if let Some(received) = dataset.received {
+        draft.fact("received", received);
+    }
+    if let Some(allowed) = allowed {
+        draft.fact("allowed", allowed);
+    }
+    if let Some(deleted) = deleted {
+        draft
+            .fact("deleted", deleted)
+            .registry(cite_deletion(&dataset.id, deleted));
     }
 }
 
@@ -217,33 +261,57 @@ fn grants(context: &Context, drafts: &mut Drafts) {
     let registry = context.registry();
     let period = &context.period;
     let zone = period.zone;
-    let year_end_day = period.day_of(period.cutoff);
     for grant in &registry.grants {
         if !context.grant_in_year(grant) {
             continue;
         }
         let subject = format!("grant={}", grant.id);
 
+        // 3.3.k: renewed at least once a year, so valid at most to the
+        // same date a year after `from` (28 February for 29 February).
+        let renew_by = grant
+            .from
+            .date(zone)
+            .checked_add_months(Months::new(12));
         let too_long = match grant.until {
             None => true,
-            Some(until) => (until.end(zone) - grant.from.start(zone)).num_days() > 366,
+            Some(until) => renew_by.is_some_and(|renew_by| until.date(zone) > renew_by),
         };
         if too_long {
-            drafts
+            let draft = drafts
                 .entry(Check::GrantNotRenewed, subject.clone(), |draft| {
-                    format!(
-                        "authorisation {} ({}) runs longer than a year without renewal",
-                        draft.subject_value(),
-                        draft.get("grant")
-                    )
+                    let grant = draft.subject_value();
+                    if draft.has("until") {
+                        format!(
+                            "authorisation {grant} ({}) is valid from {} until {}, longer than a year: it was to be renewed by {}",
+                            draft.get("grant"),
+                            draft.get("from"),
+                            draft.get("until"),
+                            draft.get("renew_by")
+                        )
+                    } else {
+                        format!(
+                            "authorisation {grant} ({}) is valid from {} with no end: it was to be renewed by {}",
+                            draft.get("grant"),
+                            draft.get("from"),
+                            draft.get("renew_by")
+                        )
+                    }
                 })
                 .registry(cite_grant(&grant.id))
-                .fact("grant", format!("{} {}", grant.user, grant.scope));
+                .fact("grant", format!("{} {}", grant.user, grant.scope))
+                .fact("from", grant.from.date(zone));
+            if let Some(until) = grant.until {
+                draft.fact("until", until.date(zone));
+            }
+            if let Some(renew_by) = renew_by {
+                draft.fact("renew_by", renew_by);
+            }
         }
 
         if let Some(person) = registry.person(&grant.user)
             && let Some(end) = person.end
-            && end <= year_end_day
+            && period.end_of_day(end) <= period.cutoff
         {
             let blocked_by = period.end_of_day(end);
             let still_open = context
@@ -264,27 +332,47 @@ fn grants(context: &Context, drafts: &mut Drafts) {
             }
         }
 
-        if let Scope::Dataset(id) = &grant.scope
-            && registry
+        let sensitive: Vec<&Dataset> = match &grant.scope {
+            Scope::Dataset(id) => registry
                 .dataset(id)
-                .is_some_and(|dataset| dataset.sensitivity == Sensitivity::S)
-        {
-            let approved = grant.approved_by.as_deref();
-            let verified = grant.verified_by.as_deref();
-            let independent = match (approved, verified) {
-                (Some(approved), Some(verified)) => {
-                    approved != verified && approved != grant.user && verified != grant.user
-                }
-                _ => false,
-            };
-            if !independent {
-                drafts
-                    .entry(Check::SingleVerification, subject.clone(), |draft| {
-                        format!("authorisation {} to sensitive data was not approved by two independent persons", draft.subject_value())
-                    })
-                    .registry(cite_grant(&grant.id))
-                    .registry(cite_dataset(id));
+                .filter(|dataset| dataset.sensitivity == Sensitivity::S)
+                .into_iter()
+                .collect(),
+            // A project grant reaches every dataset of the project.
+            Scope::Project(project) => registry
+                .datasets
+                .iter()
+                .filter(|dataset| {
+                    dataset.project.as_deref() == Some(project.as_str())
+                        && dataset.sensitivity == Sensitivity::S
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        if !sensitive.is_empty() && !independently_verified(grant) {
+            let draft = drafts
+                .entry(Check::SingleVerification, subject.clone(), |draft| {
+                    let datasets = draft.names.iter().cloned().collect::<Vec<_>>().join(", ");
+                    format!(
+                        "authorisation {} reaches sensitive data ({datasets}) but was not approved and verified by two independent persons",
+                        draft.subject_value()
+                    )
+                })
+                .registry(cite_grant(&grant.id));
+            for dataset in sensitive {
+                draft.registry(cite_dataset(&dataset.id)).name(&dataset.id);
             }
         }
+    }
+}
+
+/// Whether a grant's need was verified by two persons other than each
+/// other and than its holder (agency statement).
+fn independently_verified(grant: &Grant) -> bool {
+    match (grant.approved_by.as_deref(), grant.verified_by.as_deref()) {
+        (Some(approved), Some(verified)) => {
+            approved != verified && approved != grant.user && verified != grant.user
+        }
+        _ => false,
     }
 }

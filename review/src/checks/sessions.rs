@@ -80,22 +80,28 @@ pub fn check(
             }
         }
 
+        // 3.3.i: every user of the secure zone signs; one missing from
+        // people.toml has no signature on record.
+        let signed_in_time = person
+            .and_then(|person| person.declaration_signed)
+            .is_some_and(|signed| signed <= context.period.day_of(time));
+        if !signed_in_time {
+            let draft = drafts
+                .entry(Check::NoDeclaration, format!("user={user}"), |draft| {
+                    let unknown = if draft.has("unknown") { " (not in people.toml)" } else { "" };
+                    format!("{}{unknown} used the secure zone {} time(s) without a signed confidentiality declaration", draft.subject_value(), draft.count())
+                })
+                .record(Stream::Sessions, seq, time);
+            match person {
+                Some(_) => draft.registry(cite_person(user)),
+                None => draft.fact("unknown", true),
+            };
+        }
+
         let Some(person) = person else {
             continue;
         };
         super::leaver_activity(context, drafts, person, Stream::Sessions, seq, time);
-
-        let signed_in_time = person
-            .declaration_signed
-            .is_some_and(|signed| signed <= context.period.day_of(time));
-        if !signed_in_time {
-            drafts
-                .entry(Check::NoDeclaration, format!("user={user}"), |draft| {
-                    format!("{} used the secure zone {} time(s) without a signed confidentiality declaration", draft.subject_value(), draft.count())
-                })
-                .record(Stream::Sessions, seq, time)
-                .registry(cite_person(user));
-        }
 
         if person.kind == Kind::External && !person.remote_allowed {
             let source = row

@@ -146,6 +146,7 @@ fn session_checks_declaration_premises_and_factors() {
         ),
         pairs(&[
             ("no_declaration", "user=eva"),
+            ("no_declaration", "user=mallory"),
             ("external_remote", "user=eva"),
             ("single_factor", "user=kari"),
             ("uncovered_session", "user=mallory"),

@@ -17,6 +17,7 @@ use vakt_store::{StoreWriter, init_store};
 use super::*;
 
 mod activity;
+mod decisions;
 mod registry;
 mod windows;
 

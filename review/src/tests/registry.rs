@@ -130,6 +130,7 @@ until = 2025-12-31
             ("deletion_overdue", "dataset=old"),
             ("class_c_outside", "dataset=partner"),
             ("grant_not_renewed", "grant=forever"),
+            ("single_verification", "grant=forever"),
             ("single_verification", "grant=one-person"),
         ])
     );

@@ -313,12 +313,17 @@ impl Default for IngestConfig {
 }
 
 /// `[secure_zone]`: the sanctioned ways in and out of the secure zone.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SecureZoneConfig {
     /// Terminal server name (as session logs show it) to its address: the
     /// one sanctioned way in (3.3.c).
     pub terminal_servers: BTreeMap<String, IpAddr>,
+    /// The TCP or UDP ports of a terminal session to a terminal server's
+    /// address (default 22, ssh, and 3389, Remote Desktop): a connection
+    /// from the internal zone to another port of a terminal server is not
+    /// a terminal session (3.3.c).
+    pub terminal_ports: Vec<u16>,
     /// Addresses of approved transfer hosts outside the zone (3.3.d).
     pub transfer_hosts: Vec<IpNet>,
     /// Terminal server name to whether its logon policy requires a second
@@ -326,6 +331,20 @@ pub struct SecureZoneConfig {
     /// review's `single_factor` check relies on it for logins whose log does
     /// not say (Windows logon events never do), and says so (3.3.c).
     pub multi_factor: BTreeMap<String, bool>,
+}
+
+/// The ports of ssh and Remote Desktop.
+pub const DEFAULT_TERMINAL_PORTS: [u16; 2] = [22, 3389];
+
+impl Default for SecureZoneConfig {
+    fn default() -> Self {
+        SecureZoneConfig {
+            terminal_servers: BTreeMap::new(),
+            terminal_ports: DEFAULT_TERMINAL_PORTS.to_vec(),
+            transfer_hosts: Vec::new(),
+            multi_factor: BTreeMap::new(),
+        }
+    }
 }
 
 /// `[review]`: thresholds of the yearly review.

@@ -2132,7 +2132,7 @@ PLANNED = [
      "nils edits /prosjekt/p2060/scripts/vekting.py on 2025-11-05 without a p2060 grant"),
     ("grant_not_renewed", "grant=ar-tor-system", "tor's area:system grant from 2016-08-01 has no end"),
     ("grant_not_renewed", "grant=pr-nils-p2055",
-     "nils's project grant runs 2024-09-01 to 2025-12-31, more than 366 days"),
+     "nils's project grant runs 2024-09-01 to 2025-12-31, past 2025-09-01, a year after its start"),
     ("leaver_activity", "user=erik",
      "erik left on 2025-08-29 (activity that day is clean) and logs in over the VPN on 2025-08-30"),
     ("leaver_open_grant", "grant=sz-erik",
@@ -2141,6 +2141,8 @@ PLANNED = [
      "per writes a Stata package into /program on 2025-04-23"),
     ("no_declaration", "user=jonas",
      "jonas logs in on 2025-06-02 and 06-03; he signed the declaration on 2025-06-04"),
+    ("no_declaration", "user=vendor",
+     "the reseller's technician is not in people.toml, so no signed declaration is on record (3.3.i)"),
     ("single_verification", "grant=ds-ingrid-hudreg",
      "ingrid's grant to hudreg (sensitive) was approved and verified by the same person (kari)"),
     ("external_remote", "user=ext-hansen",
@@ -2180,6 +2182,14 @@ def in_nets(ip, nets):
     return any(a in n for n in nets)
 
 
+def a_year_after(day):
+    """the same date a year later; 28 February for 29 February"""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
 def path_in(path, prefix):
     prefix = prefix.rstrip("/")
     return path == prefix or path.startswith(prefix + "/")
@@ -2193,6 +2203,7 @@ def review(config, reg, sinks):
     premises = net_list(zones.get("premises") or zones["internal"] + zones["secure"])
     host_zone = zones["hosts"]
     terminal = set(config["secure_zone"]["terminal_servers"].values())
+    terminal_ports = config["secure_zone"].get("terminal_ports", [22, 3389])
     transfer = net_list(config["secure_zone"]["transfer_hosts"])
     areas = config["areas"]
     silent_us = config["review"]["silent_hours"] * HOUR
@@ -2270,15 +2281,21 @@ def review(config, reg, sinks):
         cls, zone = ds["class"], ds["zone"]
         if cls != table:
             add("class_mismatch", sid, "declared %s, Table 1 %s" % (cls, table))
-        if cls in "ABC" and zone != "secure" and "exception" not in ds:
+        if cls in "AB" and zone != "secure":
+            add("wrong_zone", sid, "class %s in zone %s" % (cls, zone))
+        if cls == "C" and zone != "secure" and "exception" not in ds:
             add("wrong_zone", sid, "class %s in zone %s" % (cls, zone))
         if cls in "DE" and zone == "external" and "exception" not in ds:
             add("wrong_zone", sid, "class %s in zone external" % cls)
-        if (cls == "A" or table == "A") and "received" in ds:
-            limit = ds["received"] + dt.timedelta(days=class_a_days)
-            deleted = any(x["dataset"] == ds["id"] and x["date"] <= limit for x in deletions)
-            if not deleted and limit < cutoff_day:
-                add("class_a_kept", sid, "received %s" % ds["received"])
+        if cls == "A" or table == "A":
+            first = min((x["date"] for x in deletions if x["dataset"] == ds["id"]), default=None)
+            limit = ds["received"] + dt.timedelta(days=class_a_days) if "received" in ds else None
+            if first is not None and first.year < YEAR:
+                pass
+            elif limit is None:
+                add("class_a_kept", sid, "no received")
+            elif (first is not None and first > limit) or (first is None and limit < cutoff_day):
+                add("class_a_kept", sid, "received %s, deleted %s" % (ds["received"], first))
         if ds["area"] == "user" or any(area_of(p) == "user" for p in ds.get("paths", [])):
             add("user_area", sid, "area %s, paths %s" % (ds["area"], ds.get("paths")))
         if cls != "F" and "owner" not in ds:
@@ -2299,13 +2316,18 @@ def review(config, reg, sinks):
             continue
         if "until" not in g:
             add("grant_not_renewed", "grant=" + g["id"], "no until")
-        elif (day_of(g["until"]) - day_of(g["from"])).days > 366:
+        elif day_of(g["until"]) > a_year_after(day_of(g["from"])):
             add("grant_not_renewed", "grant=" + g["id"], "%s to %s" % (g["from"], g["until"]))
         if g["scope"].startswith("dataset:"):
-            ds = next(d for d in datasets if d["id"] == g["scope"][8:])
-            a, v = g.get("approved_by"), g.get("verified_by")
-            if ds["sensitivity"] == "S" and (a is None or v is None or a == v or g["user"] in (a, v)):
-                add("single_verification", "grant=" + g["id"], "approved %s, verified %s" % (a, v))
+            reached = [d for d in datasets if d["id"] == g["scope"][8:]]
+        elif g["scope"].startswith("project:"):
+            reached = [d for d in datasets if d.get("project") == g["scope"][8:]]
+        else:
+            reached = []
+        a, v = g.get("approved_by"), g.get("verified_by")
+        if (any(d["sensitivity"] == "S" for d in reached)
+                and (a is None or v is None or a == v or g["user"] in (a, v))):
+            add("single_verification", "grant=" + g["id"], "approved %s, verified %s" % (a, v))
     for g in grants:
         person = people.get(g["user"])
         if person is None or "end" not in person or person["end"].year > YEAR:
@@ -2325,12 +2347,12 @@ def review(config, reg, sinks):
         person = people.get(u)
         if not has_grant(u, "secure-zone", t):
             add("uncovered_session", "user=" + u, when)
+        decl = person.get("declaration_signed") if person is not None else None
+        if decl is None or decl > local_date(t):
+            add("no_declaration", "user=" + u, when)
         if person is not None:
             if "end" in person and t >= day_end(person["end"]):
                 add("leaver_activity", "user=" + u, "session " + when)
-            decl = person.get("declaration_signed")
-            if decl is None or decl > local_date(t):
-                add("no_declaration", "user=" + u, when)
             if (person["kind"] == "external" and not person.get("remote_allowed", False)
                     and not in_nets(ev["src"], premises)):
                 add("external_remote", "user=" + u, "%s from %s" % (when, ev["src"]))
@@ -2348,24 +2370,26 @@ def review(config, reg, sinks):
     for t, ev in accesses:
         u, path, when = ev["user"], ev["path"], iso_local(t)
         person = people.get(u)
+        if person is not None and "end" in person and t >= day_end(person["end"]):
+            add("leaver_activity", "user=" + u, "access %s %s" % (when, path))
+        if ev["op"] in ("connect", "disconnect"):
+            continue  # names no file: activity only
         ds = dataset_of(path)
         area = area_of(path)
-        if ds is not None:
+        if ds is not None and ds["class"] != "F":
             scopes = ["dataset:" + ds["id"]] + (["project:" + ds["project"]] if "project" in ds else [])
             if not any(has_grant(u, sc, t) for sc in scopes):
                 add("uncovered_access", "user=%s dataset=%s" % (u, ds["id"]), "%s %s %s" % (when, ev["op"], path))
-        elif area == "project":
+        elif ds is None and area == "project":
             rest = path[len(areas["project"][0]) + 1:].split("/")[0]
             if rest and not has_grant(u, "project:" + rest, t):
                 add("uncovered_access", "user=%s project=%s" % (u, rest), "%s %s %s" % (when, ev["op"], path))
-        elif area == "user":
+        elif ds is None and area == "user":
             rest = path[len(areas["user"][0]) + 1:].split("/")[0]
             if rest and rest != u:
                 add("uncovered_access", "user=%s home=%s" % (u, rest), "%s %s %s" % (when, ev["op"], path))
         if area in ("system", "program") and (person is None or person["kind"] != "operations"):
             add("operations_area", "user=%s area=%s" % (u, area), "%s %s %s" % (when, ev["op"], path))
-        if person is not None and "end" in person and t >= day_end(person["end"]):
-            add("leaver_activity", "user=" + u, "access %s %s" % (when, path))
         if area == "data" and ds is None:
             rest = path[len(areas["data"][0]) + 1:].split("/")[0]
             if rest:
@@ -2413,7 +2437,9 @@ def review(config, reg, sinks):
         zs, zd = zone_of(src), zone_of(dst)
         to = "to=%s:%s/%s" % (dst, dport, proto.lower()) if dport is not None else "to=%s/%s" % (dst, proto.lower())
         when = "%s %s %s->%s" % (iso_local(t), host, src, dst)
-        if zd == "secure" and zs != "secure" and not (zs == "internal" and dst in terminal):
+        terminal_session = (zs == "internal" and dst in terminal and dport in terminal_ports
+                            and proto.lower() in ("tcp", "udp"))
+        if zd == "secure" and zs != "secure" and not terminal_session:
             add("inbound_to_secure", "from=%s %s" % (zs, to), when)
         if zs == "external" and zd == "internal" and not allowed_by_exception(src, dst, dport, proto):
             add("unlisted_exception", to, when)

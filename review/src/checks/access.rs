@@ -51,9 +51,7 @@ pub fn check(
         // A share connect or disconnect names no file: it is activity
         // (leaver_activity), not an access to a dataset, project or home.
         let names_a_file = !matches!(operation, "connect" | "disconnect");
-        let dataset = context
-            .dataset_at(path, time)
-            .filter(|_| names_a_file);
+        let dataset = context.dataset_at(path, time).filter(|_| names_a_file);
 
         if operation == "delete" {
             deletes.entry(path.to_string()).or_default().push(time);

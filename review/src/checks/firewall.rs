@@ -60,9 +60,8 @@ pub fn check(
                 config.secure_zone.terminal_ports.contains(&port)
                     && matches!(protocol.as_str(), "tcp" | "udp")
             });
-            let terminal_session = src_zone == INTERNAL
-                && terminal_addresses.contains(&destination)
-                && terminal_port;
+            let terminal_session =
+                src_zone == INTERNAL && terminal_addresses.contains(&destination) && terminal_port;
             if !terminal_session {
                 drafts
                     .entry(Check::InboundToSecure, format!("from={src_zone} {to}"), |draft| {

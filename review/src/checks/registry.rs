@@ -73,7 +73,9 @@ fn classification(context: &Context, drafts: &mut Drafts) {
                     format!("{place} without a documented exception")
                 }
             });
-            draft.fact("class", dataset.class).fact("zone", &dataset.zone);
+            draft
+                .fact("class", dataset.class)
+                .fact("zone", &dataset.zone);
             if let Some(exception) = &dataset.exception {
                 draft.fact("exception", exception);
             }
@@ -162,9 +164,9 @@ fn class_a_kept(context: &Context, drafts: &mut Drafts, dataset: &Dataset) {
                 "class A dataset {dataset} has no receipt date; it was deleted on {}",
                 draft.get("deleted")
             ),
-            (false, false) => format!(
-                "class A dataset {dataset} has no receipt date and is still kept"
-            ),
+            (false, false) => {
+                format!("class A dataset {dataset} has no receipt date and is still kept")
+            }
         }
     });
     if let Some(received) = dataset.received {
@@ -269,10 +271,7 @@ fn grants(context: &Context, drafts: &mut Drafts) {
 
         // 3.3.k: renewed at least once a year, so valid at most to the
         // same date a year after `from` (28 February for 29 February).
-        let renew_by = grant
-            .from
-            .date(zone)
-            .checked_add_months(Months::new(12));
+        let renew_by = grant.from.date(zone).checked_add_months(Months::new(12));
         let too_long = match grant.until {
             None => true,
             Some(until) => renew_by.is_some_and(|renew_by| until.date(zone) > renew_by),

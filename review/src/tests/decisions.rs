@@ -217,11 +217,7 @@ exception_until = 2026-06-30
 "#
     );
     let (_dir, reader, config) = store(&[login("2025-03-03T08:00:00Z", "kari")]);
-    let review = review_2025(
-        &reader,
-        &config,
-        registry(&[("datasets.toml", &datasets)]),
-    );
+    let review = review_2025(&reader, &config, registry(&[("datasets.toml", &datasets)]));
     assert_eq!(
         found(&review, &[Check::WrongZone, Check::ClassCOutside]),
         pairs(&[("wrong_zone", "dataset=b-exception")])
@@ -334,7 +330,10 @@ project = "p9"
     let review = review_2025(
         &reader,
         &config,
-        registry(&[("datasets.toml", &datasets), ("authorizations.toml", &grants)]),
+        registry(&[
+            ("datasets.toml", &datasets),
+            ("authorizations.toml", &grants),
+        ]),
     );
     // Project p1 holds the sensitive dataset hud; p9 only firm data.
     assert_eq!(
@@ -342,7 +341,11 @@ project = "p9"
         pairs(&[("single_verification", "grant=p1-unverified")])
     );
     let unverified = finding(&review, Check::SingleVerification, "grant=p1-unverified");
-    assert!(unverified.statement.contains("(hud)"), "{}", unverified.statement);
+    assert!(
+        unverified.statement.contains("(hud)"),
+        "{}",
+        unverified.statement
+    );
     assert!(
         unverified
             .evidence
@@ -408,13 +411,14 @@ owner = "kari"
     );
     let (_dir, reader, config) = store(&[
         access("2025-03-03T08:00:00Z", "kari", "read", "/data/open/kpi.csv"),
-        access("2025-03-03T08:01:00Z", "kari", "read", "/data/firms/panel.csv"),
+        access(
+            "2025-03-03T08:01:00Z",
+            "kari",
+            "read",
+            "/data/firms/panel.csv",
+        ),
     ]);
-    let review = review_2025(
-        &reader,
-        &config,
-        registry(&[("datasets.toml", &datasets)]),
-    );
+    let review = review_2025(&reader, &config, registry(&[("datasets.toml", &datasets)]));
     assert_eq!(
         found(&review, &[Check::UncoveredAccess]),
         pairs(&[("uncovered_access", "user=kari dataset=firms")])
@@ -443,7 +447,12 @@ fn a_share_connect_is_activity_but_no_access_to_a_file() {
         // folder no dataset holds: neither opens a file.
         access("2025-03-03T08:00:00Z", "kari", "connect", "/system"),
         access("2025-03-03T08:01:00Z", "kari", "connect", "/data/unknown"),
-        access("2025-03-03T08:02:00Z", "kari", "disconnect", "/data/unknown"),
+        access(
+            "2025-03-03T08:02:00Z",
+            "kari",
+            "disconnect",
+            "/data/unknown",
+        ),
         // ola left on 30 June: connecting after that is activity.
         access("2025-07-03T08:00:00Z", "ola", "connect", "/data"),
     ]);

@@ -75,6 +75,7 @@ pub fn document(review: &Review, options: &RenderOptions) -> Result<Value, Repor
                 "letter": area.area.letter(),
                 "title": area.title,
                 "verdict": area.verdict,
+                "not_assessable": area.not_assessable.iter().map(|reason| reason.id()).collect::<Vec<_>>(),
                 "counts": severity_counts(&area.counts),
                 "total": area.findings.len(),
                 "checks": area.checks.iter().map(|check| json!({
@@ -84,6 +85,7 @@ pub fn document(review: &Review, options: &RenderOptions) -> Result<Value, Repor
                     "verifies": check.verifies,
                     "findings": check.findings,
                     "multi_factor": check.multi_factor,
+                    "not_assessable": check.not_assessable.map(|reason| reason.id()),
                 })).collect::<Vec<_>>(),
                 "findings": area.findings.iter().map(|finding| finding_view(finding, zone, language)).collect::<Vec<_>>(),
                 "groups": groups(&area.findings, zone, language),

@@ -497,3 +497,42 @@ fn a_check_with_many_findings_has_a_line_for_each() {
         );
     }
 }
+
+#[test]
+fn an_area_without_firewall_logs_is_said_not_assessable_in_both_languages() {
+    let dir = TempDir::new().expect("temporary folder");
+    let root = dir.path().join("store");
+    init_store(&root).expect("init the store");
+    let config = Config::parse(CONFIG).expect("the test configuration");
+    let (first, second) = events();
+    let without_firewall: Vec<Json> = first
+        .into_iter()
+        .chain(second)
+        .filter(|event| event["stream"] != "firewall")
+        .collect();
+    ingest_events(&root, dir.path(), "events.jsonl", &without_firewall, &config);
+    let reader = StoreReader::open(&root).expect("open");
+    let review = review_2025(&reader, &config);
+    let barriers = &review.areas[3];
+    assert_eq!(
+        barriers.not_assessable,
+        vec![vakt_review::NotAssessable::NoFirewall]
+    );
+    let nb = squeeze(&pdf_text(
+        &render(&review, &RenderOptions::default()).expect("render nb"),
+    ));
+    assert!(nb.contains("ikke vurderbar"), "{nb}");
+    assert!(nb.contains("ingen brannmurpost er logget i året"), "{nb}");
+    let en = squeeze(&pdf_text(
+        &render(
+            &review,
+            &RenderOptions {
+                language: Language::En,
+                ..RenderOptions::default()
+            },
+        )
+        .expect("render en"),
+    ));
+    assert!(en.contains("not assessable"), "{en}");
+    assert!(en.contains("no firewall record is logged in the year"), "{en}");
+}

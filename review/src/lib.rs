@@ -5,6 +5,7 @@
 //! integrity. Reads the store only through `vakt-query`; renders nothing
 //! but JSON and Markdown (the PDF is `vakt-report`'s job).
 
+mod assessable;
 mod checks;
 mod context;
 mod draft;
@@ -25,11 +26,13 @@ use vakt_schemas::Stream;
 use vakt_schemas::config::Config;
 use vakt_store::reader::{ReadError, StoreReader};
 
+pub use assessable::NotAssessable;
 pub use finding::{Area, Check, Evidence, Finding, RecordEvidence, Severity};
 pub use history::History;
 pub use markdown::markdown;
 pub use period::Period;
 
+use assessable::Inputs;
 use checks::sessions::MultiFactorBasis;
 use context::Context;
 use draft::Drafts;
@@ -94,8 +97,12 @@ pub struct RegistrySummary {
 pub struct AreaReview {
     pub area: Area,
     pub title: &'static str,
-    /// `passed`, `deviations` or `failed`.
+    /// `failed` (a high finding), `deviations` (findings of medium or low
+    /// severity only), `not_assessable` (no finding, but a check lacked
+    /// what it reads) or `passed`.
     pub verdict: &'static str,
+    /// Why checks of the area could not be assessed (each reason once).
+    pub not_assessable: Vec<NotAssessable>,
     pub counts: BTreeMap<Severity, usize>,
     pub checks: Vec<CheckSummary>,
     pub findings: Vec<Finding>,
@@ -112,6 +119,8 @@ pub struct CheckSummary {
     /// log, the terminal server's configured policy, or neither).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub multi_factor: Option<MultiFactorBasis>,
+    /// Why the check could not be assessed; `null` when it was.
+    pub not_assessable: Option<NotAssessable>,
 }
 
 /// The spot checks drawn in the year (3.3.l).
@@ -215,10 +224,19 @@ pub fn review_against(
     }
     checks::registry::check(&context, &mut drafts);
     let mut multi_factor = None;
+    let mut inputs = Inputs {
+        registry: !history.snapshots.is_empty(),
+        secure_zone: !config.zones.secure.is_empty(),
+        internal_zone: !config.zones.internal.is_empty(),
+        verified: integrity.verified,
+        ..Inputs::default()
+    };
     if integrity.verified != Some(false) {
-        multi_factor = Some(checks::sessions::check(&context, &session, &mut drafts)?);
-        checks::access::check(&context, &session, &mut drafts)?;
-        checks::firewall::check(&context, &session, &mut drafts)?;
+        let basis = checks::sessions::check(&context, &session, &mut drafts)?;
+        inputs.sessions = basis.logins();
+        multi_factor = Some(basis);
+        inputs.accesses = checks::access::check(&context, &session, &mut drafts)?;
+        inputs.firewall = checks::firewall::check(&context, &session, &mut drafts)?;
         let activity = checks::logging::activity(&context, &session)?;
         checks::logging::check(&context, &activity, &mut drafts);
     }
@@ -235,7 +253,7 @@ pub fn review_against(
         deletions: registry.deletions.len(),
         unreadable: history.unreadable.clone(),
     };
-    let areas = areas(findings, multi_factor.as_ref());
+    let areas = areas(findings, multi_factor.as_ref(), &inputs);
     let mut totals: BTreeMap<Severity, usize> = BTreeMap::new();
     for area in &areas {
         for (severity, count) in &area.counts {
@@ -254,7 +272,11 @@ pub fn review_against(
     })
 }
 
-fn areas(findings: Vec<Finding>, multi_factor: Option<&MultiFactorBasis>) -> Vec<AreaReview> {
+fn areas(
+    findings: Vec<Finding>,
+    multi_factor: Option<&MultiFactorBasis>,
+    inputs: &Inputs,
+) -> Vec<AreaReview> {
     Area::ALL
         .into_iter()
         .map(|area| {
@@ -271,12 +293,21 @@ fn areas(findings: Vec<Finding>, multi_factor: Option<&MultiFactorBasis>) -> Vec
             for finding in &findings {
                 *counts.entry(finding.severity).or_default() += 1;
             }
-            let verdict = if findings.is_empty() {
-                "passed"
-            } else if counts[&Severity::High] > 0 {
+            let mut not_assessable: Vec<NotAssessable> = Check::ALL
+                .into_iter()
+                .filter(|check| check.area() == area)
+                .filter_map(|check| inputs.missing_for(check))
+                .collect();
+            not_assessable.sort();
+            not_assessable.dedup();
+            let verdict = if counts[&Severity::High] > 0 {
                 "failed"
-            } else {
+            } else if !findings.is_empty() {
                 "deviations"
+            } else if !not_assessable.is_empty() {
+                "not_assessable"
+            } else {
+                "passed"
             };
             let checks = Check::ALL
                 .into_iter()
@@ -293,12 +324,14 @@ fn areas(findings: Vec<Finding>, multi_factor: Option<&MultiFactorBasis>) -> Vec
                     multi_factor: multi_factor
                         .filter(|_| check == Check::SingleFactor)
                         .cloned(),
+                    not_assessable: inputs.missing_for(check),
                 })
                 .collect();
             AreaReview {
                 area,
                 title: area.title(),
                 verdict,
+                not_assessable,
                 counts,
                 checks,
                 findings,

@@ -48,7 +48,7 @@ pub fn markdown(review: &Review) -> String {
             "| ({}) {} | {} | {} | {} | {} |",
             area.area.letter(),
             area.title,
-            area.verdict,
+            area.verdict.replace('_', " "),
             count(Severity::High),
             count(Severity::Medium),
             count(Severity::Low)
@@ -67,13 +67,31 @@ pub fn markdown(review: &Review) -> String {
             "## ({}) {}: {}\n",
             area.area.letter(),
             area.title,
-            area.verdict
+            area.verdict.replace('_', " ")
         );
-        for check in &area.checks {
+        if !area.not_assessable.is_empty() {
+            let reasons: Vec<&str> = area
+                .not_assessable
+                .iter()
+                .map(|reason| reason.describe())
+                .collect();
             let _ = writeln!(
                 out,
-                "- `{}` ({}): {} — {} finding(s)",
-                check.check, check.clause, check.verifies, check.findings
+                "Could not be fully assessed: {}.\n",
+                reasons.join("; ")
+            );
+        }
+        for check in &area.checks {
+            let outcome = match check.not_assessable {
+                Some(reason) if check.findings == 0 => {
+                    format!("not assessable ({})", reason.describe())
+                }
+                _ => format!("{} finding(s)", check.findings),
+            };
+            let _ = writeln!(
+                out,
+                "- `{}` ({}): {} — {outcome}",
+                check.check, check.clause, check.verifies
             );
             if let Some(basis) = &check.multi_factor
                 && basis.from_policy + basis.unknown > 0

@@ -1,7 +1,7 @@
 //! Reading the year's records through DataFusion, column by column.
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{TimestampMicrosecondType, UInt16Type, UInt64Type};
+use arrow_array::types::{Int64Type, TimestampMicrosecondType, UInt16Type, UInt64Type};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use chrono::{DateTime, Utc};
 use vakt_query::sql::SqlSession;
@@ -66,6 +66,12 @@ impl<'a> Row<'a> {
     pub fn u64(&self, name: &str) -> Option<u64> {
         let column = self.column(name)?;
         let array = column.as_primitive_opt::<UInt64Type>()?;
+        (!array.is_null(self.index)).then(|| array.value(self.index))
+    }
+
+    pub fn i64(&self, name: &str) -> Option<i64> {
+        let column = self.column(name)?;
+        let array = column.as_primitive_opt::<Int64Type>()?;
         (!array.is_null(self.index)).then(|| array.value(self.index))
     }
 

@@ -14,12 +14,25 @@ use crate::finding::Check;
 use crate::rows::Rows;
 
 /// Checks every allowed new connection of the year that crosses into or
-/// out of the secure zone, or from external into internal.
+/// out of the secure zone, or from external into internal; returns how
+/// many firewall records the year has.
 pub fn check(
     context: &Context,
     session: &SqlSession,
     drafts: &mut Drafts,
-) -> Result<(), ReviewError> {
+) -> Result<usize, ReviewError> {
+    let counted = Rows::query(
+        session,
+        &format!(
+            "SELECT count(*) AS records FROM firewall WHERE {}",
+            context.period.sql_condition()
+        ),
+    )?;
+    let records = counted
+        .each()
+        .next()
+        .and_then(|row| row.i64("records"))
+        .unwrap_or(0);
     let sql = format!(
         "SELECT seq, time, src_ip, src_zone, dst_ip, dst_port, dst_zone, protocol FROM firewall \
          WHERE action = 'allow' AND new_connection AND {} AND ( \
@@ -102,5 +115,5 @@ pub fn check(
             }
         }
     }
-    Ok(())
+    Ok(usize::try_from(records).unwrap_or(0))
 }

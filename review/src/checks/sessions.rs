@@ -30,6 +30,11 @@ pub struct MultiFactorBasis {
 }
 
 impl MultiFactorBasis {
+    /// Every login into the secure zone of the year.
+    pub fn logins(&self) -> usize {
+        self.from_log + self.from_policy + self.unknown
+    }
+
     fn count(&mut self, logged: Option<bool>, policy: Option<bool>) {
         match (logged, policy) {
             (Some(_), _) => self.from_log += 1,

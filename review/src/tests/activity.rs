@@ -1,5 +1,7 @@
 //! Checks of sessions, file accesses, connections, logging and the store.
 
+use chrono::{DateTime, Duration, Utc};
+
 use super::*;
 
 #[test]
@@ -230,7 +232,10 @@ fn silent_sources_and_days_without_logs() {
 
 #[test]
 fn verdicts_follow_the_worst_finding_and_the_store_verifies() {
-    let (_dir, reader, config) = store(&[login("2025-03-03T08:00:00Z", "kari")]);
+    let (_dir, reader, config) = store(&[
+        login("2025-03-03T08:00:00Z", "kari"),
+        access("2025-03-03T08:05:00Z", "kari", "read", "/data/hud/a.csv"),
+    ]);
     let options = ReviewOptions {
         year: 2025,
         now: "2026-02-01T00:00:00Z".parse().unwrap(),
@@ -252,6 +257,10 @@ fn verdicts_follow_the_worst_finding_and_the_store_verifies() {
     assert_eq!(verdict("d"), "deviations", "days without logs: medium");
     assert_eq!(review.integrity.verified, Some(true));
     assert!(found(&review, &[Check::StoreVerification]).is_empty());
+    // Area d found days without logs; it also could not judge the
+    // firewalls, and says so per check.
+    let d = &review.areas[3];
+    assert_eq!(d.not_assessable, vec![NotAssessable::NoFirewall]);
     let json = serde_json::to_value(&review).unwrap();
     assert_eq!(json["areas"][0]["area"], "a");
     assert_eq!(json["areas"][1]["findings"][0]["check"], "deletion_overdue");
@@ -353,5 +362,62 @@ fn a_terminal_server_policy_judges_the_logins_whose_log_does_not_say() {
             from_policy: 2,
             unknown: 0
         }
+    );
+}
+
+#[test]
+fn an_area_without_the_records_it_needs_is_not_assessable_never_passed() {
+    // A login every day of the year (no silent source, no day without
+    // logs), one file access, no firewall log at all.
+    let start: DateTime<Utc> = "2025-01-01T08:00:00Z".parse().unwrap();
+    let mut events: Vec<Json> = (0..365)
+        .map(|day| login(&(start + Duration::days(day)).to_rfc3339(), "kari"))
+        .collect();
+    let mut read = access("2025-03-03T08:05:00Z", "kari", "read", "/data/hud/a.csv");
+    read["host"] = json!("ts1");
+    events.push(read);
+    let (_dir, reader, config) = store(&events);
+    let verified = ReviewOptions {
+        year: 2025,
+        now: "2026-02-01T00:00:00Z".parse().unwrap(),
+        verify: true,
+    };
+    let review =
+        review_against(&reader, &config, &History::single(registry(&[])), &verified).unwrap();
+    let d = &review.areas[3];
+    assert_eq!(d.verdict, "not_assessable", "{:?}", d.findings);
+    assert_eq!(d.not_assessable, vec![NotAssessable::NoFirewall]);
+    let inbound = d
+        .checks
+        .iter()
+        .find(|check| check.check == "inbound_to_secure")
+        .unwrap();
+    assert_eq!(inbound.not_assessable, Some(NotAssessable::NoFirewall));
+    let json = serde_json::to_value(&review).unwrap();
+    assert_eq!(json["areas"][3]["verdict"], "not_assessable");
+    assert_eq!(json["areas"][3]["not_assessable"][0], "no_firewall");
+
+    // Without any registry, areas a to c cannot be judged either.
+    let options = ReviewOptions {
+        year: 2025,
+        now: "2026-02-01T00:00:00Z".parse().unwrap(),
+        verify: false,
+    };
+    let review = review_against(&reader, &config, &History::default(), &options).unwrap();
+    assert_eq!(review.areas[1].verdict, "not_assessable");
+    assert_eq!(
+        review.areas[1].not_assessable,
+        vec![NotAssessable::NoRegistry]
+    );
+    // Area a still reports what it found: /data/hud is in no data overview.
+    assert_eq!(review.areas[0].verdict, "deviations");
+    assert_eq!(
+        review.areas[0].not_assessable,
+        vec![NotAssessable::NoRegistry]
+    );
+    assert!(
+        review.areas[3]
+            .not_assessable
+            .contains(&NotAssessable::NotVerified)
     );
 }

@@ -270,7 +270,7 @@ fn finding_view(finding: &Finding, zone: Tz, language: Language) -> Value {
         "clause": finding.clause,
         "severity": finding.severity,
         "subject": finding.subject,
-        "statement": finding.statement,
+        "statement": finding.statements.get(&language).unwrap_or(&finding.statement),
         "records": records,
         "registry": finding.evidence.registry,
         "notes": notes.iter().take(NOTES_SHOWN).collect::<Vec<_>>(),

@@ -49,25 +49,9 @@ pub enum ReportError {
     Previous(String),
 }
 
-/// The language of the document.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Language {
-    /// Norwegian bokmål.
-    #[default]
-    Nb,
-    /// English.
-    En,
-}
-
-impl Language {
-    /// The ISO 639 code typst and the template use.
-    pub fn code(self) -> &'static str {
-        match self {
-            Language::Nb => "nb",
-            Language::En => "en",
-        }
-    }
-}
+/// The language of the document (the review's own: its statements are
+/// made in both).
+pub use vakt_review::Language;
 
 /// What the document holds besides the review.
 #[derive(Clone, Debug, Default)]

@@ -236,11 +236,21 @@ fn options(fixture: &Fixture, language: Language) -> RenderOptions {
 
 /// The PDF's text, by `pdftotext -layout`.
 fn pdf_text(pdf: &[u8]) -> String {
+    pdftotext(pdf, "-layout")
+}
+
+/// The PDF's text in the order it was written (`pdftotext -raw`): a
+/// table cell's lines stay together.
+fn pdf_text_raw(pdf: &[u8]) -> String {
+    pdftotext(pdf, "-raw")
+}
+
+fn pdftotext(pdf: &[u8], mode: &str) -> String {
     let dir = TempDir::new().expect("temporary folder");
     let path = dir.path().join("review.pdf");
     std::fs::write(&path, pdf).expect("write the PDF");
     let output = Command::new("pdftotext")
-        .arg("-layout")
+        .arg(mode)
         .arg(&path)
         .arg("-")
         .output()
@@ -402,10 +412,29 @@ fn the_pdf_holds_every_finding_root_and_heading_in_both_languages_and_is_determi
                 "{language:?}: no finding {subject:?}"
             );
         }
+        // Without any white space: a line may break after a hyphen.
+        let solid = |text: &str| text.split_whitespace().collect::<String>();
+        let raw = solid(&pdf_text_raw(&first.pdf));
+        for finding in &findings {
+            let statement = &finding.statements[&language];
+            assert!(
+                raw.contains(&solid(statement)),
+                "{language:?}: no statement {statement:?}"
+            );
+        }
         for root in &roots {
             assert!(text.contains(root.as_str()), "{language:?}: no root {root}");
         }
         assert!(flat.contains("Testinstituttet for æøå"), "{language:?}");
+        for wrong in [
+            " 1 records",
+            " 1 findings",
+            " 1 poster",
+            "time(s)",
+            " 1 datasets",
+        ] {
+            assert!(!flat.contains(wrong), "{language:?}: {wrong:?}");
+        }
         if language == Language::Nb {
             assert!(flat.contains("bevist"), "consistency proven");
             assert!(
@@ -510,7 +539,13 @@ fn an_area_without_firewall_logs_is_said_not_assessable_in_both_languages() {
         .chain(second)
         .filter(|event| event["stream"] != "firewall")
         .collect();
-    ingest_events(&root, dir.path(), "events.jsonl", &without_firewall, &config);
+    ingest_events(
+        &root,
+        dir.path(),
+        "events.jsonl",
+        &without_firewall,
+        &config,
+    );
     let reader = StoreReader::open(&root).expect("open");
     let review = review_2025(&reader, &config);
     let barriers = &review.areas[3];
@@ -534,5 +569,8 @@ fn an_area_without_firewall_logs_is_said_not_assessable_in_both_languages() {
         .expect("render en"),
     ));
     assert!(en.contains("not assessable"), "{en}");
-    assert!(en.contains("no firewall record is logged in the year"), "{en}");
+    assert!(
+        en.contains("no firewall record is logged in the year"),
+        "{en}"
+    );
 }

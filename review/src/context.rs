@@ -80,6 +80,31 @@ impl<'a> Context<'a> {
             .any(|grant| scopes.contains(&grant.scope) && self.grant_valid_at(grant, time))
     }
 
+    /// Of `user`'s grants of one of `scopes` in the registry at `time`, the
+    /// one whose validity lies nearest to `time` (the finding cites it):
+    /// one that ended most recently, or starts soonest.
+    pub fn nearest_grant<'s>(
+        &'s self,
+        user: &'s str,
+        scopes: &[Scope],
+        time: DateTime<Utc>,
+    ) -> Option<&'s Grant> {
+        let zone = self.period.zone;
+        self.registry_at(time)
+            .grants_of(user)
+            .filter(|grant| scopes.contains(&grant.scope))
+            .min_by_key(|grant| {
+                let starts = grant.from.start(zone);
+                if time < starts {
+                    return starts - time;
+                }
+                match self.grant_ends(grant) {
+                    Some(ends) if ends <= time => time - ends,
+                    _ => chrono::TimeDelta::zero(),
+                }
+            })
+    }
+
     /// A local time for statements: `2025-03-04 14:05`.
     pub fn local(&self, time: DateTime<Utc>) -> String {
         time.with_timezone(&self.period.zone)

@@ -5,11 +5,16 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use vakt_schemas::Stream;
+use vakt_schemas::registry::Grant;
+
+use crate::context::cite_grant;
 
 use crate::finding::{Check, Evidence, Finding, RecordEvidence, SEQS_SHOWN};
+use crate::language::Language;
 
-/// How a finding's one-line statement is written from what was collected.
-pub type Statement = fn(&Draft) -> String;
+/// How a finding's one-line statement is written, in a language, from what
+/// was collected.
+pub type Statement = fn(&Draft, Language) -> String;
 
 /// A finding being collected.
 #[derive(Debug)]
@@ -21,7 +26,8 @@ pub struct Draft {
     records: BTreeMap<Stream, Records>,
     registry: BTreeSet<String>,
     notes: Vec<String>,
-    /// Names collected for the statement (servers, users, operations...).
+    /// Names collected for the statement (servers, users, operations...),
+    /// joined by [`Draft::names`].
     pub names: BTreeSet<String>,
     /// Single values the statement quotes, by key.
     facts: BTreeMap<&'static str, String>,
@@ -76,7 +82,11 @@ impl Drafts {
         self.drafts
             .into_values()
             .map(|draft| {
-                let statement = (draft.statement)(&draft);
+                let statements: BTreeMap<Language, String> = Language::ALL
+                    .into_iter()
+                    .map(|language| (language, (draft.statement)(&draft, language)))
+                    .collect();
+                let statement = statements.get(&Language::En).cloned().unwrap_or_default();
                 let records = draft
                     .records
                     .into_iter()
@@ -101,6 +111,12 @@ impl Drafts {
                     severity: draft.check.severity(),
                     subject: draft.subject,
                     statement,
+                    statements,
+                    facts: draft
+                        .facts
+                        .into_iter()
+                        .map(|(key, value)| (key.to_string(), value))
+                        .collect(),
                     evidence: Evidence {
                         records,
                         registry: draft.registry.into_iter().collect(),
@@ -165,6 +181,27 @@ impl Draft {
     pub fn subject_value(&self) -> &str {
         let first = self.subject.split(' ').next().unwrap_or("");
         first.split_once('=').map_or(first, |(_, value)| value)
+    }
+
+    /// Cites the grant an uncovered event came nearest to: its id, dates
+    /// and who approved it.
+    pub fn grant(&mut self, grant: &Grant) -> &mut Draft {
+        self.registry(cite_grant(&grant.id))
+            .fact("grant", &grant.id)
+            .fact("grant_from", grant.from);
+        if let Some(until) = grant.until {
+            self.fact("grant_until", until);
+        }
+        if let Some(revoked) = grant.revoked {
+            self.fact("grant_revoked", revoked);
+        }
+        let approver = grant.approved_by.as_deref().unwrap_or(&grant.granted_by);
+        self.fact("grant_approved_by", approver)
+    }
+
+    /// The collected names, joined by commas.
+    pub fn names(&self) -> String {
+        self.names.iter().cloned().collect::<Vec<_>>().join(", ")
     }
 
     pub fn name(&mut self, name: &str) -> &mut Draft {

@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use vakt_schemas::Stream;
 
+use crate::language::Language;
+
 /// The four areas of 5.6.b.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -279,7 +281,12 @@ pub struct Finding {
     pub severity: Severity,
     /// What it is about (`user=ola`, `dataset=hudreg`, ...), see CHECKS.md.
     pub subject: String,
-    /// One line a director understands.
+    /// One line a director understands, in English.
     pub statement: String,
+    /// The same line in each language, by code (`nb`, `en`).
+    pub statements: BTreeMap<Language, String>,
+    /// The values the statement was made from (dates, classes, grants...),
+    /// by name; see CHECKS.md.
+    pub facts: BTreeMap<String, String>,
     pub evidence: Evidence,
 }

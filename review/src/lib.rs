@@ -11,9 +11,11 @@ mod context;
 mod draft;
 pub mod finding;
 mod history;
+pub mod language;
 mod markdown;
 pub mod period;
 mod rows;
+mod statements;
 pub mod witnessing;
 
 use std::collections::BTreeMap;
@@ -29,6 +31,7 @@ use vakt_store::reader::{ReadError, StoreReader};
 pub use assessable::NotAssessable;
 pub use finding::{Area, Check, Evidence, Finding, RecordEvidence, Severity};
 pub use history::History;
+pub use language::Language;
 pub use markdown::markdown;
 pub use period::Period;
 
@@ -372,13 +375,11 @@ fn integrity(
             times.insert(stream.stream, (stream.first_time, stream.last_time));
         }
         if !report.ok {
-            let draft = drafts.entry(Check::StoreVerification, "store".to_string(), |draft| {
-                format!(
-                    "the log store does not verify: {} problem(s), first: {}",
-                    draft.notes().len(),
-                    draft.notes().first().map_or("", String::as_str)
-                )
-            });
+            let draft = drafts.entry(
+                Check::StoreVerification,
+                "store".to_string(),
+                statements::store_verification,
+            );
             for problem in &state.problems {
                 draft.note(problem.clone());
             }

@@ -16,6 +16,7 @@ use vakt_store::StoreReader;
 
 use crate::draft::Drafts;
 use crate::finding::Check;
+use crate::statements;
 
 /// One witness's cosignature of a checkpoint, as printed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -167,22 +168,11 @@ pub fn check(
             .copied()
             .unwrap_or((from, cutoff));
         let count = gaps.len();
-        let draft = drafts.entry(Check::Unwitnessed, "store".to_string(), |draft| {
-            let gaps = draft.get("gaps");
-            let times = if gaps == "1" { "once" } else { "times" };
-            let count = if gaps == "1" {
-                String::new()
-            } else {
-                format!("{gaps} ")
-            };
-            format!(
-                "the store ran {count}{times} without a witness's cosignature for more than {} \
-                 hours; the longest from {} to {}",
-                draft.get("hours"),
-                draft.get("longest_from"),
-                draft.get("longest_to")
-            )
-        });
+        let draft = drafts.entry(
+            Check::Unwitnessed,
+            "store".to_string(),
+            statements::unwitnessed,
+        );
         draft
             .fact("gaps", count)
             .fact("hours", max_age_hours)

@@ -14,6 +14,7 @@ use crate::context::{Context, cite_dataset, cite_deletion};
 use crate::draft::Drafts;
 use crate::finding::Check;
 use crate::rows::Rows;
+use crate::statements;
 
 /// A copy of dataset data to a path outside the dataset (`copy`, `rename`).
 struct Copy {
@@ -85,14 +86,7 @@ pub fn check(
                     .entry(
                         Check::PrintPersonal,
                         format!("dataset={}", dataset.id),
-                        |draft| {
-                            let users = draft.names.iter().cloned().collect::<Vec<_>>().join(", ");
-                            format!(
-                                "personal data of dataset {} was printed {} time(s) (by {users})",
-                                draft.subject_value(),
-                                draft.count()
-                            )
-                        },
+                        statements::print_personal,
                     )
                     .record(Stream::Access, seq, time)
                     .registry(cite_dataset(&dataset.id))
@@ -103,13 +97,11 @@ pub fn check(
             && let Some(folder) = first_folder(context, "data", path)
         {
             drafts
-                .entry(Check::UnregisteredData, format!("path={folder}"), |draft| {
-                    format!(
-                        "{} is in use ({} accesses) but is not in the data overview",
-                        draft.subject_value(),
-                        draft.count()
-                    )
-                })
+                .entry(
+                    Check::UnregisteredData,
+                    format!("path={folder}"),
+                    statements::unregistered_data,
+                )
                 .record(Stream::Access, seq, time);
         }
 
@@ -131,17 +123,19 @@ pub fn check(
                         .entry(
                             Check::OperationsArea,
                             format!("user={user} area={area}"),
-                            |draft| {
-                                format!(
-                                    "{} used the {} area {} time(s) without being operations staff",
-                                    draft.subject_value(),
-                                    draft.get("area"),
-                                    draft.count()
-                                )
-                            },
+                            statements::operations_area,
                         )
                         .record(Stream::Access, seq, time)
                         .fact("area", area);
+                    if let Some(person) = person {
+                        drafts
+                            .entry(
+                                Check::OperationsArea,
+                                format!("user={user} area={area}"),
+                                statements::operations_area,
+                            )
+                            .fact("person", &person.name);
+                    }
                 }
             }
             _ => uncovered(
@@ -174,72 +168,58 @@ fn uncovered(
     seq: u64,
     time: DateTime<Utc>,
 ) {
-    let statement = |draft: &crate::draft::Draft| {
-        let what = draft
-            .subject
-            .split_once(' ')
-            .map_or("", |(_, what)| what)
-            .replace('=', " ");
-        format!(
-            "{} accessed {what} {} time(s) without a valid authorisation",
-            draft.subject_value(),
-            draft.count()
-        )
-    };
-    if let Some(dataset) = dataset {
+    let (scopes, kind, target): (Vec<Scope>, &str, String) = match (dataset, area) {
         // 4.10.a: public data (class F) is not restricted in use.
-        if dataset.class == Class::F {
-            return;
+        (Some(dataset), _) if dataset.class == Class::F => return,
+        (Some(dataset), _) => {
+            let mut scopes = vec![Scope::Dataset(dataset.id.clone())];
+            if let Some(project) = dataset.project.clone() {
+                scopes.push(Scope::Project(project));
+            }
+            (scopes, "dataset", dataset.id.clone())
         }
-        let id = dataset.id.as_str();
-        let mut scopes = vec![Scope::Dataset(id.to_string())];
-        if let Some(project) = dataset.project.clone() {
-            scopes.push(Scope::Project(project));
-        }
-        if !context.covered(user, &scopes, time) {
-            drafts
-                .entry(
-                    Check::UncoveredAccess,
-                    format!("user={user} dataset={id}"),
-                    statement,
-                )
-                .record(Stream::Access, seq, time)
-                .registry(cite_dataset(id));
-        }
-        return;
-    }
-    match area {
-        Some("project") => {
+        (None, Some("project")) => {
             let Some(folder) = first_folder(context, "project", path) else {
                 return;
             };
             let project = folder.rsplit('/').next().unwrap_or_default().to_string();
-            if !context.covered(user, &[Scope::Project(project.clone())], time) {
-                drafts
-                    .entry(
-                        Check::UncoveredAccess,
-                        format!("user={user} project={project}"),
-                        statement,
-                    )
-                    .record(Stream::Access, seq, time);
-            }
+            (vec![Scope::Project(project.clone())], "project", project)
         }
-        Some("user") => {
+        (None, Some("user")) => {
             let Some(folder) = first_folder(context, "user", path) else {
                 return;
             };
-            let owner = folder.rsplit('/').next().unwrap_or_default();
-            if owner != user {
-                drafts
-                    .entry(
-                        Check::UncoveredAccess,
-                        format!("user={user} home={owner}"),
-                        statement,
-                    )
-                    .record(Stream::Access, seq, time);
+            let owner = folder.rsplit('/').next().unwrap_or_default().to_string();
+            if owner == user {
+                return;
             }
+            // No grant opens another user's home (3.4.f).
+            (Vec::new(), "home", owner)
         }
-        _ => {}
+        _ => return,
+    };
+    if !scopes.is_empty() && context.covered(user, &scopes, time) {
+        return;
+    }
+    let draft = drafts
+        .entry(
+            Check::UncoveredAccess,
+            format!("user={user} {kind}={target}"),
+            statements::uncovered_access,
+        )
+        .record(Stream::Access, seq, time)
+        .fact("kind", kind)
+        .fact("target", &target);
+    if let Some(dataset) = dataset {
+        draft
+            .registry(cite_dataset(&dataset.id))
+            .fact("name", &dataset.name);
+    }
+    if let Some(person) = context.registry_at(time).person(user) {
+        draft.fact("person", &person.name);
+    }
+    if let Some(grant) = context.nearest_grant(user, &scopes, time) {
+        draft.grant(grant);
     }
 }
 
@@ -285,15 +265,7 @@ fn after_deletion(
     let draft = drafts.entry(
         Check::AccessAfterDeletion,
         format!("dataset={dataset}"),
-        |draft| {
-            format!(
-                "dataset {} was used {} time(s) after its deletion day {} (first {})",
-                draft.subject_value(),
-                draft.count(),
-                draft.get("day"),
-                draft.get("first")
-            )
-        },
+        statements::access_after_deletion,
     );
     draft
         .record(Stream::Access, seq, time)
@@ -338,14 +310,7 @@ fn copies_remaining(
                 .entry(
                     Check::CopiesRemain,
                     format!("dataset={}", deletion.dataset),
-                    |draft| {
-                        let targets = draft.names.iter().cloned().collect::<Vec<_>>().join(", ");
-                        format!(
-                            "dataset {} was recorded deleted on {}, but copies remain: {targets}",
-                            draft.subject_value(),
-                            draft.get("date")
-                        )
-                    },
+                    statements::copies_remain,
                 )
                 .record(Stream::Access, copy.seq, copy.time)
                 .registry(cite_deletion(&deletion.dataset, deletion.date))

@@ -12,6 +12,7 @@ use crate::context::Context;
 use crate::draft::Drafts;
 use crate::finding::Check;
 use crate::rows::Rows;
+use crate::statements;
 
 /// Checks every allowed new connection of the year that crosses into or
 /// out of the secure zone, or from external into internal; returns how
@@ -77,10 +78,11 @@ pub fn check(
                 src_zone == INTERNAL && terminal_addresses.contains(&destination) && terminal_port;
             if !terminal_session {
                 drafts
-                    .entry(Check::InboundToSecure, format!("from={src_zone} {to}"), |draft| {
-                        let (_, to) = draft.subject.split_once(' ').unwrap_or(("", ""));
-                        format!("the firewall let {} connection(s) from the {} zone into the secure zone ({})", draft.count(), draft.subject_value(), to.trim_start_matches("to="))
-                    })
+                    .entry(
+                        Check::InboundToSecure,
+                        format!("from={src_zone} {to}"),
+                        statements::inbound_to_secure,
+                    )
                     .record(Stream::Firewall, seq, time);
             }
         } else if src_zone == SECURE && dst_zone != SECURE {
@@ -91,13 +93,7 @@ pub fn check(
                 .any(|net| net.contains(&destination));
             if !transfer_host {
                 drafts
-                    .entry(Check::SecureEgress, to, |draft| {
-                        format!(
-                            "the firewall let {} connection(s) from the secure zone out to {}",
-                            draft.count(),
-                            draft.subject_value()
-                        )
-                    })
+                    .entry(Check::SecureEgress, to, statements::secure_egress)
                     .record(Stream::Firewall, seq, time);
             }
         } else if src_zone == EXTERNAL && dst_zone == INTERNAL {
@@ -108,9 +104,7 @@ pub fn check(
                 .any(|exception| exception.allows(source, destination, port, &protocol));
             if !listed {
                 drafts
-                    .entry(Check::UnlistedException, to, |draft| {
-                        format!("the firewall let {} connection(s) from outside in to {}, which no listed exception allows", draft.count(), draft.subject_value())
-                    })
+                    .entry(Check::UnlistedException, to, statements::unlisted_exception)
                     .record(Stream::Firewall, seq, time);
             }
         }

@@ -11,6 +11,7 @@ use crate::context::Context;
 use crate::draft::Drafts;
 use crate::finding::Check;
 use crate::rows::Rows;
+use crate::statements;
 
 /// When one host logged, hour by hour (exact first and last record per hour).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -73,15 +74,11 @@ pub fn check(context: &Context, activity: &Activity, drafts: &mut Drafts) {
         if gaps.is_empty() {
             continue;
         }
-        let draft = drafts.entry(Check::SilentSource, format!("host={host}"), |draft| {
-            format!(
-                "{} fell silent {} time(s) for longer than {} hours (longest: {})",
-                draft.subject_value(),
-                draft.notes().len(),
-                draft.get("limit"),
-                draft.get("longest")
-            )
-        });
+        let draft = drafts.entry(
+            Check::SilentSource,
+            format!("host={host}"),
+            statements::silent_source,
+        );
         let longest = gaps
             .iter()
             .map(|(from, to)| *to - *from)
@@ -89,7 +86,7 @@ pub fn check(context: &Context, activity: &Activity, drafts: &mut Drafts) {
             .unwrap_or_default();
         draft
             .fact("limit", context.config.review.silent_hours)
-            .fact("longest", format!("{} hours", longest.num_hours()));
+            .fact("longest_hours", longest.num_hours());
         for (from, to) in gaps {
             let hours = (to - from).num_hours();
             draft.note(format!(
@@ -120,12 +117,11 @@ pub fn check(context: &Context, activity: &Activity, drafts: &mut Drafts) {
     if missing.is_empty() {
         return;
     }
-    let draft = drafts.entry(Check::DaysWithoutLogs, "days".to_string(), |draft| {
-        format!(
-            "{} day(s) of the year have no log record at all",
-            draft.notes().len()
-        )
-    });
+    let draft = drafts.entry(
+        Check::DaysWithoutLogs,
+        "days".to_string(),
+        statements::days_without_logs,
+    );
     for day in missing {
         draft.note(day.to_string());
     }

@@ -13,6 +13,7 @@ use vakt_schemas::registry::Person;
 use crate::context::{Context, cite_person};
 use crate::draft::Drafts;
 use crate::finding::Check;
+use crate::statements;
 
 /// `leaver_activity`: a session or access after the end of the person's
 /// last day.
@@ -34,18 +35,11 @@ pub fn leaver_activity(
         .entry(
             Check::LeaverActivity,
             format!("user={}", person.user),
-            |draft| {
-                format!(
-                    "{} was active {} time(s) after leaving on {} (first {})",
-                    draft.subject_value(),
-                    draft.count(),
-                    draft.get("end"),
-                    draft.get("first")
-                )
-            },
+            statements::leaver_activity,
         )
         .record(stream, seq, time)
         .registry(cite_person(&person.user))
+        .fact("person", &person.name)
         .fact("end", end)
         .earliest("first", context.local(time));
 }

@@ -6,8 +6,9 @@ use chrono::{Days, Months};
 use vakt_schemas::registry::{Class, Dataset, Grant, Scope, Sensitivity};
 
 use crate::context::{Context, cite_dataset, cite_deletion, cite_grant, cite_person};
-use crate::draft::{Draft, Drafts};
+use crate::draft::{Draft, Drafts, Statement};
 use crate::finding::Check;
+use crate::statements;
 
 /// Every registry-only check.
 pub fn check(context: &Context, drafts: &mut Drafts) {
@@ -20,11 +21,12 @@ fn dataset_draft<'d>(
     drafts: &'d mut Drafts,
     check: Check,
     dataset: &Dataset,
-    statement: fn(&Draft) -> String,
+    statement: Statement,
 ) -> &'d mut Draft {
     drafts
         .entry(check, format!("dataset={}", dataset.id), statement)
         .registry(cite_dataset(&dataset.id))
+        .fact("name", &dataset.name)
 }
 
 fn classification(context: &Context, drafts: &mut Drafts) {
@@ -32,14 +34,12 @@ fn classification(context: &Context, drafts: &mut Drafts) {
     for dataset in &registry.datasets {
         let expected = dataset.expected_class();
         if expected.is_some_and(|expected| expected != dataset.class) {
-            dataset_draft(drafts, Check::ClassMismatch, dataset, |draft| {
-                format!(
-                    "dataset {} is declared class {}, but Table 1 gives {}",
-                    draft.subject_value(),
-                    draft.get("declared"),
-                    draft.get("expected")
-                )
-            })
+            dataset_draft(
+                drafts,
+                Check::ClassMismatch,
+                dataset,
+                statements::class_mismatch,
+            )
             .fact("declared", dataset.class)
             .fact(
                 "expected",
@@ -55,24 +55,7 @@ fn classification(context: &Context, drafts: &mut Drafts) {
             Class::F => false,
         };
         if wrong_zone {
-            let draft = dataset_draft(drafts, Check::WrongZone, dataset, |draft| {
-                let place = format!(
-                    "dataset {} (class {}) is stored in the {} zone",
-                    draft.subject_value(),
-                    draft.get("class"),
-                    draft.get("zone")
-                );
-                if draft.has("exception") {
-                    // 4.5-4.6: classes A and B have no exception to give.
-                    format!(
-                        "{place}; its exception ({}) cannot allow that: class {} is kept only in the secure zone",
-                        draft.get("exception"),
-                        draft.get("class")
-                    )
-                } else {
-                    format!("{place} without a documented exception")
-                }
-            });
+            let draft = dataset_draft(drafts, Check::WrongZone, dataset, statements::wrong_zone);
             draft
                 .fact("class", dataset.class)
                 .fact("zone", &dataset.zone);
@@ -103,18 +86,11 @@ fn classification(context: &Context, drafts: &mut Drafts) {
                     .any(|prefix| vakt_schemas::registry::dataset::path_in(path, prefix))
             });
         if in_user_area {
-            dataset_draft(drafts, Check::UserArea, dataset, |draft| {
-                format!("dataset {} is kept in a user area", draft.subject_value())
-            });
+            dataset_draft(drafts, Check::UserArea, dataset, statements::user_area);
         }
 
         if dataset.class.is_confidential() && dataset.owner.is_none() {
-            dataset_draft(drafts, Check::NoOwner, dataset, |draft| {
-                format!(
-                    "confidential dataset {} has no register owner",
-                    draft.subject_value()
-                )
-            });
+            dataset_draft(drafts, Check::NoOwner, dataset, statements::no_owner);
         }
     }
 }
@@ -146,29 +122,7 @@ fn class_a_kept(context: &Context, drafts: &mut Drafts, dataset: &Dataset) {
     if !kept_too_long {
         return;
     }
-    let draft = dataset_draft(drafts, Check::ClassAKept, dataset, |draft| {
-        let dataset = draft.subject_value();
-        match (draft.has("received"), draft.has("deleted")) {
-            (true, true) => format!(
-                "class A dataset {dataset} received {} was to be deleted by {} and was deleted only on {}",
-                draft.get("received"),
-                draft.get("allowed"),
-                draft.get("deleted")
-            ),
-            (true, false) => format!(
-                "class A dataset {dataset} received {} was to be deleted by {} and is still kept",
-                draft.get("received"),
-                draft.get("allowed")
-            ),
-            (false, true) => format!(
-                "class A dataset {dataset} has no receipt date; it was deleted on {}",
-                draft.get("deleted")
-            ),
-            (false, false) => {
-                format!("class A dataset {dataset} has no receipt date and is still kept")
-            }
-        }
-    });
+    let draft = dataset_draft(drafts, Check::ClassAKept, dataset, statements::class_a_kept);
     if let Some(received) = dataset.received {
         draft.fact("received", received);
     }
@@ -199,22 +153,12 @@ fn deletions(context: &Context, drafts: &mut Drafts) {
                 Some(done) => done > delete_by && done >= year_start_day,
             };
             if overdue {
-                let draft = dataset_draft(drafts, Check::DeletionOverdue, dataset, |draft| {
-                    if draft.has("done") {
-                        format!(
-                            "dataset {} was to be deleted by {} and was deleted only on {}",
-                            draft.subject_value(),
-                            draft.get("delete_by"),
-                            draft.get("done")
-                        )
-                    } else {
-                        format!(
-                            "dataset {} was to be deleted by {} and no deletion is recorded",
-                            draft.subject_value(),
-                            draft.get("delete_by")
-                        )
-                    }
-                });
+                let draft = dataset_draft(
+                    drafts,
+                    Check::DeletionOverdue,
+                    dataset,
+                    statements::deletion_overdue,
+                );
                 draft.fact("delete_by", delete_by);
                 if let Some(done) = first_deletion {
                     draft
@@ -237,20 +181,12 @@ fn deletions(context: &Context, drafts: &mut Drafts) {
                 None => true,
             };
             if expired {
-                let draft = dataset_draft(drafts, Check::ClassCOutside, dataset, |draft| {
-                    if draft.has("until") {
-                        format!(
-                            "class C dataset {} is still outside the secure zone after its exception ended on {}",
-                            draft.subject_value(),
-                            draft.get("until")
-                        )
-                    } else {
-                        format!(
-                            "class C dataset {} is kept outside the secure zone with no end to its exception",
-                            draft.subject_value()
-                        )
-                    }
-                });
+                let draft = dataset_draft(
+                    drafts,
+                    Check::ClassCOutside,
+                    dataset,
+                    statements::class_c_outside,
+                );
                 if let Some(until) = dataset.exception_until {
                     draft.fact("until", until);
                 }
@@ -278,25 +214,11 @@ fn grants(context: &Context, drafts: &mut Drafts) {
         };
         if too_long {
             let draft = drafts
-                .entry(Check::GrantNotRenewed, subject.clone(), |draft| {
-                    let grant = draft.subject_value();
-                    if draft.has("until") {
-                        format!(
-                            "authorisation {grant} ({}) is valid from {} until {}, longer than a year: it was to be renewed by {}",
-                            draft.get("grant"),
-                            draft.get("from"),
-                            draft.get("until"),
-                            draft.get("renew_by")
-                        )
-                    } else {
-                        format!(
-                            "authorisation {grant} ({}) is valid from {} with no end: it was to be renewed by {}",
-                            draft.get("grant"),
-                            draft.get("from"),
-                            draft.get("renew_by")
-                        )
-                    }
-                })
+                .entry(
+                    Check::GrantNotRenewed,
+                    subject.clone(),
+                    statements::grant_not_renewed,
+                )
                 .registry(cite_grant(&grant.id))
                 .fact("grant", format!("{} {}", grant.user, grant.scope))
                 .fact("from", grant.from.date(zone));
@@ -318,16 +240,24 @@ fn grants(context: &Context, drafts: &mut Drafts) {
                 .is_none_or(|ends| ends > blocked_by);
             if still_open {
                 drafts
-                    .entry(Check::LeaverOpenGrant, subject.clone(), |draft| {
-                        format!(
-                            "authorisation {} stayed open after its holder left ({})",
-                            draft.subject_value(),
-                            draft.get("left")
-                        )
-                    })
+                    .entry(
+                        Check::LeaverOpenGrant,
+                        subject.clone(),
+                        statements::leaver_open_grant,
+                    )
                     .registry(cite_grant(&grant.id))
                     .registry(cite_person(&person.user))
-                    .fact("left", format!("{} left {end}", person.user));
+                    .fact("holder", format!("{} ({})", person.user, person.name))
+                    .fact("end", end);
+                if let Some(ends) = grant.revoked.or(grant.until) {
+                    drafts
+                        .entry(
+                            Check::LeaverOpenGrant,
+                            subject.clone(),
+                            statements::leaver_open_grant,
+                        )
+                        .fact("grant_ends", ends);
+                }
             }
         }
 
@@ -350,13 +280,11 @@ fn grants(context: &Context, drafts: &mut Drafts) {
         };
         if !sensitive.is_empty() && !independently_verified(grant) {
             let draft = drafts
-                .entry(Check::SingleVerification, subject.clone(), |draft| {
-                    let datasets = draft.names.iter().cloned().collect::<Vec<_>>().join(", ");
-                    format!(
-                        "authorisation {} reaches sensitive data ({datasets}) but was not approved and verified by two independent persons",
-                        draft.subject_value()
-                    )
-                })
+                .entry(
+                    Check::SingleVerification,
+                    subject.clone(),
+                    statements::single_verification,
+                )
                 .registry(cite_grant(&grant.id));
             for dataset in sensitive {
                 draft.registry(cite_dataset(&dataset.id)).name(&dataset.id);

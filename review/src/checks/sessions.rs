@@ -15,6 +15,7 @@ use crate::context::{Context, cite_person};
 use crate::draft::Drafts;
 use crate::finding::Check;
 use crate::rows::Rows;
+use crate::statements;
 
 /// Where the multi-factor verdict on the year's logins into the secure
 /// zone came from: the log, the configured policy of the terminal server
@@ -74,14 +75,18 @@ pub fn check(
         let person = registry.person(user);
 
         if !context.covered(user, &[Scope::SecureZone], time) {
-            let draft = drafts.entry(Check::UncoveredSession, format!("user={user}"), |draft| {
-                let servers = draft.names.iter().cloned().collect::<Vec<_>>().join(", ");
-                let unknown = if draft.has("unknown") { " (not in people.toml)" } else { "" };
-                format!("{}{unknown} logged in {} time(s) to {servers} without a valid secure-zone authorisation", draft.subject_value(), draft.count())
-            });
+            let draft = drafts.entry(
+                Check::UncoveredSession,
+                format!("user={user}"),
+                statements::uncovered_session,
+            );
             draft.record(Stream::Sessions, seq, time).name(server);
-            if person.is_none() {
-                draft.fact("unknown", true);
+            match person {
+                Some(person) => draft.fact("person", &person.name),
+                None => draft.fact("unknown", true),
+            };
+            if let Some(grant) = context.nearest_grant(user, &[Scope::SecureZone], time) {
+                draft.grant(grant);
             }
         }
 
@@ -92,13 +97,16 @@ pub fn check(
             .is_some_and(|signed| signed <= context.period.day_of(time));
         if !signed_in_time {
             let draft = drafts
-                .entry(Check::NoDeclaration, format!("user={user}"), |draft| {
-                    let unknown = if draft.has("unknown") { " (not in people.toml)" } else { "" };
-                    format!("{}{unknown} used the secure zone {} time(s) without a signed confidentiality declaration", draft.subject_value(), draft.count())
-                })
+                .entry(
+                    Check::NoDeclaration,
+                    format!("user={user}"),
+                    statements::no_declaration,
+                )
                 .record(Stream::Sessions, seq, time);
             match person {
-                Some(_) => draft.registry(cite_person(user)),
+                Some(person) => draft
+                    .registry(cite_person(user))
+                    .fact("person", &person.name),
                 None => draft.fact("unknown", true),
             };
         }
@@ -114,12 +122,14 @@ pub fn check(
                 .and_then(|text| text.parse::<IpAddr>().ok());
             if source.is_some_and(|address| !context.config.zones.on_premises(address)) {
                 drafts
-                    .entry(Check::ExternalRemote, format!("user={user}"), |draft| {
-                        let from = draft.names.iter().cloned().collect::<Vec<_>>().join(", ");
-                        format!("external {} used the secure zone {} time(s) from outside the premises ({from}) without permission", draft.subject_value(), draft.count())
-                    })
+                    .entry(
+                        Check::ExternalRemote,
+                        format!("user={user}"),
+                        statements::external_remote,
+                    )
                     .record(Stream::Sessions, seq, time)
                     .registry(cite_person(user))
+                    .fact("person", &person.name)
                     .name(row.text("src_ip").unwrap_or("?"));
             }
         }
@@ -129,21 +139,13 @@ pub fn check(
         basis.count(logged, policy);
         if logged.or(policy) == Some(false) {
             let draft = drafts
-                .entry(Check::SingleFactor, format!("user={user}"), |draft| {
-                    let servers = draft.names.iter().cloned().collect::<Vec<_>>().join(", ");
-                    let by_policy = if draft.has("by_policy") {
-                        " (by the terminal server's configured policy, secure_zone.multi_factor: \
-                         the log does not say)"
-                    } else {
-                        ""
-                    };
-                    format!(
-                        "{} logged in {} time(s) to {servers} with a single authentication method{by_policy}",
-                        draft.subject_value(),
-                        draft.count()
-                    )
-                })
+                .entry(
+                    Check::SingleFactor,
+                    format!("user={user}"),
+                    statements::single_factor,
+                )
                 .record(Stream::Sessions, seq, time)
+                .fact("person", &person.name)
                 .name(server);
             if logged.is_none() {
                 draft.fact("by_policy", true);

@@ -269,8 +269,8 @@ received = 2024-09-01
     let late = finding(&review, Check::ClassAKept, "dataset=late");
     assert_eq!(
         late.statement,
-        "class A dataset late received 2025-01-10 was to be deleted by 2025-02-09 and was \
-         deleted only on 2025-03-01"
+        "class A dataset late (Class A deleted after 50 days) received 2025-01-10 was to be \
+         deleted by 2025-02-09 and was deleted only on 2025-03-01"
     );
     assert!(
         late.evidence
@@ -469,4 +469,45 @@ fn a_share_connect_is_activity_but_no_access_to_a_file() {
         ),
         pairs(&[("leaver_activity", "user=ola")])
     );
+}
+
+#[test]
+fn statements_are_made_in_bokmal_and_english_and_cite_the_grant_behind() {
+    // kari's grant to hud ended 2025-06-01 12:00; she reads it in July.
+    let (_dir, reader, config) = store(&[access(
+        "2025-07-01T08:00:00Z",
+        "kari",
+        "read",
+        "/data/hud/a.csv",
+    )]);
+    let review = review_2025(&reader, &config, registry(&[]));
+    let uncovered = finding(&review, Check::UncoveredAccess, "user=kari dataset=hud");
+    assert_eq!(
+        uncovered.statements[&Language::En],
+        "kari (Kari) accessed dataset hud (Hud) 1 time without a valid authorisation; the \
+         nearest authorisation is k-hud (valid from 2025-01-01, until 2025-06-01T12:00:00, \
+         approved by dir)"
+    );
+    assert_eq!(
+        uncovered.statements[&Language::Nb],
+        "kari (Kari) brukte datasettet hud (Hud) 1 gang uten gyldig autorisasjon; nærmeste \
+         autorisasjon er k-hud (gyldig fra 2025-01-01, til og med 2025-06-01T12:00:00, \
+         godkjent av dir)"
+    );
+    assert_eq!(uncovered.statement, uncovered.statements[&Language::En]);
+    assert!(
+        uncovered
+            .evidence
+            .registry
+            .contains(&"authorizations.toml grant `k-hud`".to_string())
+    );
+    assert_eq!(uncovered.facts["grant_until"], "2025-06-01T12:00:00");
+    let json = serde_json::to_value(uncovered).unwrap();
+    assert!(
+        json["statements"]["nb"]
+            .as_str()
+            .unwrap()
+            .contains("1 gang")
+    );
+    assert_eq!(json["facts"]["grant"], "k-hud");
 }

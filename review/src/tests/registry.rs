@@ -137,7 +137,7 @@ until = 2025-12-31
     let mismatch = finding(&review, Check::ClassMismatch, "dataset=mismatch");
     assert_eq!(
         mismatch.statement,
-        "dataset mismatch is declared class D, but Table 1 gives C"
+        "dataset mismatch (Declared D, Table 1 says C) is declared class D, but Table 1 gives C"
     );
     assert_eq!(
         mismatch.evidence.registry,

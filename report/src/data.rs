@@ -440,10 +440,10 @@ fn changes(review: &Review, previous: &Previous) -> Value {
     })
 }
 
-/// A time in the zone: `2025-03-14 09:12`.
+/// A time in the zone with its UTC offset: `2025-03-14 09:12 +01:00`.
 pub fn local_time(zone: Tz, time: DateTime<Utc>) -> String {
     time.with_timezone(&zone)
-        .format("%Y-%m-%d %H:%M")
+        .format("%Y-%m-%d %H:%M %:z")
         .to_string()
 }
 

@@ -105,10 +105,12 @@ impl<'a> Context<'a> {
             })
     }
 
-    /// A local time for statements: `2025-03-04 14:05`.
+    /// A local time for statements, with its offset from UTC so the
+    /// repeated hour of the autumn clock change is not ambiguous:
+    /// `2025-03-04 14:05 +01:00`.
     pub fn local(&self, time: DateTime<Utc>) -> String {
         time.with_timezone(&self.period.zone)
-            .format("%Y-%m-%d %H:%M")
+            .format("%Y-%m-%d %H:%M %:z")
             .to_string()
     }
 }

@@ -31,6 +31,8 @@ pub struct Draft {
     pub names: BTreeSet<String>,
     /// Single values the statement quotes, by key.
     facts: BTreeMap<&'static str, String>,
+    /// The instants behind facts kept by [`Draft::earliest`].
+    earliest: BTreeMap<&'static str, DateTime<Utc>>,
 }
 
 #[derive(Debug)]
@@ -74,6 +76,7 @@ impl Drafts {
                 notes: Vec::new(),
                 names: BTreeSet::new(),
                 facts: BTreeMap::new(),
+                earliest: BTreeMap::new(),
             })
     }
 
@@ -159,11 +162,19 @@ impl Draft {
         self
     }
 
-    /// Keeps the smallest value given for a key (local times sort as text).
-    pub fn earliest(&mut self, key: &'static str, value: String) -> &mut Draft {
-        let kept = self.facts.entry(key).or_insert_with(|| value.clone());
-        if value < *kept {
-            *kept = value;
+    /// Keeps, for a key, the written form of the earliest time given (by
+    /// the instant: local times of the repeated autumn hour do not sort as
+    /// text).
+    pub fn earliest(
+        &mut self,
+        key: &'static str,
+        time: DateTime<Utc>,
+        written: String,
+    ) -> &mut Draft {
+        let earlier = self.earliest.get(key).is_none_or(|kept| time < *kept);
+        if earlier {
+            self.earliest.insert(key, time);
+            self.facts.insert(key, written);
         }
         self
     }

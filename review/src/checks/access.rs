@@ -271,7 +271,7 @@ fn after_deletion(
         .record(Stream::Access, seq, time)
         .registry(cite_dataset(dataset))
         .fact("day", day)
-        .earliest("first", context.local(time));
+        .earliest("first", time, context.local(time));
     if let Some(date) = recorded {
         draft.registry(cite_deletion(dataset, date));
     }

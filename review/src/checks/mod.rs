@@ -41,5 +41,5 @@ pub fn leaver_activity(
         .registry(cite_person(&person.user))
         .fact("person", &person.name)
         .fact("end", end)
-        .earliest("first", context.local(time));
+        .earliest("first", time, context.local(time));
 }

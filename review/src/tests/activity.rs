@@ -210,8 +210,8 @@ fn silent_sources_and_days_without_logs() {
     assert_eq!(
         silent.evidence.notes,
         vec![
-            "silent from 2025-12-03 08:59 to 2025-12-28 09:00 (600 hours)",
-            "silent from 2025-12-28 09:00 to 2026-01-01 00:00 (87 hours)",
+            "silent from 2025-12-03 08:59 +01:00 to 2025-12-28 09:00 +01:00 (600 hours)",
+            "silent from 2025-12-28 09:00 +01:00 to 2026-01-01 00:00 +01:00 (87 hours)",
         ]
     );
     let days = finding(&review, Check::DaysWithoutLogs, "days");

@@ -511,3 +511,22 @@ fn statements_are_made_in_bokmal_and_english_and_cite_the_grant_behind() {
     );
     assert_eq!(json["facts"]["grant"], "k-hud");
 }
+
+#[test]
+fn times_in_the_repeated_autumn_hour_carry_their_offset_and_the_first_is_the_earliest() {
+    // ola left on 30 June. On 26 October 2025 Oslo's clocks went from
+    // 03:00 +02:00 back to 02:00 +01:00: 00:30Z is 02:30 +02:00, 01:15Z is
+    // 02:15 +01:00, later though it reads earlier.
+    let (_dir, reader, config) = store(&[
+        access("2025-10-26T01:15:00Z", "ola", "read", "/home/ola/a.txt"),
+        access("2025-10-26T00:30:00Z", "ola", "read", "/home/ola/b.txt"),
+    ]);
+    let review = review_2025(&reader, &config, registry(&[]));
+    let leaver = finding(&review, Check::LeaverActivity, "user=ola");
+    assert_eq!(leaver.facts["first"], "2025-10-26 02:30 +02:00");
+    assert!(
+        leaver.statements[&Language::Nb].contains("første gang 2025-10-26 02:30 +02:00"),
+        "{}",
+        leaver.statements[&Language::Nb]
+    );
+}

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use vakt_schemas::registry::{FILES, Problem, Registry, RegistryError};
+use vakt_schemas::registry::{FILES, OPTIONAL_FILES, Problem, Registry, RegistryError};
 use vakt_schemas::{Event, RegistryEvent};
 use vakt_store::snapshot::{Snapshot, newest_snapshot};
 use vakt_store::{PendingRecord, StoreWriter, WriteError};
@@ -126,10 +126,12 @@ impl RegistryFolder {
             .collect()
     }
 
-    /// The registry files absent (they count as empty), in snapshot order.
+    /// The registry files absent (they count as empty), in snapshot order;
+    /// an optional file (measures.toml) is not named.
     pub fn absent(&self) -> Vec<&'static str> {
         FILES
             .into_iter()
+            .filter(|file| !OPTIONAL_FILES.contains(file))
             .filter(|file| !self.texts.contains_key(*file) && !self.is_unreadable(file))
             .collect()
     }

@@ -49,11 +49,12 @@ fn groups(findings: &[Finding], zone: Tz, language: Language) -> Vec<Value> {
         .collect()
 }
 
-/// The date of the document: the one given, else the local day of the cutoff.
+/// The date of the document: the one given, else the local day the review
+/// was made.
 pub fn document_date(review: &Review, options: &RenderOptions) -> NaiveDate {
     options
         .date
-        .unwrap_or_else(|| review.period.day_of(review.period.cutoff))
+        .unwrap_or_else(|| review.period.day_of(review.made))
 }
 
 /// The whole document as JSON.
@@ -182,6 +183,27 @@ pub fn document(review: &Review, options: &RenderOptions) -> Result<Value, Repor
             "cutoff": local(review.period.cutoff),
             "complete": review.period.cutoff >= review.period.end,
         },
+        "sources": options.figures.as_ref().map(|figures| figures.sources.iter().map(|span| json!({
+            "stream": span.stream,
+            "source": span.source,
+            "records": span.records,
+            "first": local(span.first),
+            "last": local(span.last),
+        })).collect::<Vec<_>>()).unwrap_or_default(),
+        "measures": review.measures.iter().map(|row| json!({
+            "check": row.check,
+            "subject": row.subject,
+            "severity": row.severity,
+            "measure": row.measure,
+            "owner": row.owner,
+            "deadline": row.deadline.map(|day| day.to_string()),
+        })).collect::<Vec<_>>(),
+        "measures_unmatched": review.measures_unmatched.iter().map(|measure| json!({
+            "finding": measure.finding,
+            "measure": measure.measure,
+        })).collect::<Vec<_>>(),
+        "director": options.director,
+        "prepared_by": options.prepared_by,
         "vakt_version": review.vakt_version,
         "renderer_version": env!("CARGO_PKG_VERSION"),
         "config_digest": options.config_digest,
@@ -197,6 +219,10 @@ pub fn document(review: &Review, options: &RenderOptions) -> Result<Value, Repor
         "registry": {
             "snapshots": registry.snapshots,
             "first_recorded": registry.first_recorded.map(local),
+            "files": registry.files.iter().map(|(file, sha256)| json!({"file": file, "sha256": sha256})).collect::<Vec<_>>(),
+            "recorded_after_start": registry
+                .first_recorded
+                .is_some_and(|first| first > review.period.start),
             "last_recorded": registry.last_recorded.map(local),
             "datasets": registry.datasets,
             "people": registry.people,

@@ -44,6 +44,21 @@ pub struct Figures {
     pub sessions_per_user: Vec<UserCount>,
     /// Logins of the users not shown, and how many users those are.
     pub sessions_other: UserCount,
+    /// Every log source of the year (a file, a receiver or a host, as the
+    /// `source` column names it) per stream, with its first and last
+    /// record and how many it gave: what the auditor checks the logging
+    /// against.
+    pub sources: Vec<SourceSpan>,
+}
+
+/// One log source's records in the year.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SourceSpan {
+    pub stream: String,
+    pub source: String,
+    pub records: u64,
+    pub first: DateTime<Utc>,
+    pub last: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -131,6 +146,30 @@ pub fn figures(store: &StoreReader, period: &Period) -> Result<Figures, ReportEr
         users: rest.len() as u64,
     };
     figures.sessions_per_user = users;
+
+    for stream in ["sessions", "firewall", "access"] {
+        let sql = format!(
+            "SELECT source, count(*) AS n, min(time) AS first, max(time) AS last FROM {stream} \
+             WHERE {condition} GROUP BY source ORDER BY source"
+        );
+        for row in query(&session, &sql)? {
+            let (Some(source), Some(records), Some(first), Some(last)) = (
+                row.text("source"),
+                row.count("n"),
+                row.time("first"),
+                row.time("last"),
+            ) else {
+                continue;
+            };
+            figures.sources.push(SourceSpan {
+                stream: stream.to_string(),
+                source: source.to_string(),
+                records,
+                first,
+                last,
+            });
+        }
+    }
     Ok(figures)
 }
 

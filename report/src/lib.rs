@@ -58,9 +58,12 @@ pub use vakt_review::Language;
 pub struct RenderOptions {
     pub language: Language,
     /// The date printed on the document and in its metadata; by default the
-    /// local day of the review's cutoff (for a finished year, 1 January of
-    /// the next year).
+    /// local day the review was made.
     pub date: Option<NaiveDate>,
+    /// The director's name, printed under the signature line.
+    pub director: Option<String>,
+    /// Who prepared the review.
+    pub prepared_by: Option<String>,
     /// The charts' data, from [`figures`]; without it the charts are left out.
     pub figures: Option<Figures>,
     /// The checkpoints checked against the store, from [`anchors`]; without

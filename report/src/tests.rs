@@ -3,6 +3,7 @@
 //! PDF's text (read back with `pdftotext` of poppler-utils), and last year's
 //! checkpoints proven consistent with this year's.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
@@ -225,6 +226,8 @@ fn options(fixture: &Fixture, language: Language) -> RenderOptions {
     RenderOptions {
         language,
         date: None,
+        director: Some("Dina Direktør".to_string()),
+        prepared_by: Some("Per Forbereder".to_string()),
         figures: Some(figures(&fixture.reader, &fixture.review.period).expect("figures")),
         anchors: Some(
             anchors(&fixture.reader, &fixture.review, Some(&fixture.previous)).expect("anchors"),
@@ -573,4 +576,125 @@ fn an_area_without_firewall_logs_is_said_not_assessable_in_both_languages() {
         en.contains("no firewall record is logged in the year"),
         "{en}"
     );
+}
+
+#[test]
+fn the_document_is_dated_the_day_it_was_made_names_its_signers_and_a_late_registry() {
+    let fixture = fixture();
+    let options = options(&fixture, Language::Nb);
+    let text = squeeze(&pdf_text(
+        &render(&fixture.review, &options).expect("render"),
+    ));
+    // Reviewed on 2026-02-01 (the fixture's now), beside the period.
+    assert!(text.contains("Dato 1. februar 2026"), "{text}");
+    assert!(text.contains("Utarbeidet av Per Forbereder"), "{text}");
+    assert!(text.contains("Dina Direktør"), "{text}");
+    assert!(!text.contains("første gang lagret"), "{text}");
+
+    // The same store judged against a registry first recorded in March.
+    let config = Config::parse(CONFIG).expect("the test configuration");
+    let history = History {
+        snapshots: vec![vakt_review::Snapshot {
+            recorded: "2025-03-01T09:00:00Z".parse().expect("a time"),
+            first_seq: 0,
+            registry: registry(),
+            digests: BTreeMap::new(),
+        }],
+        unreadable: Vec::new(),
+    };
+    let late = review_against(
+        &fixture.reader,
+        &config,
+        &history,
+        &ReviewOptions {
+            year: 2025,
+            now: "2026-02-01T00:00:00Z".parse().expect("a time"),
+            verify: false,
+        },
+    )
+    .expect("the review");
+    let text = squeeze(&pdf_text(&render(&late, &options).expect("render")));
+    assert!(
+        text.contains("Registeret ble første gang lagret 2025-03-01 10:00 +01:00"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_measures_chapter_lists_every_finding_with_its_recorded_measure() {
+    let fixture = fixture();
+    let config = Config::parse(CONFIG).expect("the test configuration");
+    let measures = r#"
+[[measure]]
+finding = "uncovered_session user=ola"
+measure = "Sperre kontoen samme dag som arbeidsforholdet slutter"
+owner = "IT-ansvarlig"
+deadline = 2026-03-01
+[[measure]]
+finding = "uncovered_session user=nobody"
+measure = "Et tiltak for et funn som ikke finnes"
+"#;
+    let mut texts: BTreeMap<String, String> = [
+        ("datasets.toml", DATASETS),
+        ("people.toml", PEOPLE),
+        ("authorizations.toml", GRANTS),
+        ("measures.toml", measures),
+    ]
+    .into_iter()
+    .map(|(name, text)| (name.to_string(), text.to_string()))
+    .collect();
+    let with_measures = Registry::parse(&texts).expect("the registry with measures parses");
+    texts.insert(
+        "measures.toml".to_string(),
+        "[[measure]]\nmeasure = \"\"\n".to_string(),
+    );
+    assert!(
+        Registry::parse(&texts).is_err(),
+        "a measure names its finding"
+    );
+    let history = History {
+        snapshots: vec![vakt_review::Snapshot {
+            recorded: "2024-12-01T00:00:00Z".parse().expect("a time"),
+            first_seq: 0,
+            registry: with_measures,
+            digests: BTreeMap::new(),
+        }],
+        unreadable: Vec::new(),
+    };
+    let review = review_against(
+        &fixture.reader,
+        &config,
+        &history,
+        &ReviewOptions {
+            year: 2025,
+            now: "2026-02-01T00:00:00Z".parse().expect("a time"),
+            verify: false,
+        },
+    )
+    .expect("the review");
+    let findings: usize = review.areas.iter().map(|area| area.findings.len()).sum();
+    assert_eq!(review.measures.len(), findings);
+    let ola = review
+        .measures
+        .iter()
+        .find(|row| row.check == "uncovered_session" && row.subject == "user=ola")
+        .expect("ola's finding");
+    assert_eq!(ola.owner.as_deref(), Some("IT-ansvarlig"));
+    assert_eq!(review.measures_unmatched.len(), 1);
+
+    let options = options(&fixture, Language::Nb);
+    let pdf = render(&review, &options).expect("render");
+    // Without white space, in the order written: a cell's lines stay
+    // together and a line may break anywhere.
+    let solid = |text: &str| text.split_whitespace().collect::<String>();
+    let text = solid(&pdf_text_raw(&pdf));
+    for expected in [
+        "Tiltak",
+        "Sperre kontoen samme dag som arbeidsforholdet slutter",
+        "IT-ansvarlig",
+        "2026-03-01",
+        "ikke svarer til noe funn i denne gjennomgangen",
+    ] {
+        assert!(text.contains(&solid(expected)), "{expected:?}");
+    }
 }

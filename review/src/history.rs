@@ -16,6 +16,15 @@ pub struct Snapshot {
     /// Sequence number of its first row in the `registry` stream.
     pub first_seq: u64,
     pub registry: Registry,
+    /// Each file of the snapshot and the SHA-256 of its bytes, as recorded.
+    pub digests: BTreeMap<String, String>,
+}
+
+/// The files of a snapshot being read: texts and recorded digests.
+#[derive(Default)]
+struct Files {
+    texts: BTreeMap<String, String>,
+    digests: BTreeMap<String, String>,
 }
 
 /// Every snapshot, oldest first.
@@ -33,7 +42,7 @@ impl History {
     /// one time for all its rows, later than the previous snapshot's.
     pub fn load(store: &StoreReader) -> Result<History, ReadError> {
         let mut history = History::default();
-        let mut current: Option<(DateTime<Utc>, u64, BTreeMap<String, String>)> = None;
+        let mut current: Option<(DateTime<Utc>, u64, Files)> = None;
         for record in store.records(Stream::Registry)? {
             let Event::Registry(row) = record.event else {
                 continue;
@@ -46,9 +55,10 @@ impl History {
             {
                 history.push(recorded, first_seq, texts);
             }
-            let (_, _, texts) =
-                current.get_or_insert_with(|| (time, record.envelope.seq, BTreeMap::new()));
-            texts.insert(row.file, row.content);
+            let (_, _, files) =
+                current.get_or_insert_with(|| (time, record.envelope.seq, Files::default()));
+            files.digests.insert(row.file.clone(), row.digest);
+            files.texts.insert(row.file, row.content);
         }
         if let Some((recorded, first_seq, texts)) = current {
             history.push(recorded, first_seq, texts);
@@ -56,12 +66,13 @@ impl History {
         Ok(history)
     }
 
-    fn push(&mut self, recorded: DateTime<Utc>, first_seq: u64, texts: BTreeMap<String, String>) {
-        match Registry::parse(&texts) {
+    fn push(&mut self, recorded: DateTime<Utc>, first_seq: u64, files: Files) {
+        match Registry::parse(&files.texts) {
             Ok(registry) => self.snapshots.push(Snapshot {
                 recorded,
                 first_seq,
                 registry,
+                digests: files.digests,
             }),
             Err(error) => self.unreadable.push((first_seq, error.to_string())),
         }
@@ -74,6 +85,7 @@ impl History {
                 recorded: DateTime::<Utc>::MIN_UTC,
                 first_seq: 0,
                 registry,
+                digests: BTreeMap::new(),
             }],
             unreadable: Vec::new(),
         }

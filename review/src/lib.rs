@@ -30,7 +30,7 @@ use vakt_store::reader::{ReadError, StoreReader};
 
 pub use assessable::NotAssessable;
 pub use finding::{Area, Check, Evidence, Finding, RecordEvidence, Severity};
-pub use history::History;
+pub use history::{History, Snapshot};
 pub use language::Language;
 pub use markdown::markdown;
 pub use period::Period;
@@ -72,10 +72,19 @@ pub struct ReviewOptions {
 pub struct Review {
     pub vakt_version: &'static str,
     pub institute: String,
+    /// When the review was made (the document's date).
+    pub made: DateTime<Utc>,
     pub period: Period,
     pub registry: RegistrySummary,
     pub areas: Vec<AreaReview>,
     pub spot_checks: SpotChecks,
+    /// Per finding, in the findings' order, the measure `measures.toml`
+    /// records for it (in the newest registry snapshot, since measures are
+    /// decided after the year), or none yet.
+    pub measures: Vec<MeasureRow>,
+    /// Measures of `measures.toml` that name no finding of this review
+    /// (a mistyped subject, or a finding of another year).
+    pub measures_unmatched: Vec<vakt_schemas::registry::Measure>,
     pub integrity: Integrity,
     /// Findings per severity over all areas.
     pub totals: BTreeMap<Severity, usize>,
@@ -93,6 +102,10 @@ pub struct RegistrySummary {
     pub deletions: usize,
     /// Snapshots that could not be read: (first sequence number, problem).
     pub unreadable: Vec<(u64, String)>,
+    /// The files of the snapshot in force at the cutoff, each with the
+    /// SHA-256 of its bytes as recorded (an auditor compares them with the
+    /// files the institute keeps).
+    pub files: BTreeMap<String, String>,
 }
 
 /// One area (a)-(d) of 5.6.b.
@@ -124,6 +137,55 @@ pub struct CheckSummary {
     pub multi_factor: Option<MultiFactorBasis>,
     /// Why the check could not be assessed; `null` when it was.
     pub not_assessable: Option<NotAssessable>,
+}
+
+/// A finding and what is done about it.
+#[derive(Debug, Serialize)]
+pub struct MeasureRow {
+    pub check: &'static str,
+    pub subject: String,
+    pub severity: Severity,
+    pub measure: Option<String>,
+    pub owner: Option<String>,
+    pub deadline: Option<chrono::NaiveDate>,
+}
+
+/// Each finding with its recorded measure, and the measures that match none.
+fn measures(
+    areas: &[AreaReview],
+    history: &History,
+) -> (Vec<MeasureRow>, Vec<vakt_schemas::registry::Measure>) {
+    let recorded = history
+        .snapshots
+        .last()
+        .map_or(&[][..], |snapshot| &snapshot.registry.measures[..]);
+    let findings: Vec<&Finding> = areas.iter().flat_map(|area| &area.findings).collect();
+    let rows = findings
+        .iter()
+        .map(|finding| {
+            let measure = recorded
+                .iter()
+                .find(|measure| measure.is_for(finding.check, &finding.subject));
+            MeasureRow {
+                check: finding.check,
+                subject: finding.subject.clone(),
+                severity: finding.severity,
+                measure: measure.map(|measure| measure.measure.clone()),
+                owner: measure.and_then(|measure| measure.owner.clone()),
+                deadline: measure.and_then(|measure| measure.deadline),
+            }
+        })
+        .collect();
+    let unmatched = recorded
+        .iter()
+        .filter(|measure| {
+            !findings
+                .iter()
+                .any(|finding| measure.is_for(finding.check, &finding.subject))
+        })
+        .cloned()
+        .collect();
+    (rows, unmatched)
 }
 
 /// The spot checks drawn in the year (3.3.l).
@@ -255,8 +317,13 @@ pub fn review_against(
         grants: registry.grants.len(),
         deletions: registry.deletions.len(),
         unreadable: history.unreadable.clone(),
+        files: history
+            .at(period.cutoff)
+            .map(|snapshot| snapshot.digests.clone())
+            .unwrap_or_default(),
     };
     let areas = areas(findings, multi_factor.as_ref(), &inputs);
+    let (measures, measures_unmatched) = measures(&areas, history);
     let mut totals: BTreeMap<Severity, usize> = BTreeMap::new();
     for area in &areas {
         for (severity, count) in &area.counts {
@@ -266,10 +333,13 @@ pub fn review_against(
     Ok(Review {
         vakt_version: env!("CARGO_PKG_VERSION"),
         institute: config.institute.clone(),
+        made: options.now,
         period,
         registry,
         areas,
         spot_checks: spot_checks(store, &period)?,
+        measures,
+        measures_unmatched,
         integrity,
         totals,
     })

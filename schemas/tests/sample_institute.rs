@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use vakt_schemas::config::Config;
-use vakt_schemas::registry::{FILES, Kind, Registry, Scope};
+use vakt_schemas::registry::{FILES, Kind, OPTIONAL_FILES, Registry, Scope};
 
 fn repository() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -23,6 +23,7 @@ fn sample(relative: &str) -> String {
 fn registry() -> Registry {
     let texts: BTreeMap<String, String> = FILES
         .iter()
+        .filter(|name| !OPTIONAL_FILES.contains(name))
         .map(|name| (name.to_string(), sample(&format!("registry/{name}"))))
         .collect();
     Registry::parse(&texts).unwrap_or_else(|error| panic!("{:#?}", error.0))

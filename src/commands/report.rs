@@ -55,7 +55,7 @@ pub struct ReportArgs {
     /// Skip verifying the store (faster; the document then says it was not verified).
     #[arg(long)]
     no_verify: bool,
-    /// The date printed on the document [default: the end of the year, or today's cutoff].
+    /// The date printed on the document [default: today, the day the review is made].
     #[arg(long, value_name = "YYYY-MM-DD")]
     date: Option<NaiveDate>,
     /// Also write the JSON the PDF was laid out from, with the review under `review`.
@@ -110,6 +110,8 @@ pub fn make_report(job: ReportJob<'_>) -> anyhow::Result<Report> {
     let render_options = RenderOptions {
         language: job.language,
         date: job.date,
+        director: job.config.report.director.clone(),
+        prepared_by: job.config.report.prepared_by.clone(),
         figures: Some(figures),
         anchors: Some(anchors),
         previous: job.previous,

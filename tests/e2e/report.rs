@@ -163,6 +163,17 @@ fn the_review_pdf_holds_every_finding_checkpoint_and_chapter_in_both_languages()
         }
     }
     assert!(subjects > 0, "the generated year has findings");
+    // For the auditor: every log source with its counts, and the SHA-256
+    // of each registry file as recorded.
+    assert!(flat.contains("Loggkilder"), "no log sources");
+    let files = review["registry"]["files"]
+        .as_object()
+        .expect("registry files");
+    assert!(files.contains_key("datasets.toml"), "{files:?}");
+    for (file, sha256) in files {
+        let sha256 = sha256.as_str().expect("a digest");
+        assert!(text.contains(sha256), "no SHA-256 of {file}");
+    }
     // The checkpoints printed are the newest when the report ran: the
     // review's, plus the audit record of that review.
     for stream in review["integrity"]["streams"].as_array().expect("streams") {

@@ -111,11 +111,13 @@ fn events_are_judged_against_the_registry_recorded_before_them() {
                 recorded: "2025-01-01T00:00:00Z".parse().unwrap(),
                 first_seq: 0,
                 registry: without,
+                digests: BTreeMap::new(),
             },
             history::Snapshot {
                 recorded: "2025-06-01T00:00:00Z".parse().unwrap(),
                 first_seq: 4,
                 registry: with,
+                digests: BTreeMap::new(),
             },
         ],
         unreadable: Vec::new(),

@@ -34,6 +34,8 @@ pub struct Config {
     pub firewall: FirewallConfig,
     pub secure_zone: SecureZoneConfig,
     pub review: ReviewConfig,
+    /// `[report]`: the names the PDF prints.
+    pub report: ReportConfig,
     /// `[[source]]`: the logs `vakt run` follows.
     #[serde(rename = "source")]
     pub sources: Vec<SourceConfig>,
@@ -64,6 +66,7 @@ impl Default for Config {
             firewall: FirewallConfig::default(),
             secure_zone: SecureZoneConfig::default(),
             review: ReviewConfig::default(),
+            report: ReportConfig::default(),
             sources: Vec::new(),
             listeners: Vec::new(),
             run: RunConfig::default(),
@@ -364,6 +367,18 @@ impl Default for ReviewConfig {
             class_a_days: 30,
         }
     }
+}
+
+/// `[report]`: the names the review's PDF prints (5.6.c: the director
+/// signs the review).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportConfig {
+    /// The director's name, printed under the signature line.
+    pub director: Option<String>,
+    /// Who prepared the review (a name, or a name and role), printed on
+    /// the cover and beside the signature.
+    pub prepared_by: Option<String>,
 }
 
 /// `[firewall]`: how a netfilter log prefix tells allow from deny.

@@ -7,6 +7,7 @@ pub mod class;
 pub mod dataset;
 pub mod deletion;
 pub mod grant;
+pub mod measure;
 pub mod moment;
 pub mod person;
 mod validate;
@@ -21,20 +22,25 @@ pub use class::{Class, Sensitivity, table_1};
 pub use dataset::Dataset;
 pub use deletion::Deletion;
 pub use grant::{Grant, Scope};
+pub use measure::Measure;
 pub use moment::Moment;
 pub use person::{Kind, Person};
 
 /// The registry files, in the order a snapshot stores them.
-pub const FILES: [&str; 4] = [
+pub const FILES: [&str; 5] = [
     DATASETS_FILE,
     PEOPLE_FILE,
     AUTHORIZATIONS_FILE,
     DELETIONS_FILE,
+    MEASURES_FILE,
 ];
+/// Files a registry folder need not have: absent, they are not mentioned.
+pub const OPTIONAL_FILES: [&str; 1] = [MEASURES_FILE];
 pub const DATASETS_FILE: &str = "datasets.toml";
 pub const PEOPLE_FILE: &str = "people.toml";
 pub const AUTHORIZATIONS_FILE: &str = "authorizations.toml";
 pub const DELETIONS_FILE: &str = "deletions.toml";
+pub const MEASURES_FILE: &str = "measures.toml";
 
 /// The whole registry at one moment.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -43,6 +49,9 @@ pub struct Registry {
     pub people: Vec<Person>,
     pub grants: Vec<Grant>,
     pub deletions: Vec<Deletion>,
+    /// What is done about the yearly review's findings (optional file).
+    #[serde(default)]
+    pub measures: Vec<Measure>,
 }
 
 /// One thing wrong in a registry file.
@@ -105,6 +114,7 @@ impl Registry {
                 "deletion",
                 &mut problems,
             ),
+            measures: entries(MEASURES_FILE, text(MEASURES_FILE), "measure", &mut problems),
         };
         problems.extend(validate::problems(&registry));
         if problems.is_empty() {

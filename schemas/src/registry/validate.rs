@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::class::IDENTIFIABILITY;
 use super::{
-    AUTHORIZATIONS_FILE, DATASETS_FILE, DELETIONS_FILE, Grant, PEOPLE_FILE, Problem, Registry,
-    Scope,
+    AUTHORIZATIONS_FILE, DATASETS_FILE, DELETIONS_FILE, Grant, MEASURES_FILE, PEOPLE_FILE, Problem,
+    Registry, Scope,
 };
 
 /// Zones a dataset can be stored in.
@@ -223,6 +223,32 @@ pub(super) fn problems(registry: &Registry) -> Vec<Problem> {
                 entry,
                 "dataset",
                 format!("`{}` is not a dataset of {DATASETS_FILE}", deletion.dataset),
+            );
+        }
+    }
+
+    for (index, measure) in registry.measures.iter().enumerate() {
+        let entry = format!("measure #{}", index + 1);
+        let named = measure
+            .finding
+            .split_once(' ')
+            .is_some_and(|(check, subject)| !check.is_empty() && !subject.trim().is_empty());
+        if !named {
+            report(
+                MEASURES_FILE,
+                entry.clone(),
+                "finding",
+                "name the finding by its check and subject, as the review writes them, \
+                 e.g. `uncovered_session user=sigrid`"
+                    .to_string(),
+            );
+        }
+        if measure.measure.trim().is_empty() {
+            report(
+                MEASURES_FILE,
+                entry,
+                "measure",
+                "say what is done about the finding".to_string(),
             );
         }
     }

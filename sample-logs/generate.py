@@ -2089,6 +2089,11 @@ syslog_year = 2025
 [review]
 silent_hours = 72
 class_a_days = 30
+
+[report]
+# Printed under the signature line and on the cover of the review.
+director = "Gunn Hagen"
+prepared_by = "Tor Aasen, IT-ansvarlig"
 """
 
 # --------------------------------------------------------------------------

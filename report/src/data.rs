@@ -308,8 +308,10 @@ fn finding_view(finding: &Finding, zone: Tz, language: Language) -> Value {
 /// A silent source's gap, from the review's note `silent from A to B (N
 /// hours)`; a note in another form is kept as text.
 fn gap(note: &str) -> Value {
+    // A silent source's gap, or a time without a witness's cosignature.
     let parsed = note
         .strip_prefix("silent from ")
+        .or_else(|| note.strip_prefix("no cosignature by a configured witness from "))
         .and_then(|rest| rest.split_once(" to "))
         .and_then(|(from, rest)| {
             let (to, hours) = rest.split_once(" (")?;

@@ -44,6 +44,9 @@ pub struct Figures {
     pub sessions_per_user: Vec<UserCount>,
     /// Logins of the users not shown, and how many users those are.
     pub sessions_other: UserCount,
+    /// The users not shown, with their logins, most first: named under
+    /// the chart.
+    pub sessions_other_users: Vec<UserCount>,
     /// Every log source of the year (a file, a receiver or a host, as the
     /// `source` column names it) per stream, with its first and last
     /// record and how many it gave: what the auditor checks the logging
@@ -145,6 +148,7 @@ pub fn figures(store: &StoreReader, period: &Period) -> Result<Figures, ReportEr
         sessions: rest.iter().map(|user| user.sessions).sum(),
         users: rest.len() as u64,
     };
+    figures.sessions_other_users = rest;
     figures.sessions_per_user = users;
 
     for stream in ["sessions", "firewall", "access"] {

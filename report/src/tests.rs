@@ -698,3 +698,43 @@ measure = "Et tiltak for et funn som ikke finnes"
         assert!(text.contains(&solid(expected)), "{expected:?}");
     }
 }
+
+#[test]
+fn the_sessions_chart_shows_the_top_users_and_names_the_rest() {
+    let dir = TempDir::new().expect("temporary folder");
+    let root = dir.path().join("store");
+    init_store(&root).expect("init the store");
+    let config = Config::parse(CONFIG).expect("the test configuration");
+    // 17 users; user00 logs in 20 times, user01 19 times, ... user16 4 times.
+    let mut events = Vec::new();
+    for index in 0..17u32 {
+        for day in 0..(20 - index) {
+            events.push(login(
+                &format!("2025-03-{:02}T{:02}:00:00Z", day + 1, index % 24),
+                &format!("user{index:02}"),
+                true,
+            ));
+        }
+    }
+    ingest_events(&root, dir.path(), "logins.jsonl", &events, &config);
+    let reader = StoreReader::open(&root).expect("open");
+    let review = review_2025(&reader, &config);
+    let figures = figures(&reader, &review.period).expect("figures");
+    assert_eq!(figures.sessions_per_user.len(), crate::figures::USERS_SHOWN);
+    let rest: Vec<(&str, u64)> = figures
+        .sessions_other_users
+        .iter()
+        .map(|user| (user.user.as_str(), user.sessions))
+        .collect();
+    assert_eq!(rest, vec![("user15", 5), ("user16", 4)]);
+    let options = RenderOptions {
+        figures: Some(figures),
+        ..RenderOptions::default()
+    };
+    let text = squeeze(&pdf_text(&render(&review, &options).expect("render")));
+    assert!(text.contains("2 andre brukere"), "{text}");
+    assert!(
+        text.contains("Andre brukere (pålogginger): user15 (5), user16 (4)."),
+        "{text}"
+    );
+}

@@ -85,6 +85,15 @@ pub fn run(_global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Outcome> {
             fs::create_dir_all(parent)?;
         }
         fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        if relative.starts_with("logs/") {
+            // The sample's logs end with 2025: dated as if last written
+            // then, so the year-less lines' dates agree with the file.
+            fs::File::options()
+                .write(true)
+                .open(&path)
+                .and_then(|file| file.set_modified(end_of_sample_year()))
+                .with_context(|| format!("cannot date {}", path.display()))?;
+        }
     }
     let config_text = fs::read_to_string(args.dir.join("vakt.toml"))?;
     let config =
@@ -150,4 +159,9 @@ fn prepare_dir(dir: &Path) -> anyhow::Result<()> {
         "made by vakt demo; `vakt demo` replaces this folder\n",
     )?;
     Ok(())
+}
+
+/// 2026-01-01 00:00 UTC: the sample's logs were last written as 2025 ended.
+fn end_of_sample_year() -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_767_225_600)
 }

@@ -20,13 +20,18 @@ use crate::usage::record_use;
 /// The yearly security review as a PDF for the director to sign (5.6.c).
 ///
 /// Runs `vakt review` over the year and lays it out with typst: a cover with
-/// the verdict of each area (a)-(d) and of the logs' integrity, a one-page
-/// summary, one chapter per area with its checks and findings (with the
-/// records that prove them), the year's spot checks, the logs' integrity
-/// and retention with each stream's newest signed checkpoint printed in
-/// full, charts of the year, and an appendix with the method, the clauses
-/// checked, the vakt version and the SHA-256 of vakt.toml. Bokmål by
-/// default, English with `--lang en`.
+/// the verdict of each area (a)-(d) (passed, deviations, failed, or not
+/// assessable with the reason) and of the logs' integrity, a one-page
+/// summary with the signature lines ([report] director and prepared_by of
+/// vakt.toml), one chapter per area with its checks and findings (with the
+/// records and registry entries that prove them), the year's spot checks,
+/// the measures for each finding (from the registry's measures.toml, blank
+/// to fill in where none is recorded), the logs' integrity and retention
+/// with every log source and each stream's newest signed checkpoint
+/// printed in full, charts of the year, and an appendix with the method,
+/// the registry files' SHA-256, the clauses checked, the vakt version and
+/// the SHA-256 of vakt.toml. Bokmål throughout by default, English with
+/// `--lang en`.
 ///
 /// `--previous` takes last year's `vakt review --format json` document (or
 /// the file `--data` wrote last year): the summary then says what changed,

@@ -57,6 +57,22 @@ pub struct SyslogClock {
     /// The reference time as a local time in `time_zone`.
     reference_local: NaiveDateTime,
     previous_instant: Option<DateTime<Utc>>,
+    /// The year of the first line was given (`ingest.syslog_year`,
+    /// `--year`), not inferred.
+    year_given: bool,
+    /// The first and last instant given to a year-less timestamp.
+    year_less: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+/// The instants year-less timestamps were given, for a check against the
+/// file's modification time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct YearLessSpan {
+    pub first: DateTime<Utc>,
+    pub last: DateTime<Utc>,
+    /// The year came from the configuration or `--year`, not the file's
+    /// modification time.
+    pub year_given: bool,
 }
 
 impl SyslogClock {
@@ -69,7 +85,18 @@ impl SyslogClock {
             previous_month: None,
             reference_local: reference_time.with_timezone(&time_zone).naive_local(),
             previous_instant: None,
+            year_given: year.is_some(),
+            year_less: None,
         }
+    }
+
+    /// The first and last instants given to year-less timestamps so far.
+    pub fn year_less_span(&self) -> Option<YearLessSpan> {
+        self.year_less.map(|(first, last)| YearLessSpan {
+            first,
+            last,
+            year_given: self.year_given,
+        })
     }
 
     /// The zone of timestamps without an offset.
@@ -94,7 +121,12 @@ impl SyslogClock {
         let Some(date) = NaiveDate::from_ymd_opt(year, month, day) else {
             return Err(format!("syslog: no day {day} in month {month} of {year}"));
         };
-        Ok(self.local_instant(date.and_time(time)))
+        let instant = self.local_instant(date.and_time(time));
+        self.year_less = Some(match self.year_less {
+            Some((first, last)) => (first.min(instant), last.max(instant)),
+            None => (instant, instant),
+        });
+        Ok(instant)
     }
 
     /// The instant of a local time in the configured zone.

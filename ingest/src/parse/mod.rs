@@ -241,6 +241,11 @@ impl LineParser {
         self.clock.set_reference_time(reference_time);
     }
 
+    /// The instants the input's year-less timestamps were given.
+    pub fn year_less_span(&self) -> Option<clock::YearLessSpan> {
+        self.clock.year_less_span()
+    }
+
     /// A parser for one input read in `format`.
     pub fn new(context: ParseContext, format: Format) -> LineParser {
         let clock = SyslogClock::new(context.time_zone, context.year, context.reference_time);

@@ -475,10 +475,17 @@ fn spot_checks(store: &StoreReader, period: &Period) -> Result<SpotChecks, Revie
     let draws =
         spotcheck::draws(store).map_err(|error| ReviewError::SpotChecks(error.to_string()))?;
     let mut summary = SpotChecks::default();
-    for status in draws
-        .iter()
-        .filter(|status| status.drawn_at >= period.start && status.drawn_at < period.end)
-    {
+    // A draw made in the year, or made later over records of the year
+    // only (its window lies within the year: a check of December's
+    // records made in January counts for December's year).
+    let of_the_year = |status: &&spotcheck::DrawStatus| {
+        let made_in_year = status.drawn_at >= period.start && status.drawn_at < period.end;
+        let request = &status.draw.request;
+        let window_in_year = request.from.is_some_and(|from| from >= period.start)
+            && request.to.is_some_and(|to| to <= period.end);
+        made_in_year || window_in_year
+    };
+    for status in draws.iter().filter(of_the_year) {
         let stream = status.draw.request.stream.name().to_string();
         summary.draws += 1;
         summary.items_drawn += status.draw.items.len();

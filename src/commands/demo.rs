@@ -4,8 +4,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use clap::Args;
 use vakt_ingest::{IngestOptions, RegistryFolder, ingest};
+use vakt_query::spotcheck::{DRAW_COMMAND, DrawRequest, ItemOutcome, RECORD_COMMAND, draw};
+use vakt_query::sql::{SessionOptions, SqlSession};
+use vakt_schemas::Stream;
 use vakt_schemas::config::Config;
 use vakt_store::{StoreReader, verify};
 use vakt_store::{StoreWriter, init_store};
@@ -14,6 +18,7 @@ use crate::Outcome;
 use crate::commands::ingest::print_summary;
 use crate::commands::verify::print_report;
 use crate::settings::GlobalArgs;
+use crate::usage::record_use;
 
 /// The sample institute's logs, registry and configuration, built into the binary.
 const SAMPLE_FILES: [(&str, &[u8]); 11] = [
@@ -127,6 +132,9 @@ pub fn run(_global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<Outcome> {
     let report = verify(&store, None);
     print_report(&report);
     println!();
+    if report.ok {
+        spot_checks(&store_dir, &config)?;
+    }
     crate::commands::report::write_demo_review(&args.dir, &store_dir, &config, &report)?;
     println!(
         "the demo store is at {}; look at it with",
@@ -164,4 +172,71 @@ fn prepare_dir(dir: &Path) -> anyhow::Result<()> {
 /// 2026-01-01 00:00 UTC: the sample's logs were last written as 2025 ended.
 fn end_of_sample_year() -> std::time::SystemTime {
     std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_767_225_600)
+}
+
+/// Spot checks of the sample year as an institute would make them (3.3.l):
+/// one draw of file accesses per quarter of 2025, each drawn record checked
+/// and its outcome recorded in the audit stream, one of them a finding.
+/// The draws are made now, over each quarter's records, so the review of
+/// 2025 reports them.
+fn spot_checks(store_dir: &Path, config: &Config) -> anyhow::Result<()> {
+    let zone = config.time_zone()?;
+    let store = StoreReader::open(store_dir)?;
+    let session = SqlSession::open(
+        &store,
+        &SessionOptions {
+            time_zone: zone,
+            ..SessionOptions::default()
+        },
+    )?;
+    let local_midnight = |month: u32, year: i32| -> anyhow::Result<DateTime<Utc>> {
+        let day = NaiveDate::from_ymd_opt(year, month, 1).context("a quarter's first day")?;
+        let local = zone
+            .from_local_datetime(&day.and_time(NaiveTime::MIN))
+            .earliest()
+            .context("a local midnight")?;
+        Ok(local.with_timezone(&Utc))
+    };
+    let quarters = [(1, 4, 2025), (4, 7, 2025), (7, 10, 2025), (10, 1, 2026)];
+    let mut checked = 0;
+    for (index, (first_month, next_month, next_year)) in quarters.into_iter().enumerate() {
+        let request = DrawRequest {
+            stream: Stream::Access,
+            n: 5,
+            from: Some(local_midnight(first_month, 2025)?),
+            to: Some(local_midnight(next_month, next_year)?),
+        };
+        let drawn = draw(&store, &session, &request, &[])?;
+        let id = record_use(
+            store_dir,
+            DRAW_COMMAND,
+            Some(serde_json::to_string(&drawn)?),
+            Some(drawn.items.len() as u64),
+            None,
+        )?;
+        for (position, item) in drawn.items.iter().enumerate() {
+            let finding = (index == 1 && position == 0).then(|| {
+                "eksempel fra vakt demo: lesingen har ikke dokumentert prosjektbehov; fulgt opp med brukeren"
+                    .to_string()
+            });
+            let outcome = ItemOutcome {
+                draw: id,
+                item: *item,
+                outcome: if finding.is_some() { "finding" } else { "ok" }.to_string(),
+                finding,
+            };
+            record_use(
+                store_dir,
+                RECORD_COMMAND,
+                Some(serde_json::to_string(&outcome)?),
+                None,
+                None,
+            )?;
+            checked += 1;
+        }
+    }
+    println!(
+        "spot checks: 4 draws of file accesses, one per quarter of 2025; {checked} records checked, 1 finding recorded"
+    );
+    Ok(())
 }

@@ -171,6 +171,20 @@ fn spot_check_draws_are_reproducible_recorded_and_listed() {
         commands.contains(&"spotcheck draw".to_string())
             && commands.contains(&"spotcheck record".to_string())
     );
+
+    // Made now, over March 2025's records: spot checks of 2025.
+    let review = json(&store.run(&[
+        "review",
+        "--year",
+        "2025",
+        "--no-verify",
+        "--format",
+        "json",
+    ]));
+    let spot = &review["spot_checks"];
+    assert_eq!(spot["draws"], 2, "{spot}");
+    assert_eq!(spot["items_checked"], 2, "{spot}");
+    assert_eq!(spot["findings"][0]["finding"], "no ticket for this access");
 }
 
 #[test]

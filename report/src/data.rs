@@ -298,7 +298,7 @@ fn finding_view(finding: &Finding, zone: Tz, language: Language) -> Value {
         "subject": finding.subject,
         "statement": finding.statements.get(&language).unwrap_or(&finding.statement),
         "records": records,
-        "registry": finding.evidence.registry,
+        "registry": finding.evidence.registry.iter().map(|entry| cited(entry, language)).collect::<Vec<_>>(),
         "notes": notes.iter().take(NOTES_SHOWN).collect::<Vec<_>>(),
         "notes_more": notes.len().saturating_sub(NOTES_SHOWN),
         "lang": language.code(),
@@ -322,6 +322,19 @@ fn gap(note: &str) -> Value {
         Some((from, to, hours)) => json!({"from": from, "to": to, "hours": hours}),
         None => json!({"text": note}),
     }
+}
+
+/// A registry entry cited by the review (`authorizations.toml grant
+/// `g7``), in the document's language: the file names stay as they are.
+pub(crate) fn cited(entry: &str, language: Language) -> String {
+    if language == Language::En {
+        return entry.to_string();
+    }
+    entry
+        .replacen(".toml dataset `", ".toml datasett `", 1)
+        .replacen(".toml grant `", ".toml autorisasjon `", 1)
+        .replacen(".toml deletion of `", ".toml sletting av `", 1)
+        .replacen("` on ", "` ", 1)
 }
 
 /// Sequence numbers written as ranges: `4, 7-9, 12`.

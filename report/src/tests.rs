@@ -738,3 +738,27 @@ fn the_sessions_chart_shows_the_top_users_and_names_the_rest() {
         "{text}"
     );
 }
+
+#[test]
+fn registry_entries_are_cited_in_the_documents_language() {
+    use crate::data::cited;
+    assert_eq!(
+        cited("authorizations.toml grant `g7`", Language::Nb),
+        "authorizations.toml autorisasjon `g7`"
+    );
+    assert_eq!(
+        cited(
+            "deletions.toml deletion of `old` on 2025-10-26",
+            Language::Nb
+        ),
+        "deletions.toml sletting av `old` 2025-10-26"
+    );
+    assert_eq!(
+        cited("datasets.toml dataset `hud`", Language::Nb),
+        "datasets.toml datasett `hud`"
+    );
+    assert_eq!(
+        cited("authorizations.toml grant `g7`", Language::En),
+        "authorizations.toml grant `g7`"
+    );
+}

@@ -173,15 +173,15 @@ impl Check {
         use Check::*;
         match self {
             ClassMismatch => "4.1.a",
-            WrongZone => "4.4.d, 4.6.a, 4.7.a",
+            WrongZone => "4.4.d, 4.5.a, 4.6.a, 4.7.a, 4.8, 4.9",
             ClassAKept => "4.5.a",
             UserArea => "3.4.b",
             NoOwner => "4.4.c",
             UnregisteredData => "4.1.f",
             DeletionOverdue | AccessAfterDeletion | CopiesRemain => "5.5",
-            ClassCOutside => "4.7.b",
+            ClassCOutside => "4.7.b, 5.6.b b",
             UncoveredSession => "3.3.g",
-            UncoveredAccess => "3.3.g, 3.4.d-f",
+            UncoveredAccess => "3.3.g, 3.4.d-f, 4.10.a",
             GrantNotRenewed | LeaverActivity | LeaverOpenGrant => "3.3.k",
             OperationsArea => "3.4.c",
             NoDeclaration => "3.3.i",
@@ -214,7 +214,7 @@ impl Check {
         match self {
             ClassMismatch => "declared class equals Table 1's class",
             WrongZone => {
-                "classes A-C are stored in the secure zone, D-E not in the external zone without an exception"
+                "classes A and B only in the secure zone, C there unless excepted, D-E not in the external zone unless excepted"
             }
             ClassAKept => "class A data is not kept over time after it was received",
             UserArea => "datasets lie in data or project areas, never in user areas",

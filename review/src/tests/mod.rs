@@ -247,3 +247,36 @@ fn seqs(finding: &Finding, stream: vakt_schemas::Stream) -> Vec<u64> {
         .map(|records| records.seqs.clone())
         .unwrap_or_default()
 }
+
+/// The tables of CHECKS.md and the code name the same checks, in the same
+/// order, with the same clause and severity.
+#[test]
+fn checks_md_and_the_code_agree_on_every_check() {
+    let text = include_str!("../../CHECKS.md");
+    let rows: Vec<(String, String, String)> = text
+        .lines()
+        .filter(|line| line.starts_with("| `"))
+        .map(|line| line.split('|').map(str::trim).collect::<Vec<_>>())
+        .filter(|cells| cells.len() >= 6)
+        .filter(|cells| ["high", "medium", "low"].contains(&cells[3]))
+        .map(|cells| {
+            (
+                cells[1].trim_matches('`').to_string(),
+                cells[2].to_string(),
+                cells[3].to_string(),
+            )
+        })
+        .collect();
+    let code: Vec<(String, String, String)> = Check::ALL
+        .iter()
+        .map(|check| {
+            let severity = serde_json::to_value(check.severity()).unwrap();
+            (
+                check.id().to_string(),
+                check.clause().to_string(),
+                severity.as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(rows, code);
+}

@@ -364,13 +364,19 @@ pub fn no_declaration(draft: &Draft, language: Language) -> String {
 }
 
 pub fn single_verification(draft: &Draft, language: Language) -> String {
-    let (grant, datasets) = (draft.subject_value(), draft.names());
+    let (grant, datasets, holder) = (draft.subject_value(), draft.names(), draft.get("holder"));
+    let person = |key: &str| match (draft.get(key), language) {
+        ("", Nb) => "ingen".to_string(),
+        ("", En) => "no one".to_string(),
+        (name, _) => name.to_string(),
+    };
+    let (approved, verified) = (person("approved_by"), person("verified_by"));
     match language {
         Nb => format!(
-            "autorisasjonen {grant} gir tilgang til sensitive data ({datasets}), men behovet er ikke godkjent og verifisert av to uavhengige personer"
+            "autorisasjonen {grant} for {holder} gir tilgang til sensitive data ({datasets}), men behovet er ikke godkjent og verifisert av to uavhengige personer (godkjent av {approved}, verifisert av {verified})"
         ),
         En => format!(
-            "authorisation {grant} reaches sensitive data ({datasets}) but was not approved and verified by two independent persons"
+            "authorisation {grant} of {holder} reaches sensitive data ({datasets}) but was not approved and verified by two independent persons (approved by {approved}, verified by {verified})"
         ),
     }
 }

@@ -285,7 +285,10 @@ fn grants(context: &Context, drafts: &mut Drafts) {
                     subject.clone(),
                     statements::single_verification,
                 )
-                .registry(cite_grant(&grant.id));
+                .registry(cite_grant(&grant.id))
+                .fact("holder", &grant.user)
+                .fact("approved_by", grant.approved_by.as_deref().unwrap_or(""))
+                .fact("verified_by", grant.verified_by.as_deref().unwrap_or(""));
             for dataset in sensitive {
                 draft.registry(cite_dataset(&dataset.id)).name(&dataset.id);
             }

@@ -348,6 +348,13 @@ project = "p9"
     );
     assert!(
         unverified
+            .statement
+            .ends_with("(approved by dir, verified by no one)"),
+        "{}",
+        unverified.statement
+    );
+    assert!(
+        unverified
             .evidence
             .registry
             .contains(&"datasets.toml dataset `hud`".to_string())

@@ -173,16 +173,23 @@ pub fn check(
             "store".to_string(),
             statements::unwitnessed,
         );
+        // Local times with their offset, like every time of the review.
+        let zone = config.time_zone().unwrap_or(chrono_tz::UTC);
+        let local = |time: DateTime<Utc>| {
+            time.with_timezone(&zone)
+                .format("%Y-%m-%d %H:%M %:z")
+                .to_string()
+        };
         draft
             .fact("gaps", count)
             .fact("hours", max_age_hours)
-            .fact("longest_from", longest.0.to_rfc3339())
-            .fact("longest_to", longest.1.to_rfc3339());
+            .fact("longest_from", local(longest.0))
+            .fact("longest_to", local(longest.1));
         for (gap_from, gap_to) in &gaps {
             draft.note(format!(
                 "no cosignature by a configured witness from {} to {} ({} hours)",
-                gap_from.to_rfc3339(),
-                gap_to.to_rfc3339(),
+                local(*gap_from),
+                local(*gap_to),
                 (*gap_to - *gap_from).num_hours()
             ));
         }
@@ -279,6 +286,22 @@ mod tests {
             findings[0].statement
         );
         assert_eq!(findings[0].evidence.notes.len(), 2);
+        // Local times with their offset (the configured zone, Oslo by
+        // default), as everywhere in the review.
+        let local = (base + Duration::hours(20))
+            .with_timezone(&chrono_tz::Europe::Oslo)
+            .format("%Y-%m-%d %H:%M %:z")
+            .to_string();
+        assert!(
+            findings[0].evidence.notes[0].contains(&local),
+            "{:?}",
+            findings[0].evidence.notes
+        );
+        assert!(
+            findings[0].statements[&crate::Language::Nb].contains("2 ganger"),
+            "{}",
+            findings[0].statements[&crate::Language::Nb]
+        );
 
         // Cosignatures every 20 hours up to the cutoff: no finding.
         cosign_at(&store, &director, &[90]);

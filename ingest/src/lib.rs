@@ -22,6 +22,7 @@ pub mod pipeline;
 pub mod receiver;
 pub mod registry;
 pub mod source;
+mod year_warning;
 
 pub use pipeline::{IngestError, IngestOptions, IngestSummary, Progress, ingest};
 pub use registry::{CheckedRegistry, InvalidRegistry, RegistryFolder};

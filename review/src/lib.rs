@@ -13,6 +13,7 @@ pub mod finding;
 mod history;
 pub mod language;
 mod markdown;
+mod measures;
 pub mod period;
 mod rows;
 mod statements;
@@ -33,6 +34,7 @@ pub use finding::{Area, Check, Evidence, Finding, RecordEvidence, Severity};
 pub use history::{History, Snapshot};
 pub use language::Language;
 pub use markdown::markdown;
+pub use measures::MeasureRow;
 pub use period::Period;
 
 use assessable::Inputs;
@@ -137,55 +139,6 @@ pub struct CheckSummary {
     pub multi_factor: Option<MultiFactorBasis>,
     /// Why the check could not be assessed; `null` when it was.
     pub not_assessable: Option<NotAssessable>,
-}
-
-/// A finding and what is done about it.
-#[derive(Debug, Serialize)]
-pub struct MeasureRow {
-    pub check: &'static str,
-    pub subject: String,
-    pub severity: Severity,
-    pub measure: Option<String>,
-    pub owner: Option<String>,
-    pub deadline: Option<chrono::NaiveDate>,
-}
-
-/// Each finding with its recorded measure, and the measures that match none.
-fn measures(
-    areas: &[AreaReview],
-    history: &History,
-) -> (Vec<MeasureRow>, Vec<vakt_schemas::registry::Measure>) {
-    let recorded = history
-        .snapshots
-        .last()
-        .map_or(&[][..], |snapshot| &snapshot.registry.measures[..]);
-    let findings: Vec<&Finding> = areas.iter().flat_map(|area| &area.findings).collect();
-    let rows = findings
-        .iter()
-        .map(|finding| {
-            let measure = recorded
-                .iter()
-                .find(|measure| measure.is_for(finding.check, &finding.subject));
-            MeasureRow {
-                check: finding.check,
-                subject: finding.subject.clone(),
-                severity: finding.severity,
-                measure: measure.map(|measure| measure.measure.clone()),
-                owner: measure.and_then(|measure| measure.owner.clone()),
-                deadline: measure.and_then(|measure| measure.deadline),
-            }
-        })
-        .collect();
-    let unmatched = recorded
-        .iter()
-        .filter(|measure| {
-            !findings
-                .iter()
-                .any(|finding| measure.is_for(finding.check, &finding.subject))
-        })
-        .cloned()
-        .collect();
-    (rows, unmatched)
 }
 
 /// The spot checks drawn in the year (3.3.l).
@@ -323,7 +276,7 @@ pub fn review_against(
             .unwrap_or_default(),
     };
     let areas = areas(findings, multi_factor.as_ref(), &inputs);
-    let (measures, measures_unmatched) = measures(&areas, history);
+    let (measures, measures_unmatched) = measures::of_findings(&areas, history);
     let mut totals: BTreeMap<Severity, usize> = BTreeMap::new();
     for area in &areas {
         for (severity, count) in &area.counts {

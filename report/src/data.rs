@@ -481,11 +481,9 @@ fn changes(review: &Review, previous: &Previous) -> Value {
     })
 }
 
-/// A time in the zone with its UTC offset: `2025-03-14 09:12 +01:00`.
+/// A time in the zone as the review writes it: `2025-03-14 09:12 +01:00`.
 pub fn local_time(zone: Tz, time: DateTime<Utc>) -> String {
-    time.with_timezone(&zone)
-        .format("%Y-%m-%d %H:%M %:z")
-        .to_string()
+    vakt_review::period::local_time(zone, time)
 }
 
 const MONTHS_NB: [&str; 12] = [

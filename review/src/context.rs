@@ -105,13 +105,9 @@ impl<'a> Context<'a> {
             })
     }
 
-    /// A local time for statements, with its offset from UTC so the
-    /// repeated hour of the autumn clock change is not ambiguous:
-    /// `2025-03-04 14:05 +01:00`.
+    /// A local time for statements (see [`crate::period::local_time`]).
     pub fn local(&self, time: DateTime<Utc>) -> String {
-        time.with_timezone(&self.period.zone)
-            .format("%Y-%m-%d %H:%M %:z")
-            .to_string()
+        crate::period::local_time(self.period.zone, time)
     }
 }
 

@@ -68,6 +68,15 @@ impl Period {
     }
 }
 
+/// A time as the review writes it: local, with its offset from UTC so the
+/// repeated hour of the autumn clock change is not ambiguous
+/// (`2025-03-04 14:05 +01:00`).
+pub fn local_time(zone: Tz, time: DateTime<Utc>) -> String {
+    time.with_timezone(&zone)
+        .format("%Y-%m-%d %H:%M %:z")
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -175,11 +175,7 @@ pub fn check(
         );
         // Local times with their offset, like every time of the review.
         let zone = config.time_zone().unwrap_or(chrono_tz::UTC);
-        let local = |time: DateTime<Utc>| {
-            time.with_timezone(&zone)
-                .format("%Y-%m-%d %H:%M %:z")
-                .to_string()
-        };
+        let local = |time: DateTime<Utc>| crate::period::local_time(zone, time);
         draft
             .fact("gaps", count)
             .fact("hours", max_age_hours)

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The benchmark of issue 3: generate EVENTS log lines (`vakt generate`),
-# ingest them into a fresh store (timed), then time a fixed set of incident
-# and spot-check queries through `vakt sql` / `vakt search` / `vakt timeline`
-# next to DuckDB running the same SQL over the same Parquet files
-# (bench/queries.py). Results: a table on stdout and
-# $BENCH_DIR/results.json. See BENCHMARKS.md for the method.
+# The benchmark: generate EVENTS log lines (`vakt generate`), ingest them
+# into a fresh store (timed), compact it (timed), then time a fixed set of
+# incident and spot-check queries through `vakt sql` / `vakt search` /
+# `vakt timeline` next to DuckDB (in-process, and its CLI as a new
+# process) running the same SQL over the same Parquet files, measure the
+# store's bytes, and time `vakt verify` next to `sha256sum` and `openssl
+# sha256` over the same segments (bench/queries.py). Results: a table on
+# stdout and $BENCH_DIR/results.json. See BENCHMARKS.md for the method;
+# bench/build.sh measures a cold release build and the binary.
 #
 # Usage: bench/run.sh [EVENTS]            (default 10000000)
 # Environment: SEED (default 1), BENCH_DIR (default a new folder under
@@ -33,7 +36,7 @@ cargo build --release --quiet
 vakt=$PWD/target/release/vakt
 
 venv=bench/.venv
-if ! "$venv/bin/python" -c 'import duckdb, pytz' 2> /dev/null; then
+if ! "$venv/bin/python" -c 'import duckdb, pytz' 2> /dev/null || [ ! -x "$venv/bin/duckdb" ]; then
   echo "== installing duckdb into $venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r bench/requirements.txt
@@ -57,10 +60,17 @@ t0=$(now)
 t1=$(now)
 ingest_seconds=$(echo "$t1 - $t0" | bc -l)
 
-echo "== queries (best of $runs after one warm-up)"
+echo "== compact"
+t0=$(now)
+"$vakt" --store "$store" --config "$logs/vakt.toml" compact --format json > "$work/compact.json"
+t1=$(now)
+compact_seconds=$(echo "$t1 - $t0" | bc -l)
+
+echo "== queries (best of $runs after one warm-up), store size, verify"
 "$venv/bin/python" bench/queries.py \
   --vakt "$vakt" --store "$store" --config "$logs/vakt.toml" --logs "$logs" \
   --generate "$work/generate.json" --generate-seconds "$generate_seconds" \
   --ingest "$work/ingest.json" --ingest-seconds "$ingest_seconds" \
-  --runs "$runs" --results "$work/results.json"
+  --compact "$work/compact.json" --compact-seconds "$compact_seconds" \
+  --duckdb-cli "$venv/bin/duckdb" --runs "$runs" --results "$work/results.json"
 echo "results: $work/results.json"

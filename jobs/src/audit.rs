@@ -49,6 +49,7 @@ fn describe(action: &Action) -> String {
     match action {
         Action::Heartbeat => "heartbeat by vakt run".to_string(),
         Action::Prune => "prune by vakt run".to_string(),
+        Action::Compact => "compaction by vakt run".to_string(),
         Action::Commands(commands) => commands
             .iter()
             .map(|arguments| {

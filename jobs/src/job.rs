@@ -87,6 +87,9 @@ pub enum Task {
     /// Removal of records past the retention, by `vakt run` itself with
     /// its own store writer.
     Prune,
+    /// Merging small segments into large files, by `vakt run` itself
+    /// with its own store writer.
+    Compact,
     /// `vakt report` of the previous calendar year into the folder `output`.
     Review {
         output: String,
@@ -101,6 +104,8 @@ pub enum Action {
     Heartbeat,
     /// Prune with `vakt run`'s own store writer.
     Prune,
+    /// Compact with `vakt run`'s own store writer.
+    Compact,
     /// Run `vakt` with each of these argument lists, one after the other,
     /// stopping at the first that fails (see [`crate::Runner`]).
     Commands(Vec<Vec<String>>),
@@ -147,6 +152,7 @@ impl Job {
             JobKind::Heartbeat => Task::Heartbeat,
             JobKind::Verify => Task::Verify,
             JobKind::Prune => Task::Prune,
+            JobKind::Compact => Task::Compact,
             JobKind::Spotcheck => {
                 if config.streams.is_empty() {
                     return Err(JobError::NoStreams { job: job() });
@@ -223,6 +229,7 @@ impl Job {
             Task::Verify => JobKind::Verify,
             Task::Spotcheck { .. } => JobKind::Spotcheck,
             Task::Prune => JobKind::Prune,
+            Task::Compact => JobKind::Compact,
             Task::Review { .. } => JobKind::Review,
         }
     }
@@ -248,6 +255,7 @@ impl Job {
         match &self.task {
             Task::Heartbeat => Action::Heartbeat,
             Task::Prune => Action::Prune,
+            Task::Compact => Action::Compact,
             Task::Verify => Action::Commands(vec![arguments(&["verify", "--format", "json"])]),
             Task::Spotcheck {
                 streams,
@@ -347,6 +355,8 @@ mod tests {
         assert_eq!(heartbeat.action(Utc::now(), Oslo), Action::Heartbeat);
         let prune = job("kind = \"prune\"\nschedule = \"0 4 1 * *\"").unwrap();
         assert_eq!(prune.action(Utc::now(), Oslo), Action::Prune);
+        let compact = job("kind = \"compact\"\nschedule = \"@daily\"").unwrap();
+        assert_eq!(compact.action(Utc::now(), Oslo), Action::Compact);
     }
 
     #[test]

@@ -262,6 +262,39 @@ impl Supervisor {
                     };
                     self.finish(follower, id, now, &action, outcome, Utc::now());
                 }
+                Action::Compact => {
+                    let started = Instant::now();
+                    let writer = follower.committed_writer(clock)?;
+                    let options = vakt_store::compaction::CompactOptions::default();
+                    let outcome = match vakt_store::compaction::compact(
+                        writer,
+                        &options,
+                        &os_user(),
+                        &mut |_| {},
+                    ) {
+                        Ok(summary) => {
+                            let (replaced, written) = summary.streams.values().fold(
+                                (0, 0),
+                                |(replaced, written), stream| {
+                                    (
+                                        replaced + stream.segments_replaced,
+                                        written + stream.files_written,
+                                    )
+                                },
+                            );
+                            Outcome::success(
+                                started.elapsed().as_secs_f64(),
+                                format!("{replaced} segments merged into {written} files"),
+                            )
+                        }
+                        Err(error) => Outcome::failure(
+                            None,
+                            started.elapsed().as_secs_f64(),
+                            error.to_string(),
+                        ),
+                    };
+                    self.finish(follower, id, now, &action, outcome, Utc::now());
+                }
                 Action::Commands(commands) => {
                     self.runner.start(id, commands.clone(), timeout);
                     self.running.insert(id, (now, action));

@@ -12,6 +12,7 @@
 //! <stream>/checkpoints                 every signed checkpoint, appended
 //! <stream>/cosignatures                checkpoints with witnesses' cosignatures
 //! <stream>/day=YYYY-MM-DD/<txn>-<first seq>.parquet
+//! <stream>/compacted/<txn>-<first seq>.parquet    a compaction's file
 //! ```
 
 use chrono::NaiveDate;
@@ -66,6 +67,24 @@ pub fn segment(stream: Stream, day: NaiveDate, txn: u64, first_seq: u64) -> Stri
     format!("{}/{txn:010}-{first_seq:012}.parquet", day_dir(stream, day))
 }
 
+/// The folder of a stream's compacted segments.
+pub const COMPACTED_DIR: &str = "compacted";
+
+/// The file a compaction by commit `txn` writes for the records from
+/// `first_seq` on (`compaction.rs`).
+pub fn compacted(stream: Stream, txn: u64, first_seq: u64) -> String {
+    format!(
+        "{}/{COMPACTED_DIR}/{txn:010}-{first_seq:012}.parquet",
+        stream.name()
+    )
+}
+
+/// Whether a folder name inside a stream's folder holds segment files:
+/// a day's partition or the compacted segments.
+pub fn is_segment_dir(dir_name: &str) -> bool {
+    dir_name == COMPACTED_DIR || partition_day(dir_name).is_some()
+}
+
 /// The commit number in a segment's file name, if the name has vakt's shape.
 pub fn segment_txn(file_name: &str) -> Option<u64> {
     let stem = file_name.strip_suffix(".parquet")?;
@@ -96,5 +115,14 @@ mod tests {
         assert_eq!(segment_txn(file), Some(42));
         assert_eq!(partition_day(dir.rsplit_once('/').unwrap().1), Some(day));
         assert_eq!(segment_txn("evil.parquet"), None);
+        let compacted = compacted(Stream::Access, 43, 7);
+        assert_eq!(
+            compacted,
+            "access/compacted/0000000043-000000000007.parquet"
+        );
+        let (dir, file) = compacted.rsplit_once('/').unwrap();
+        assert!(is_segment_dir(dir.rsplit_once('/').unwrap().1));
+        assert_eq!(segment_txn(file), Some(43));
+        assert!(!is_segment_dir("dag=2026-01-01"));
     }
 }

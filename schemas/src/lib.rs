@@ -9,6 +9,7 @@
 
 pub mod arrow;
 pub mod checkpoint;
+pub mod compaction;
 pub mod config;
 pub mod cosignature;
 pub mod event;

@@ -28,6 +28,11 @@ pub struct ManifestEntry {
     pub first_seq: u64,
     /// Number of records in the segment.
     pub count: u64,
+    /// On a compaction line only (`compaction.rs`): how many segments,
+    /// live until this line, its file replaces. Absent on the line of a
+    /// segment of new records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<u64>,
     /// Earliest and latest event time in the segment.
     pub min_time: DateTime<Utc>,
     pub max_time: DateTime<Utc>,
@@ -60,6 +65,17 @@ impl ManifestEntry {
         serde_json::to_string(self).unwrap_or_default()
     }
 
+    /// Whether this line is a compaction's: its file holds records that
+    /// segments listed before it held, and it adds none to the tree.
+    pub fn is_compaction(&self) -> bool {
+        self.replaces.is_some()
+    }
+
+    /// The sequence number after the segment's last record.
+    pub fn end_seq(&self) -> u64 {
+        self.first_seq.saturating_add(self.count)
+    }
+
     /// Reads one manifest line (without its newline).
     pub fn from_line(line: &str) -> Result<ManifestEntry, serde_json::Error> {
         serde_json::from_str(line)
@@ -86,6 +102,7 @@ mod tests {
             day: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
             first_seq: 100,
             count: 5,
+            replaces: None,
             min_time: DateTime::from_timestamp(1_772_400_000, 0).unwrap(),
             max_time: DateTime::from_timestamp(1_772_400_100, 0).unwrap(),
             ingest_time: DateTime::from_timestamp(1_772_500_000, 0).unwrap(),

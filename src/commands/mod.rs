@@ -2,6 +2,7 @@
 
 pub mod backup;
 pub mod checkpoint;
+pub mod compact;
 pub mod demo;
 pub mod export;
 pub mod generate;

@@ -2,6 +2,7 @@
 
 use std::io::{self, Write};
 use std::path::PathBuf;
+use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 use vakt_query::sql::{
@@ -52,6 +53,11 @@ use crate::usage::record_use;
 /// times in RFC 3339 UTC; --out FILE writes the rows to a Parquet file and
 /// prints their number. Exit 0 with a result, 2 when the query is wrong
 /// (DataFusion's message) or the store cannot be read.
+///
+/// --timings prints to stderr, after the rows, one JSON object of how long
+/// each step took, in milliseconds: open_ms (the store, its manifests and
+/// the SQL session), query_ms (planning and running the query), audit_ms
+/// (recording the query in the audit stream), print_ms, total_ms.
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct SqlArgs {
@@ -63,6 +69,9 @@ pub struct SqlArgs {
     /// Write the rows to this Parquet file instead of printing them.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Print how long each step took to stderr (JSON).
+    #[arg(long)]
+    timings: bool,
 }
 
 /// How the rows are printed.
@@ -78,6 +87,8 @@ pub enum SqlFormat {
 }
 
 pub fn run(global: &GlobalArgs, args: SqlArgs) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let mut timings = Timings::default();
     let config = global.load_config()?;
     let time_zone = config.time_zone()?;
     let store_dir = global.store_dir(&config);
@@ -87,6 +98,7 @@ pub fn run(global: &GlobalArgs, args: SqlArgs) -> anyhow::Result<Outcome> {
         ..SessionOptions::default()
     };
     let session = SqlSession::open(&store, &options)?;
+    timings.open_ms = elapsed_ms(started);
     if let Some(path) = &args.out {
         let rows = session.write_parquet(&args.query, path)?;
         record_use(
@@ -104,7 +116,10 @@ pub fn run(global: &GlobalArgs, args: SqlArgs) -> anyhow::Result<Outcome> {
         }
         return Ok(Outcome::Success);
     }
+    let step = Instant::now();
     let result = session.query(&args.query)?;
+    timings.query_ms = elapsed_ms(step);
+    let step = Instant::now();
     record_use(
         &store_dir,
         "sql",
@@ -112,7 +127,29 @@ pub fn run(global: &GlobalArgs, args: SqlArgs) -> anyhow::Result<Outcome> {
         Some(result.rows as u64),
         None,
     )?;
-    print_result(&result, args.format, time_zone, "result")
+    timings.audit_ms = elapsed_ms(step);
+    let step = Instant::now();
+    let outcome = print_result(&result, args.format, time_zone, "result");
+    timings.print_ms = elapsed_ms(step);
+    timings.total_ms = elapsed_ms(started);
+    if args.timings {
+        eprintln!("{}", serde_json::to_string(&timings)?);
+    }
+    outcome
+}
+
+/// How long the steps of one `vakt sql` took (`--timings`).
+#[derive(Debug, Default, serde::Serialize)]
+struct Timings {
+    open_ms: f64,
+    query_ms: f64,
+    audit_ms: f64,
+    print_ms: f64,
+    total_ms: f64,
+}
+
+fn elapsed_ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
 }
 
 /// Prints query rows to stdout in the chosen format. A reader that stops

@@ -27,6 +27,7 @@ use vakt_schemas::merkle::{Frontier, Hash};
 use vakt_schemas::prune::PrunedSegment;
 use vakt_schemas::{Envelope, Record, Stream, layout};
 
+use crate::compaction::CompactedFile;
 use crate::files::{parse_signed_head, sign_head};
 use crate::keys;
 use crate::recovery::{Recovered, Recovery};
@@ -232,7 +233,20 @@ impl Committer {
         sources: BTreeMap<String, SourceProgress>,
         hook: Option<&mut (dyn CommitHook + '_)>,
     ) -> Result<(Head, CommitSummary), WriteError> {
-        self.commit_with(records, sources, hook, Vec::new())
+        self.commit_with(records, sources, hook, Vec::new(), Vec::new())
+    }
+
+    /// Commits `records` (the compaction's `audit` record) together with
+    /// the compacted files: each is written under its commit's name and
+    /// gets a manifest line that replaces the segments it holds the
+    /// records of (`compaction.rs`). Their streams' trees do not change,
+    /// so they get no checkpoint.
+    pub fn commit_compaction(
+        &self,
+        records: Vec<PendingRecord>,
+        compacted: Vec<CompactedFile>,
+    ) -> Result<(Head, CommitSummary), WriteError> {
+        self.commit_with(records, BTreeMap::new(), None, Vec::new(), compacted)
     }
 
     /// Commits `records` (the prune's `audit` record) together with the
@@ -243,7 +257,7 @@ impl Committer {
         records: Vec<PendingRecord>,
         pruned: Vec<PrunedSegment>,
     ) -> Result<(Head, CommitSummary), WriteError> {
-        self.commit_with(records, BTreeMap::new(), None, pruned)
+        self.commit_with(records, BTreeMap::new(), None, pruned, Vec::new())
     }
 
     fn commit_with(
@@ -252,6 +266,7 @@ impl Committer {
         sources: BTreeMap<String, SourceProgress>,
         mut hook: Option<&mut (dyn CommitHook + '_)>,
         pruned: Vec<PrunedSegment>,
+        compacted: Vec<CompactedFile>,
     ) -> Result<(Head, CommitSummary), WriteError> {
         let _lock = commit_lock(&self.storage)?;
         let (head, version, _) = self.recover(hook.as_deref_mut())?;
@@ -275,6 +290,18 @@ impl Committer {
         }
         let mut grouped: BTreeMap<Stream, BTreeMap<NaiveDate, Vec<PendingRecord>>> =
             BTreeMap::new();
+        let mut compacted_by_stream: BTreeMap<Stream, Vec<CompactedFile>> = BTreeMap::new();
+        for file in compacted {
+            let planned_on = head.stream(file.stream).map(|stream| stream.entries);
+            if planned_on != Some(file.planned_on_entries) {
+                return Err(WriteError::Raced { txn });
+            }
+            grouped.entry(file.stream).or_default();
+            compacted_by_stream
+                .entry(file.stream)
+                .or_default()
+                .push(file);
+        }
         for record in records {
             grouped
                 .entry(record.event.stream())
@@ -323,6 +350,26 @@ impl Committer {
                 *summary.records.entry(stream).or_default() += entry.count;
                 summary.segments += 1;
             }
+            let adds_records = stream_head.tree_size != frontier.size();
+            // The checkpoint names the line that ends at its size: the last
+            // of new records, not a compaction's after it.
+            let checkpointed_hash = last_hash.clone();
+            for file in compacted_by_stream.remove(&stream).unwrap_or_default() {
+                let entry = self.write_compacted(
+                    file,
+                    txn,
+                    now,
+                    &frontier,
+                    stream_head.entries,
+                    &last_hash,
+                )?;
+                let line = entry.to_line();
+                last_hash = line_hash(&line);
+                lines.push_str(&line);
+                lines.push('\n');
+                stream_head.entries += 1;
+                summary.segments += 1;
+            }
             let manifest = layout::manifest(stream);
             self.storage
                 .append_at(&manifest, stream_head.manifest_bytes, lines.as_bytes())
@@ -331,11 +378,16 @@ impl Committer {
             stream_head.last_entry_hash = last_hash.clone();
             stream_head.tree_size = frontier.size();
             stream_head.root = hex::encode(frontier.root());
+            if !adds_records {
+                // A compaction's lines alone: the tree is as it was.
+                continue;
+            }
+            written.push((stream, stream_records));
             let checkpoint = Checkpoint {
                 origin: self.info.origin(stream),
                 size: frontier.size(),
                 root: frontier.root(),
-                extensions: vec![format!("manifest {last_hash}")],
+                extensions: vec![format!("manifest {checkpointed_hash}")],
             };
             let note = self
                 .signer
@@ -347,7 +399,6 @@ impl Committer {
             let text = format!("{note}\n");
             notes.push((stream, stream_head.checkpoints_bytes, text.clone()));
             stream_head.checkpoints_bytes += text.len() as u64;
-            written.push((stream, stream_records));
         }
         new_head.sources.extend(sources);
         if !pruned.is_empty() {
@@ -451,6 +502,7 @@ impl Committer {
             day,
             first_seq,
             count: records.len() as u64,
+            replaces: None,
             min_time: times.clone().min().unwrap_or(now),
             max_time: times.max().unwrap_or(now),
             ingest_time: now,
@@ -463,6 +515,48 @@ impl Committer {
             frontier: frontier.subtrees().iter().map(hex::encode).collect(),
         };
         Ok((entry, records))
+    }
+}
+
+impl Committer {
+    /// Writes a compacted file under this commit's name and returns its
+    /// manifest line: the records it holds, how many segments it
+    /// replaces, and the stream's tree as it is (a compaction adds no
+    /// leaf).
+    fn write_compacted(
+        &self,
+        file: CompactedFile,
+        txn: u64,
+        now: DateTime<Utc>,
+        frontier: &Frontier,
+        index: u64,
+        prev: &str,
+    ) -> Result<ManifestEntry, WriteError> {
+        let relative = layout::compacted(file.stream, txn, file.first_seq);
+        let path = self.storage.path(&relative);
+        self.storage
+            .create(&relative, &file.bytes)
+            .map_err(io_error(&path))?;
+        Ok(ManifestEntry {
+            index,
+            prev: prev.to_string(),
+            txn,
+            path: relative,
+            day: file.min_time.date_naive(),
+            first_seq: file.first_seq,
+            count: file.count,
+            replaces: Some(file.replaces),
+            min_time: file.min_time,
+            max_time: file.max_time,
+            ingest_time: now,
+            file_sha256: file.written.sha256,
+            file_size: file.written.size,
+            tail_offset: Some(file.written.tail_offset),
+            tail_sha256: Some(file.written.tail_sha256),
+            tree_size: frontier.size(),
+            root: hex::encode(frontier.root()),
+            frontier: frontier.subtrees().iter().map(hex::encode).collect(),
+        })
     }
 }
 

@@ -221,7 +221,7 @@ fn add_missing(
         let covered = index.state().covered(stream);
         let mut added = 0;
         if covered < committed[&stream] {
-            for entry in store.manifest_entries(stream)? {
+            for entry in store.live_entries(stream)? {
                 if entry.first_seq + entry.count <= covered {
                     continue;
                 }

@@ -2,10 +2,11 @@
 //! for building proofs. They are not trusted: a proof built from a changed
 //! hash does not lead to the signed root, so a checker catches it.
 
-use arrow_array::Array;
 use arrow_array::cast::AsArray;
+use arrow_array::types::UInt64Type;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use vakt_schemas::manifest::ManifestEntry;
 use vakt_schemas::merkle::Hash;
 use vakt_schemas::{Stream, layout};
 
@@ -30,52 +31,19 @@ impl StoreReader {
         let mut hashes = Vec::with_capacity(size as usize);
         let manifest_path = self.path(&layout::manifest(stream));
         let pruned = self.pruned()?;
-        for line in self.manifest(stream)? {
+        for entry in self.live_entries(stream)? {
             if hashes.len() as u64 >= size + from.saturating_sub(skipped) {
                 break;
             }
-            let entry = line.entry.map_err(|detail| ReadError::Damaged {
-                path: manifest_path.clone(),
-                detail: format!("line {}: {detail}", line.number),
-            })?;
-            if entry.tree_size <= from {
-                skipped = entry.tree_size;
+            if entry.end_seq() <= from {
+                skipped = entry.end_seq();
                 continue;
             }
             if let Some(pruned) = pruned.get(&entry.path) {
                 hashes.extend(pruned_leaves(self.storage(), pruned)?);
                 continue;
             }
-            let path = self.path(&entry.path);
-            let damaged = |detail: String| ReadError::Damaged {
-                path: path.clone(),
-                detail,
-            };
-            let file = bytes::Bytes::from(self.storage().read(&entry.path).map_err(|source| {
-                ReadError::Io {
-                    path: path.clone(),
-                    source,
-                }
-            })?);
-            let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-                .map_err(|error| damaged(format!("not a readable Parquet file: {error}")))?;
-            let leaf_column = builder.schema().fields().len() - 1;
-            let mask = ProjectionMask::roots(builder.parquet_schema(), [leaf_column]);
-            let reader = builder
-                .with_projection(mask)
-                .build()
-                .map_err(|error| damaged(error.to_string()))?;
-            for batch in reader {
-                let batch = batch.map_err(|error| damaged(error.to_string()))?;
-                let column = batch.column(0).as_fixed_size_binary();
-                for row in 0..column.len() {
-                    let hash: Hash = column
-                        .value(row)
-                        .try_into()
-                        .map_err(|_| damaged("a leaf hash is not 32 bytes".into()))?;
-                    hashes.push(hash);
-                }
-            }
+            hashes.extend(self.stored_leaves(&entry)?);
         }
         // The first segment read may begin before `from`.
         let lead = from.saturating_sub(skipped) as usize;
@@ -88,5 +56,69 @@ impl StoreReader {
             });
         }
         Ok(hashes)
+    }
+
+    /// The leaf hashes one segment file stores, in sequence order (a
+    /// compacted file keeps its rows in time order, with their `seq`).
+    fn stored_leaves(&self, entry: &ManifestEntry) -> Result<Vec<Hash>, ReadError> {
+        let path = self.path(&entry.path);
+        let damaged = |detail: String| ReadError::Damaged {
+            path: path.clone(),
+            detail,
+        };
+        let file = bytes::Bytes::from(self.storage().read(&entry.path).map_err(|source| {
+            ReadError::Io {
+                path: path.clone(),
+                source,
+            }
+        })?);
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+            .map_err(|error| damaged(format!("not a readable Parquet file: {error}")))?;
+        let leaf_column = builder.schema().fields().len() - 1;
+        let mask = ProjectionMask::roots(builder.parquet_schema(), [0, leaf_column]);
+        let reader = builder
+            .with_projection(mask)
+            .build()
+            .map_err(|error| damaged(error.to_string()))?;
+        let mut placed: Vec<Option<Hash>> = vec![None; entry.count as usize];
+        for batch in reader {
+            let batch = batch.map_err(|error| damaged(error.to_string()))?;
+            let seqs = batch
+                .column(0)
+                .as_primitive_opt::<UInt64Type>()
+                .ok_or_else(|| damaged("its first column is not `seq`".into()))?;
+            let leaves = batch.column(1).as_fixed_size_binary();
+            for row in 0..batch.num_rows() {
+                let hash: Hash = leaves
+                    .value(row)
+                    .try_into()
+                    .map_err(|_| damaged("a leaf hash is not 32 bytes".into()))?;
+                let slot = seqs
+                    .value(row)
+                    .checked_sub(entry.first_seq)
+                    .and_then(|offset| placed.get_mut(offset as usize))
+                    .ok_or_else(|| {
+                        damaged(format!(
+                            "record {} lies outside its manifest line's {}..{}",
+                            seqs.value(row),
+                            entry.first_seq,
+                            entry.end_seq()
+                        ))
+                    })?;
+                *slot = Some(hash);
+            }
+        }
+        placed
+            .into_iter()
+            .enumerate()
+            .map(|(offset, hash)| {
+                hash.ok_or_else(|| {
+                    damaged(format!(
+                        "record {} is missing",
+                        entry.first_seq + offset as u64
+                    ))
+                })
+            })
+            .collect()
     }
 }

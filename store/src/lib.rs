@@ -15,6 +15,7 @@
 //! - `cosigned`: witnesses' cosignatures of the checkpoints, and the consistency proofs they ask for;
 //! - `commit`, `writer`: one atomic commit, and the ingest writer holding the store's lock;
 //! - `prune`: retention, removing old rows while every tree stays verifiable;
+//! - `compaction`: merging small segments into large files, every record, leaf and proof kept;
 //! - `recovery`: what an interrupted commit left, completed or set aside, never deleted;
 //! - `segment`: writing one Parquet segment;
 //! - `backup`: a copy of one commit's store taken while writers go on, and its restore;
@@ -28,6 +29,7 @@ pub mod audit;
 pub mod backup;
 pub mod checked;
 pub mod commit;
+pub mod compaction;
 pub mod cosigned;
 mod files;
 pub mod fulltext;

@@ -33,7 +33,7 @@ use vakt_schemas::{AuditEvent, Stream};
 
 use crate::audit::audit_record;
 use crate::fulltext::{FulltextError, FulltextHook};
-use crate::reader::ReadError;
+use crate::reader::{LiveSegment, ReadError};
 use crate::writer::{StoreWriter, WriteError, io_error};
 
 /// The `command` of a prune's audit record.
@@ -99,8 +99,8 @@ pub fn prune(
     let already = reader.pruned()?;
     let mut candidates: Vec<(Stream, ManifestEntry)> = Vec::new();
     for stream in PRUNABLE {
-        for entry in reader.present_entries(stream)? {
-            if entry.max_time < cutoff && entry.ingest_time < cutoff {
+        for LiveSegment { entry, ingested } in reader.present_segments(stream)? {
+            if entry.max_time < cutoff && ingested.last < cutoff {
                 candidates.push((stream, entry));
             }
         }

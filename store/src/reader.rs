@@ -10,12 +10,16 @@ use std::sync::Arc;
 use bytes::Bytes;
 use object_store::ObjectStore;
 
+use arrow_array::cast::AsArray;
+use arrow_array::types::UInt64Type;
+use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
 };
 use parquet::file::metadata::PageIndexPolicy;
 use vakt_schemas::arrow::{StoredRow, batch_to_rows};
 use vakt_schemas::checkpoint::{NoteVerifier, split_notes};
+use vakt_schemas::compaction;
 use vakt_schemas::head::{Head, StoreInfo, parse_head_file};
 use vakt_schemas::keyring::KeyRing;
 use vakt_schemas::manifest::ManifestEntry;
@@ -78,6 +82,23 @@ pub fn manifest_lines(text: &str) -> Vec<ManifestLine> {
             entry: ManifestEntry::from_line(line).map_err(|error| error.to_string()),
         })
         .collect()
+}
+
+/// When the records of one segment file were stored: the earliest and the
+/// latest of their `ingest_time`s (a compacted file holds records of many
+/// commits; its line's own `ingest_time` is when it compacted them).
+/// Retention counts from the latest (FORMAT.md §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IngestSpan {
+    pub first: chrono::DateTime<chrono::Utc>,
+    pub last: chrono::DateTime<chrono::Utc>,
+}
+
+/// A manifest entry whose file holds records now, and when they were stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveSegment {
+    pub entry: ManifestEntry,
+    pub ingested: IngestSpan,
 }
 
 /// A log file's committed text and how its length compares with HEAD's.
@@ -255,14 +276,62 @@ impl StoreReader {
             .collect()
     }
 
-    /// The committed manifest entries of a stream whose rows are still
-    /// kept (not pruned).
-    pub fn present_entries(&self, stream: Stream) -> Result<Vec<ManifestEntry>, ReadError> {
+    /// The committed manifest entries of a stream whose files hold its
+    /// records now, in sequence order: every segment line, except those a
+    /// compaction replaced, and the compaction lines not replaced in turn
+    /// (`vakt_schemas::compaction`), each with when its records were
+    /// stored. Pruned ones are included.
+    pub fn live_segments(&self, stream: Stream) -> Result<Vec<LiveSegment>, ReadError> {
+        let entries = self.manifest_entries(stream)?;
+        let given: Vec<Option<&ManifestEntry>> = entries.iter().map(Some).collect();
+        let (holders, errors) = compaction::holders(&given);
+        if let Some(error) = errors.first() {
+            return Err(ReadError::Damaged {
+                path: self.path(&layout::manifest(stream)),
+                detail: format!("{error} (run `vakt verify` to see what is wrong)"),
+            });
+        }
+        Ok(holders
+            .live
+            .iter()
+            .map(|position| {
+                let entry = &entries[*position];
+                let (first, last) =
+                    holders.stored[*position].unwrap_or((entry.ingest_time, entry.ingest_time));
+                LiveSegment {
+                    entry: entry.clone(),
+                    ingested: IngestSpan { first, last },
+                }
+            })
+            .collect())
+    }
+
+    /// The entries of [`StoreReader::live_segments`].
+    pub fn live_entries(&self, stream: Stream) -> Result<Vec<ManifestEntry>, ReadError> {
+        Ok(self
+            .live_segments(stream)?
+            .into_iter()
+            .map(|live| live.entry)
+            .collect())
+    }
+
+    /// The live segments of a stream whose rows are still kept (not
+    /// pruned), in sequence order.
+    pub fn present_segments(&self, stream: Stream) -> Result<Vec<LiveSegment>, ReadError> {
         let pruned = self.pruned()?;
         Ok(self
-            .manifest_entries(stream)?
+            .live_segments(stream)?
             .into_iter()
-            .filter(|entry| !pruned.contains_key(&entry.path))
+            .filter(|live| !pruned.contains_key(&live.entry.path))
+            .collect())
+    }
+
+    /// The entries of [`StoreReader::present_segments`].
+    pub fn present_entries(&self, stream: Stream) -> Result<Vec<ManifestEntry>, ReadError> {
+        Ok(self
+            .present_segments(stream)?
+            .into_iter()
+            .map(|live| live.entry)
             .collect())
     }
 
@@ -335,27 +404,24 @@ impl StoreReader {
     pub fn records(&self, stream: Stream) -> Result<Vec<Record>, ReadError> {
         let mut records = Vec::new();
         for entry in self.present_entries(stream)? {
-            for row in self.read_segment_rows(stream, &entry)? {
-                let record = Record::from_values(stream, &row.values).map_err(|error| {
-                    ReadError::Damaged {
-                        path: self.path(&entry.path),
-                        detail: error.to_string(),
-                    }
-                })?;
-                records.push(record);
-            }
+            records.extend(self.segment_records(stream, &entry)?);
         }
         Ok(records)
     }
 
-    /// The records of one segment the manifest lists.
+    /// The records of one segment the manifest lists, in sequence order
+    /// (a compacted file keeps them in time order).
     pub fn segment_records(
         &self,
         stream: Stream,
         entry: &ManifestEntry,
     ) -> Result<Vec<Record>, ReadError> {
         let rows = self.read_segment_rows(stream, entry)?;
-        self.rows_to_records(stream, &entry.path, rows)
+        let mut records = self.rows_to_records(stream, &entry.path, rows)?;
+        if entry.is_compaction() {
+            records.sort_by_key(|record| record.envelope.seq);
+        }
+        Ok(records)
     }
 
     /// The committed records of `stream` with the sequence numbers `seqs`,
@@ -370,20 +436,15 @@ impl StoreReader {
         let pruned = self.pruned()?;
         let mut records = Vec::with_capacity(wanted.len());
         let mut rest: &[u64] = &wanted;
-        for line in self.manifest(stream)? {
+        for entry in self.live_entries(stream)? {
             if rest.is_empty() {
                 break;
             }
-            let entry = line.entry.map_err(|detail| ReadError::Damaged {
-                path: manifest_path.clone(),
-                detail: format!("line {}: {detail}", line.number),
-            })?;
-            let end = entry.first_seq.saturating_add(entry.count);
             if rest[0] < entry.first_seq {
                 // Before this segment and not in the ones before it.
                 break;
             }
-            let inside = rest.partition_point(|seq| *seq < end);
+            let inside = rest.partition_point(|seq| *seq < entry.end_seq());
             let in_segment = &rest[..inside];
             rest = &rest[inside..];
             if in_segment.is_empty() {
@@ -395,12 +456,18 @@ impl StoreReader {
                     seq: in_segment[0],
                 });
             }
-            let offsets: Vec<usize> = in_segment
-                .iter()
-                .map(|seq| (seq - entry.first_seq) as usize)
-                .collect();
-            let rows = self.read_segment_rows_at(stream, &entry, &offsets)?;
-            let found = self.rows_to_records(stream, &entry.path, rows)?;
+            let file = self.segment_bytes(&entry)?;
+            let offsets: Vec<usize> = if entry.is_compaction() {
+                self.positions_of(&entry, file.clone(), in_segment)?
+            } else {
+                in_segment
+                    .iter()
+                    .map(|seq| (seq - entry.first_seq) as usize)
+                    .collect()
+            };
+            let rows = self.read_segment_rows_at(stream, &entry, file, &offsets)?;
+            let mut found = self.rows_to_records(stream, &entry.path, rows)?;
+            found.sort_by_key(|record| record.envelope.seq);
             let found_seqs: Vec<u64> = found.iter().map(|record| record.envelope.seq).collect();
             if found_seqs != in_segment {
                 return Err(ReadError::Damaged {
@@ -422,11 +489,51 @@ impl StoreReader {
         Ok(records)
     }
 
+    /// Where in a compacted file (kept in time order) the records `seqs`
+    /// (ascending) are: their row positions, ascending. Only the `seq`
+    /// column is read.
+    fn positions_of(
+        &self,
+        entry: &ManifestEntry,
+        file: Bytes,
+        seqs: &[u64],
+    ) -> Result<Vec<usize>, ReadError> {
+        let path = self.path(&entry.path);
+        let damaged = |detail: String| ReadError::Damaged {
+            path: path.clone(),
+            detail,
+        };
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+            .map_err(|error| damaged(format!("not a readable Parquet file: {error}")))?;
+        let mask = ProjectionMask::roots(builder.parquet_schema(), [0]);
+        let reader = builder
+            .with_projection(mask)
+            .build()
+            .map_err(|error| damaged(format!("not a readable Parquet file: {error}")))?;
+        let mut positions = Vec::with_capacity(seqs.len());
+        let mut position = 0usize;
+        for batch in reader {
+            let batch = batch.map_err(|error| damaged(format!("unreadable row group: {error}")))?;
+            let column = batch
+                .column(0)
+                .as_primitive_opt::<UInt64Type>()
+                .ok_or_else(|| damaged("its first column is not `seq`".into()))?;
+            for seq in column.values() {
+                if seqs.binary_search(seq).is_ok() {
+                    positions.push(position);
+                }
+                position += 1;
+            }
+        }
+        Ok(positions)
+    }
+
     /// The rows at `offsets` (0-based, ascending) of one segment.
     fn read_segment_rows_at(
         &self,
         stream: Stream,
         entry: &ManifestEntry,
+        file: Bytes,
         offsets: &[usize],
     ) -> Result<Vec<StoredRow>, ReadError> {
         let path = self.path(&entry.path);
@@ -434,7 +541,6 @@ impl StoreReader {
             path: path.clone(),
             detail,
         };
-        let file = self.segment_bytes(entry)?;
         // The offset index lets the reader skip the pages of rows not asked for.
         let options = ArrowReaderOptions::new().with_offset_index_policy(PageIndexPolicy::Optional);
         let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)

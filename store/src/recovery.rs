@@ -410,14 +410,15 @@ pub(crate) fn segment_files_after(
         .map_err(io_error(&storage.path(&stream_dir)))?;
     let mut found = Vec::new();
     for file in files {
-        // <stream>/day=YYYY-MM-DD/<txn>-<first seq>.parquet
+        // <stream>/day=YYYY-MM-DD/<txn>-<first seq>.parquet, or
+        // <stream>/compacted/<txn>-<first seq>.parquet
         let mut parts = file.relative.split('/');
-        let (Some(_), Some(day), Some(name), None) =
+        let (Some(_), Some(dir), Some(name), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             continue;
         };
-        if layout::partition_day(day).is_none() {
+        if !layout::is_segment_dir(dir) {
             continue;
         }
         if let Some(txn) = layout::segment_txn(name).filter(|txn| *txn > committed_txn) {

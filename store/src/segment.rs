@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use arrow_array::RecordBatch;
 use bytes::Bytes;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -39,6 +40,8 @@ pub enum SegmentError {
     Parquet(#[from] parquet::errors::ParquetError),
     #[error("{0}")]
     Batch(#[from] vakt_schemas::arrow::BatchError),
+    #[error("arrow: {0}")]
+    Arrow(#[from] arrow_schema::ArrowError),
 }
 
 /// The file a segment became.
@@ -70,16 +73,28 @@ pub fn encode_segment(
     records: &[Record],
     leaf_hashes: &[Hash],
 ) -> Result<(Vec<u8>, WrittenSegment), SegmentError> {
+    let batches = records
+        .chunks(BATCH_ROWS)
+        .zip(leaf_hashes.chunks(BATCH_ROWS))
+        .map(|(chunk, hashes)| Ok(records_to_batch(stream, chunk, hashes)?));
+    encode_batches(stream, records.len(), batches)
+}
+
+/// The Parquet segment of `batches` (rows of `stream`'s table, in the
+/// order the file is to keep them; `rows` of them, for the buffer's size),
+/// and its digest, size and tail, as [`encode_segment`] writes it.
+pub fn encode_batches(
+    stream: Stream,
+    rows: usize,
+    batches: impl Iterator<Item = Result<RecordBatch, SegmentError>>,
+) -> Result<(Vec<u8>, WrittenSegment), SegmentError> {
     let mut writer = ArrowWriter::try_new(
-        Vec::with_capacity(records.len() * 128),
+        Vec::with_capacity(rows * 128),
         arrow_schema(stream),
         Some(writer_properties()),
     )?;
-    for (chunk, hashes) in records
-        .chunks(BATCH_ROWS)
-        .zip(leaf_hashes.chunks(BATCH_ROWS))
-    {
-        writer.write(&records_to_batch(stream, chunk, hashes)?)?;
+    for batch in batches {
+        writer.write(&batch?)?;
     }
     // Every row group written out (and out of the writer's buffer), so the
     // bytes so far are the regions and what follows is the tail.
@@ -104,6 +119,20 @@ pub fn encode_segment(
         tail_sha256: hex::encode(Sha256::digest(&bytes[tail_offset as usize..])),
     };
     Ok((bytes, written))
+}
+
+/// The record batches of a segment's bytes (already checked), in file order.
+pub(crate) fn batches_of(path: &Path, bytes: Bytes) -> Result<Vec<RecordBatch>, ReadError> {
+    let damaged = |detail: String| ReadError::Damaged {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
+        .and_then(|builder| builder.with_batch_size(BATCH_ROWS).build())
+        .map_err(|error| damaged(format!("not a readable Parquet file: {error}")))?;
+    reader
+        .map(|batch| batch.map_err(|error| damaged(format!("unreadable row group: {error}"))))
+        .collect()
 }
 
 /// The regions a segment's tail lists (`tail` is the bytes from

@@ -225,6 +225,19 @@ impl StoreWriter {
         Ok(summary)
     }
 
+    /// Commits a compaction's `audit` record with the files it wrote
+    /// (`compaction.rs`).
+    pub(crate) fn commit_compaction(
+        &mut self,
+        records: Vec<PendingRecord>,
+        files: Vec<crate::compaction::CompactedFile>,
+    ) -> Result<CommitSummary, WriteError> {
+        self.renew_lock()?;
+        let (head, summary) = self.committer.commit_compaction(records, files)?;
+        self.head = head;
+        Ok(summary)
+    }
+
     /// Keeps the ingest lock (a lease on object storage) for another while.
     fn renew_lock(&mut self) -> Result<(), WriteError> {
         let path = self.committer.storage().path(layout::LOCK);

@@ -5,6 +5,7 @@ mod backup;
 mod bad_input;
 mod commands;
 mod common;
+mod compact;
 mod crash;
 mod evidence;
 mod forge;

@@ -46,7 +46,12 @@ pub struct Segment {
     pub count: u64,
     pub min_time: DateTime<Utc>,
     pub max_time: DateTime<Utc>,
-    pub ingest_time: DateTime<Utc>,
+    /// The earliest and latest `ingest_time` of its records (a compacted
+    /// file holds records of many commits).
+    pub first_ingest: DateTime<Utc>,
+    pub last_ingest: DateTime<Utc>,
+    /// Bytes from where the tail begins to the end of the file.
+    pub tail_length: Option<u64>,
 }
 
 impl From<&ManifestEntry> for Segment {
@@ -58,7 +63,11 @@ impl From<&ManifestEntry> for Segment {
             count: entry.count,
             min_time: entry.min_time,
             max_time: entry.max_time,
-            ingest_time: entry.ingest_time,
+            first_ingest: entry.ingest_time,
+            last_ingest: entry.ingest_time,
+            tail_length: entry
+                .tail_offset
+                .map(|offset| entry.file_size.saturating_sub(offset)),
         }
     }
 }
@@ -74,9 +83,14 @@ impl Segment {
 /// the store needs `vakt verify`.
 pub fn committed_segments(store: &StoreReader, stream: Stream) -> Result<Vec<Segment>, ReadError> {
     Ok(store
-        .present_entries(stream)?
+        .present_segments(stream)?
         .iter()
-        .map(Segment::from)
+        .map(|live| {
+            let mut segment = Segment::from(&live.entry);
+            segment.first_ingest = live.ingested.first;
+            segment.last_ingest = live.ingested.last;
+            segment
+        })
         .collect())
 }
 
@@ -160,8 +174,14 @@ impl SegmentTable {
     }
 
     fn partitioned_file(&self, segment: &Segment) -> PartitionedFile {
-        PartitionedFile::new(segment.path.clone(), segment.file_size)
-            .with_statistics(Arc::new(self.file_statistics(segment)))
+        let file = PartitionedFile::new(segment.path.clone(), segment.file_size)
+            .with_statistics(Arc::new(self.file_statistics(segment)));
+        // The tail (page indexes and footer) in one read, instead of
+        // DataFusion's default 512 KiB, most of a small segment.
+        match segment.tail_length {
+            Some(length) => file.with_metadata_size_hint(length as usize),
+            None => file,
+        }
     }
 
     /// What the manifest knows for certain about a segment, for the
@@ -184,8 +204,8 @@ impl SegmentTable {
                 ),
                 "time" => exact(timestamp(segment.min_time), timestamp(segment.max_time)),
                 "ingest_time" => exact(
-                    timestamp(segment.ingest_time),
-                    timestamp(segment.ingest_time),
+                    timestamp(segment.first_ingest),
+                    timestamp(segment.last_ingest),
                 ),
                 _ => continue,
             };
@@ -292,7 +312,13 @@ impl ManifestStatistics<'_> {
                     segment.min_time
                 }
             })),
-            "ingest_time" => micros(segments.iter().map(|segment| segment.ingest_time)),
+            "ingest_time" => micros(segments.iter().map(|segment| {
+                if max {
+                    segment.last_ingest
+                } else {
+                    segment.first_ingest
+                }
+            })),
             _ => return None,
         };
         Some(array)

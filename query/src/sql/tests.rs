@@ -203,6 +203,7 @@ fn write_segment(
         day,
         first_seq,
         count: ROWS_PER_DAY,
+        replaces: None,
         min_time: records[0].envelope.time,
         max_time: records.last().unwrap().envelope.time,
         ingest_time: at(12, 0, 0),

@@ -62,6 +62,8 @@ pub enum JobKind {
     Prune,
     /// `vakt report` of the previous calendar year.
     Review,
+    /// `vakt compact`.
+    Compact,
 }
 
 impl JobKind {
@@ -73,6 +75,7 @@ impl JobKind {
             JobKind::Spotcheck => "spotcheck",
             JobKind::Prune => "prune",
             JobKind::Review => "review",
+            JobKind::Compact => "compact",
         }
     }
 }

@@ -5,6 +5,7 @@
 //! names the stream, sequence range, time range and file it concerns.
 
 mod commits;
+mod compacted;
 mod index;
 mod prunes;
 mod report;

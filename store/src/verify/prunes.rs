@@ -27,6 +27,7 @@ pub(super) fn check(
         return Vec::new();
     }
     let mut entries: BTreeMap<String, ManifestEntry> = BTreeMap::new();
+    let mut stored_until = BTreeMap::new();
     for stream in Stream::ALL {
         if let Ok(stream_entries) = store.manifest_entries(stream) {
             entries.extend(
@@ -35,6 +36,13 @@ pub(super) fn check(
                     .map(|entry| (entry.path.clone(), entry)),
             );
         }
+        stored_until.extend(
+            store
+                .live_segments(stream)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|live| (live.entry.path, live.ingested.last)),
+        );
     }
     let audit_entries = store.manifest_entries(Stream::Audit).unwrap_or_default();
     let mut reports = Vec::new();
@@ -90,8 +98,14 @@ pub(super) fn check(
                 );
                 continue;
             };
+            // A compacted file's records were stored when the segments
+            // it replaced were.
+            let stored = stored_until
+                .get(&segment.path)
+                .copied()
+                .unwrap_or(entry.ingest_time);
             if let Some(limit) = limit
-                && (entry.max_time >= limit || entry.ingest_time >= limit)
+                && (entry.max_time >= limit || stored >= limit)
             {
                 problems.push(
                     Problem::new(
@@ -106,7 +120,7 @@ pub(super) fn check(
                                 .map(|time| time.to_rfc3339())
                                 .unwrap_or_default(),
                             entry.max_time.to_rfc3339(),
-                            entry.ingest_time.to_rfc3339()
+                            stored.to_rfc3339()
                         ),
                     )
                     .in_entry(entry),

@@ -15,7 +15,7 @@ use crate::reader::pruned_leaves;
 use crate::segment::{check_regions, rows_of};
 
 /// Row problems reported per segment before the rest are summed up.
-const ROW_PROBLEMS_PER_SEGMENT: usize = 5;
+pub(super) const ROW_PROBLEMS_PER_SEGMENT: usize = 5;
 
 impl StreamCheck<'_> {
     /// Checks a segment file against its entry, re-derives every record's
@@ -197,6 +197,13 @@ impl StreamCheck<'_> {
             let message = format!("and {extra} more row problems in this segment");
             self.problem(Problem::new(stream, "row-more", message).in_entry(entry));
         }
+        self.check_tree_after(entry);
+    }
+
+    /// After a segment's records, the rebuilt tree must have the size,
+    /// root and right edge its line claims.
+    pub(super) fn check_tree_after(&mut self, entry: &ManifestEntry) {
+        let stream = self.stream;
         let root = hex::encode(self.frontier.root());
         if self.frontier.size() != entry.tree_size || root != entry.root {
             let message = format!(
@@ -266,7 +273,7 @@ impl StreamCheck<'_> {
         }
     }
 
-    fn check_file_digest(&mut self, entry: &ManifestEntry, bytes: &[u8]) {
+    pub(super) fn check_file_digest(&mut self, entry: &ManifestEntry, bytes: &[u8]) {
         let sha256 = hex::encode(Sha256::digest(bytes));
         let size = bytes.len() as u64;
         if sha256 == entry.file_sha256 && size == entry.file_size {
@@ -304,7 +311,7 @@ impl StreamCheck<'_> {
 
 /// What is wrong with a record's values beyond their types: the values an
 /// enumeration allows and the registry's digests (FORMAT.md §2).
-fn value_problem(record: &Record) -> Option<String> {
+pub(super) fn value_problem(record: &Record) -> Option<String> {
     match &record.event {
         Event::Firewall(event)
             if !matches!(event.action.as_str(), "allow" | "deny" | "unknown") =>

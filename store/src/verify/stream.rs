@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use vakt_schemas::checkpoint::split_notes;
+use vakt_schemas::compaction::{Holders, holders};
 use vakt_schemas::keyring::KeyRing;
 use vakt_schemas::manifest::{GENESIS, ManifestEntry, line_hash};
 use vakt_schemas::merkle::{Frontier, Hash, empty_root};
@@ -13,6 +14,7 @@ use vakt_schemas::{Stream, layout};
 
 use super::report::{Problem, StreamReport};
 use super::{Expectation, expectation};
+use crate::compaction::COMPACTABLE;
 use crate::reader::{ManifestLine, StoreReader, manifest_lines};
 use vakt_index::digest::PostingsDigest;
 
@@ -95,33 +97,69 @@ impl<'a> StreamCheck<'a> {
         };
         let lines = manifest_lines(&text);
         self.check_size(0);
+        // First the chain, the commits and the paths, line by line, and
+        // where each line's records are now (a compaction moves them).
         let mut listed = BTreeSet::new();
         let mut previous_hash = GENESIS.to_string();
-        let mut segments = 0;
         let mut previous: Option<ManifestEntry> = None;
+        let mut entries: Vec<Option<ManifestEntry>> = Vec::with_capacity(lines.len());
         for line in &lines {
-            let entry = self.check_chain(line, &previous_hash);
+            let entry = self.check_chain(line, &previous_hash, previous.as_ref());
             previous_hash = line_hash(&line.text);
-            let Some(entry) = entry else { continue };
-            self.check_commit_order(line.number, previous.as_ref(), &entry);
-            match self.commit_ends.last_mut() {
-                Some((txn, size)) if *txn == entry.txn => *size = entry.tree_size,
-                _ => self.commit_ends.push((entry.txn, entry.tree_size)),
+            if let Some(entry) = &entry {
+                self.check_commit_order(line.number, previous.as_ref(), entry);
+                if !entry.is_compaction() {
+                    match self.commit_ends.last_mut() {
+                        Some((txn, size)) if *txn == entry.txn => *size = entry.tree_size,
+                        _ => self.commit_ends.push((entry.txn, entry.tree_size)),
+                    }
+                    self.line_hash_at_size
+                        .insert(entry.tree_size, previous_hash.clone());
+                }
+                previous = Some(entry.clone());
+                listed.insert(entry.path.clone());
             }
-            previous = Some(entry.clone());
-            listed.insert(entry.path.clone());
-            self.line_hash_at_size
-                .insert(entry.tree_size, previous_hash.clone());
-            self.check_segment(&entry);
-            segments += 1;
+            entries.push(entry);
         }
+        let given: Vec<Option<&ManifestEntry>> = entries.iter().map(Option::as_ref).collect();
+        let (holders, tiling_errors) = holders(&given);
+        for error in tiling_errors {
+            let message = format!("{error}: the compaction is ignored");
+            self.problem(
+                Problem::new(stream, "compaction-range", message).in_file(manifest_file.clone()),
+            );
+        }
+        self.check_pruned_are_live(&entries, &holders);
+        // Then the records, in sequence order: each segment line's from
+        // the file that holds them now.
+        let mut held = None;
+        for (position, entry) in entries.iter().enumerate() {
+            let Some(entry) = entry else { continue };
+            if entry.is_compaction() {
+                continue;
+            }
+            match holders.holder[position] {
+                Some(holder) if holder != position => {
+                    if let Some(compaction) = &entries[holder] {
+                        self.check_replaced(entry, compaction, &mut held);
+                    }
+                }
+                _ => self.check_segment(entry),
+            }
+        }
+        let replaced: BTreeSet<String> = entries
+            .iter()
+            .enumerate()
+            .filter(|(position, _)| holders.holder[*position] != Some(*position))
+            .filter_map(|(_, entry)| entry.as_ref().map(|entry| entry.path.clone()))
+            .collect();
         self.check_head(lines.len() as u64, &previous_hash);
         self.check_last_commit(previous.as_ref());
         self.check_checkpoint_per_commit();
         self.check_checkpoint_keys();
         self.check_manifest_hashes();
-        self.check_unlisted_files(&listed);
-        self.finish(segments, checkpoint_count)
+        self.check_unlisted_files(&listed, &replaced);
+        self.finish(holders.live.len() as u64, checkpoint_count)
     }
 
     /// Reads a manifest or checkpoint log as far as HEAD commits it,
@@ -230,7 +268,12 @@ impl<'a> StreamCheck<'a> {
     }
 
     /// Checks one manifest line's place in the chain and returns its entry.
-    fn check_chain(&mut self, line: &ManifestLine, previous_hash: &str) -> Option<ManifestEntry> {
+    fn check_chain(
+        &mut self,
+        line: &ManifestLine,
+        previous_hash: &str,
+        previous: Option<&ManifestEntry>,
+    ) -> Option<ManifestEntry> {
         let stream = self.stream;
         let file = layout::manifest(stream);
         let entry = match &line.entry {
@@ -253,20 +296,26 @@ impl<'a> StreamCheck<'a> {
             );
             self.problem(Problem::new(stream, "manifest-chain", message).in_entry(&entry));
         }
-        if entry.first_seq != self.frontier.size()
-            || entry.tree_size != entry.first_seq + entry.count
-        {
+        // The tree as the line before left it (after a broken line, as it claimed).
+        let tree_size = previous.map_or(0, |previous| previous.tree_size);
+        if entry.is_compaction() {
+            self.check_compaction_line(line.number, &entry, previous);
+        } else if entry.first_seq != tree_size || entry.tree_size != entry.first_seq + entry.count {
             let message = format!(
                 "manifest line {} claims records {}..{} (tree size {}) where record {} comes next",
                 line.number,
                 entry.first_seq,
                 entry.first_seq + entry.count,
                 entry.tree_size,
-                self.frontier.size()
+                tree_size
             );
             self.problem(Problem::new(stream, "manifest-sequence", message).in_entry(&entry));
         }
-        let expected_path = layout::segment(stream, entry.day, entry.txn, entry.first_seq);
+        let expected_path = if entry.is_compaction() {
+            layout::compacted(stream, entry.txn, entry.first_seq)
+        } else {
+            layout::segment(stream, entry.day, entry.txn, entry.first_seq)
+        };
         if entry.path != expected_path {
             let message = format!(
                 "manifest line {} names file {} where {expected_path} belongs",
@@ -275,6 +324,85 @@ impl<'a> StreamCheck<'a> {
             self.problem(Problem::new(stream, "manifest-path", message).in_entry(&entry));
         }
         Some(entry)
+    }
+
+    /// A compaction line adds no record: the tree after it is the one
+    /// before it, and the records it holds were stored before it.
+    fn check_compaction_line(
+        &mut self,
+        number: usize,
+        entry: &ManifestEntry,
+        previous: Option<&ManifestEntry>,
+    ) {
+        let (tree_size, root, frontier) = previous.map_or_else(
+            || (0, hex::encode(empty_root()), Vec::new()),
+            |previous| {
+                (
+                    previous.tree_size,
+                    previous.root.clone(),
+                    previous.frontier.clone(),
+                )
+            },
+        );
+        let problem = if !COMPACTABLE.contains(&self.stream) {
+            Some(format!(
+                "manifest line {number} compacts {} records, but the {} stream is never compacted",
+                entry.count, self.stream
+            ))
+        } else if entry.replaces == Some(0) || entry.count == 0 {
+            Some(format!(
+                "manifest line {number} is a compaction that replaces nothing"
+            ))
+        } else if entry.end_seq() > tree_size {
+            Some(format!(
+                "manifest line {number} compacts records {}..{}, but the stream holds {tree_size}",
+                entry.first_seq,
+                entry.end_seq()
+            ))
+        } else if entry.tree_size != tree_size || entry.root != root || entry.frontier != frontier {
+            Some(format!(
+                "manifest line {number} is a compaction but claims the tree of {} records with \
+                 root {}, where the line before left {tree_size} records with root {root}",
+                entry.tree_size, entry.root
+            ))
+        } else if entry.day != entry.min_time.date_naive() {
+            Some(format!(
+                "manifest line {number} is a compaction whose day {} is not that of its earliest \
+                 record ({})",
+                entry.day,
+                entry.min_time.to_rfc3339()
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            self.problem(Problem::new(self.stream, "compaction-range", message).in_entry(entry));
+        }
+    }
+
+    /// A pruned segment must be one whose file holds records: a compaction
+    /// never replaces a pruned segment, and a prune never removes a
+    /// replaced one.
+    fn check_pruned_are_live(&mut self, entries: &[Option<ManifestEntry>], holders: &Holders) {
+        let live: BTreeSet<&str> = holders
+            .live
+            .iter()
+            .filter_map(|position| entries[*position].as_ref())
+            .map(|entry| entry.path.as_str())
+            .collect();
+        let stray: Vec<String> = self
+            .pruned
+            .values()
+            .filter(|pruned| pruned.stream == self.stream && !live.contains(pruned.path.as_str()))
+            .map(|pruned| pruned.path.clone())
+            .collect();
+        for path in stray {
+            let message = format!(
+                "pruned.jsonl lists {path}, which is no live segment of the manifest (a compaction \
+                 replaced it, or no line lists it)"
+            );
+            self.problem(Problem::new(self.stream, "pruned-leaves", message).in_file(path));
+        }
     }
 
     pub(super) fn push_leaf(&mut self, hash: Hash) {
@@ -436,8 +564,9 @@ impl<'a> StreamCheck<'a> {
         }
     }
 
-    /// Files in the stream's partitions that the manifest does not list.
-    fn check_unlisted_files(&mut self, listed: &BTreeSet<String>) {
+    /// Files in the stream's partitions that the manifest does not list,
+    /// and files of segments a compaction replaced that are still there.
+    fn check_unlisted_files(&mut self, listed: &BTreeSet<String>, replaced: &BTreeSet<String>) {
         let stream = self.stream;
         let stream_dir = layout::stream_dir(stream);
         let committed_txn = self.store.head().txn;
@@ -460,6 +589,16 @@ impl<'a> StreamCheck<'a> {
                 continue;
             }
             let file_name = relative.rsplit('/').next().unwrap_or_default().to_string();
+            if replaced.contains(&relative) && !self.pruned.contains_key(&relative) {
+                let message = format!(
+                    "{relative} was replaced by a compaction but its file is still there (the \
+                     compaction was interrupted); it is never read, and the next `vakt compact` \
+                     removes it"
+                );
+                self.warnings
+                    .push(Problem::new(stream, "compacted-leftover", message).in_file(relative));
+                continue;
+            }
             if listed.contains(&relative) || pruned_leaves.contains(&relative) {
                 continue;
             }

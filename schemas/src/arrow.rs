@@ -172,6 +172,34 @@ fn build_array<'a>(
 /// Reads every row of a batch of `stream` back into cells. The batch's columns
 /// must be exactly the table's, by name, type and order.
 pub fn batch_to_rows(stream: Stream, batch: &RecordBatch) -> Result<Vec<StoredRow>, BatchError> {
+    check_schema(stream, batch)?;
+    let columns = all_columns(stream);
+    let row_count = batch.num_rows();
+    let canonical_len = columns.len() - 1;
+    let mut rows: Vec<StoredRow> = (0..row_count)
+        .map(|_| StoredRow {
+            values: Vec::with_capacity(canonical_len),
+            stored_leaf_hash: Vec::new(),
+        })
+        .collect();
+    for (index, column) in columns.iter().enumerate() {
+        let array = batch.column(index);
+        for (row_index, row) in rows.iter_mut().enumerate() {
+            let value = read_cell(array.as_ref(), column.kind, row_index);
+            if index == canonical_len {
+                if let Value::Binary(bytes) = value {
+                    row.stored_leaf_hash = bytes;
+                }
+            } else {
+                row.values.push(value);
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// Whether a batch's columns are exactly the table's, by name, type and order.
+pub(crate) fn check_schema(stream: Stream, batch: &RecordBatch) -> Result<(), BatchError> {
     let columns = all_columns(stream);
     let schema = batch.schema();
     if schema.fields().len() != columns.len() {
@@ -198,28 +226,7 @@ pub fn batch_to_rows(stream: Stream, batch: &RecordBatch) -> Result<Vec<StoredRo
             });
         }
     }
-    let row_count = batch.num_rows();
-    let canonical_len = columns.len() - 1;
-    let mut rows: Vec<StoredRow> = (0..row_count)
-        .map(|_| StoredRow {
-            values: Vec::with_capacity(canonical_len),
-            stored_leaf_hash: Vec::new(),
-        })
-        .collect();
-    for (index, column) in columns.iter().enumerate() {
-        let array = batch.column(index);
-        for (row_index, row) in rows.iter_mut().enumerate() {
-            let value = read_cell(array.as_ref(), column.kind, row_index);
-            if index == canonical_len {
-                if let Value::Binary(bytes) = value {
-                    row.stored_leaf_hash = bytes;
-                }
-            } else {
-                row.values.push(value);
-            }
-        }
-    }
-    Ok(rows)
+    Ok(())
 }
 
 fn read_cell(array: &dyn Array, kind: ColumnType, row: usize) -> Value {

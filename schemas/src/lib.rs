@@ -16,6 +16,7 @@ pub mod event;
 pub mod head;
 pub mod keyring;
 pub mod layout;
+pub mod leaf;
 pub mod manifest;
 pub mod merkle;
 pub mod prune;

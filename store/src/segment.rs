@@ -250,6 +250,19 @@ pub(crate) fn check_regions(entry: &ManifestEntry, bytes: &[u8]) -> Result<(), S
     Ok(())
 }
 
+/// A reader of a segment's record batches, in file order.
+pub(crate) fn batch_reader(
+    path: &Path,
+    bytes: Bytes,
+) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader, ReadError> {
+    ParquetRecordBatchReaderBuilder::try_new(bytes)
+        .and_then(|builder| builder.with_batch_size(8192).build())
+        .map_err(|error| ReadError::Damaged {
+            path: path.to_path_buf(),
+            detail: format!("not a readable Parquet file: {error}"),
+        })
+}
+
 /// The rows of a segment's bytes.
 pub(crate) fn rows_of(
     stream: Stream,

@@ -3,16 +3,21 @@
 //! line it replaced is checked against the records it holds, as if they
 //! were still in the segment's own file (FORMAT.md §5 "Compaction", §8).
 
+use arrow_array::cast::AsArray;
+use arrow_array::types::{TimestampMicrosecondType, UInt64Type};
+use arrow_array::{Array, RecordBatch};
 use chrono::{DateTime, Utc};
-use vakt_schemas::Record;
+use vakt_schemas::arrow::batch_to_rows;
+use vakt_schemas::leaf::batch_leaf_hashes;
 use vakt_schemas::manifest::ManifestEntry;
 use vakt_schemas::merkle::Hash;
+use vakt_schemas::{Record, Stream};
 
 use super::report::Problem;
 use super::segment::{ROW_PROBLEMS_PER_SEGMENT, value_problem};
 use super::stream::StreamCheck;
 use crate::reader::pruned_leaves;
-use crate::segment::{check_regions, rows_of};
+use crate::segment::{batch_reader, check_regions};
 
 /// What verification keeps of one record of a compacted file until the
 /// segment line that stored it is checked.
@@ -22,6 +27,14 @@ struct Held {
     /// Its `time` and `ingest_time`; unknown when only its leaf hash was
     /// kept (the compacted file was pruned).
     times: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+/// What one batch of a compacted file held: its rows, and their earliest
+/// and latest time.
+struct BatchChecked {
+    rows: usize,
+    earliest: Option<DateTime<Utc>>,
+    latest: Option<DateTime<Utc>>,
 }
 
 /// The records of the compacted file being checked, by sequence number.
@@ -210,8 +223,9 @@ impl StreamCheck<'_> {
             );
             self.problem(Problem::new(stream, "segment-regions", message).in_entry(compaction));
         }
-        let rows = match rows_of(stream, &path, bytes::Bytes::from(bytes)) {
-            Ok(rows) => rows,
+        // Batch by batch: a compacted file holds up to a million records.
+        let batches = match batch_reader(&path, bytes::Bytes::from(bytes)) {
+            Ok(batches) => batches,
             Err(error) => {
                 self.problem(
                     Problem::new(stream, "segment-unreadable", error.to_string())
@@ -221,87 +235,46 @@ impl StreamCheck<'_> {
                 return file;
             }
         };
-        if rows.len() as u64 != compaction.count {
+        let mut row_problems = Vec::new();
+        let mut earliest: Option<DateTime<Utc>> = None;
+        let mut latest: Option<DateTime<Utc>> = None;
+        let mut position = 0usize;
+        for batch in batches {
+            let checked = batch
+                .map_err(|error| format!("unreadable row group: {error}"))
+                .and_then(|batch| {
+                    self.check_batch(compaction, &batch, position, &mut file, &mut row_problems)
+                });
+            match checked {
+                Ok(BatchChecked {
+                    rows,
+                    earliest: first,
+                    latest: last,
+                }) => {
+                    position += rows;
+                    earliest = match (earliest, first) {
+                        (Some(known), Some(first)) => Some(known.min(first)),
+                        (known, first) => known.or(first),
+                    };
+                    latest = latest.max(last);
+                }
+                Err(detail) => {
+                    self.problem(
+                        Problem::new(stream, "segment-unreadable", detail).in_entry(compaction),
+                    );
+                    file.unreadable = true;
+                    return file;
+                }
+            }
+        }
+        if position as u64 != compaction.count {
             let message = format!(
-                "compacted file holds {} rows, its line lists {}: records removed or inserted",
-                rows.len(),
+                "compacted file holds {position} rows, its line lists {}: records removed or inserted",
                 compaction.count
             );
             self.problem(Problem::new(stream, "row-count", message).in_entry(compaction));
         }
-        let mut row_problems = Vec::new();
-        let mut earliest: Option<DateTime<Utc>> = None;
-        let mut latest: Option<DateTime<Utc>> = None;
-        for (position, row) in rows.iter().enumerate() {
-            let record = match Record::from_values(stream, &row.values) {
-                Ok(record) => record,
-                Err(error) => {
-                    let message = format!("row {position} cannot be read: {error}");
-                    row_problems.push(Problem::new(stream, "row-shape", message));
-                    continue;
-                }
-            };
-            let seq = record.envelope.seq;
-            let time = record.envelope.time;
-            earliest = Some(earliest.map_or(time, |first| first.min(time)));
-            latest = Some(latest.map_or(time, |last| last.max(time)));
-            if let Some((bound, digest)) = &mut self.index
-                && seq < *bound
-            {
-                digest.add_record(&record);
-            }
-            if let Some(detail) = value_problem(&record) {
-                row_problems.push(
-                    Problem::new(stream, "row-value", format!("record {seq}: {detail}"))
-                        .at_seq(seq, Some(time)),
-                );
-            }
-            let leaf = match record.leaf_hash() {
-                Ok(leaf) => leaf,
-                Err(error) => {
-                    row_problems.push(
-                        Problem::new(stream, "row-shape", error.to_string())
-                            .at_seq(seq, Some(time)),
-                    );
-                    continue;
-                }
-            };
-            if leaf.as_slice() != row.stored_leaf_hash.as_slice() {
-                let message = format!(
-                    "record {seq}: its columns do not hash to its stored leaf hash: the row was changed"
-                );
-                row_problems
-                    .push(Problem::new(stream, "row-changed", message).at_seq(seq, Some(time)));
-            }
-            let slot = seq
-                .checked_sub(compaction.first_seq)
-                .and_then(|offset| file.records.get_mut(offset as usize));
-            match slot {
-                Some(slot) if slot.is_none() => {
-                    *slot = Some(Held {
-                        leaf,
-                        times: Some((time, record.envelope.ingest_time)),
-                    });
-                }
-                Some(_) => {
-                    let message = format!("row {position} holds record {seq} a second time");
-                    row_problems.push(
-                        Problem::new(stream, "row-sequence", message).at_seq(seq, Some(time)),
-                    );
-                }
-                None => {
-                    let message = format!(
-                        "row {position} holds record {seq}, outside the file's {}..{}",
-                        compaction.first_seq,
-                        compaction.end_seq()
-                    );
-                    row_problems.push(
-                        Problem::new(stream, "row-sequence", message).at_seq(seq, Some(time)),
-                    );
-                }
-            }
-        }
-        if !rows.is_empty()
+        if position > 0
             && (earliest != Some(compaction.min_time) || latest != Some(compaction.max_time))
         {
             let shown = |time: Option<DateTime<Utc>>| {
@@ -319,4 +292,143 @@ impl StreamCheck<'_> {
         self.report_rows(compaction, row_problems);
         file
     }
+
+    /// Checks one batch of a compacted file (its rows from `position` on)
+    /// and keeps what each of its records is checked against later: the
+    /// leaf hashes come straight from the typed columns, and a record is
+    /// built only where the index check or a value check needs one.
+    /// Returns the rows and their earliest and latest time, or why the
+    /// batch cannot be read at all.
+    fn check_batch(
+        &mut self,
+        compaction: &ManifestEntry,
+        batch: &RecordBatch,
+        position: usize,
+        file: &mut HeldFile,
+        row_problems: &mut Vec<Problem>,
+    ) -> Result<BatchChecked, String> {
+        let stream = self.stream;
+        let hashes = batch_leaf_hashes(stream, batch).map_err(|error| error.to_string())?;
+        let column = |index: usize| batch.column(index).as_ref();
+        let (Some(seqs), Some(times), Some(ingests)) = (
+            column(0).as_primitive_opt::<UInt64Type>(),
+            column(1).as_primitive_opt::<TimestampMicrosecondType>(),
+            column(2).as_primitive_opt::<TimestampMicrosecondType>(),
+        ) else {
+            return Err("the envelope's columns are not seq, time and ingest_time".into());
+        };
+        let stored = batch
+            .column(batch.num_columns() - 1)
+            .as_fixed_size_binary_opt()
+            .ok_or("the last column is not leaf_hash")?;
+        let indexed = self.index.as_ref().map(|(bound, _)| *bound);
+        let needs_records = indexed.is_some() || needs_value_checks(stream);
+        let rows = if needs_records {
+            Some(batch_to_rows(stream, batch).map_err(|error| error.to_string())?)
+        } else {
+            None
+        };
+        let mut earliest: Option<DateTime<Utc>> = None;
+        let mut latest: Option<DateTime<Utc>> = None;
+        for (row, hash) in hashes.into_iter().enumerate() {
+            let seq = seqs.value(row);
+            let micros = times.value(row);
+            let (Some(time), Some(ingest_time)) = (
+                DateTime::from_timestamp_micros(micros),
+                DateTime::from_timestamp_micros(ingests.value(row)),
+            ) else {
+                let message = format!("row {} holds a time out of range", position + row);
+                row_problems.push(Problem::new(stream, "row-shape", message).at_seq(seq, None));
+                continue;
+            };
+            earliest = Some(earliest.map_or(time, |first| first.min(time)));
+            latest = Some(latest.map_or(time, |last| last.max(time)));
+            if let Some(rows) = &rows {
+                match Record::from_values(stream, &rows[row].values) {
+                    Ok(record) => {
+                        if let Some((bound, digest)) = &mut self.index
+                            && seq < *bound
+                        {
+                            digest.add_record(&record);
+                        }
+                        if let Some(detail) = value_problem(&record) {
+                            row_problems.push(
+                                Problem::new(
+                                    stream,
+                                    "row-value",
+                                    format!("record {seq}: {detail}"),
+                                )
+                                .at_seq(seq, Some(time)),
+                            );
+                        }
+                    }
+                    Err(error) => {
+                        let message = format!("row {} cannot be read: {error}", position + row);
+                        row_problems.push(Problem::new(stream, "row-shape", message));
+                        continue;
+                    }
+                }
+            }
+            let leaf = match hash {
+                Ok(leaf) => leaf,
+                Err(error) => {
+                    row_problems.push(
+                        Problem::new(stream, "row-shape", error.to_string())
+                            .at_seq(seq, Some(time)),
+                    );
+                    continue;
+                }
+            };
+            if stored.is_null(row) || leaf.as_slice() != stored.value(row) {
+                let message = format!(
+                    "record {seq}: its columns do not hash to its stored leaf hash: the row was changed"
+                );
+                row_problems
+                    .push(Problem::new(stream, "row-changed", message).at_seq(seq, Some(time)));
+            }
+            let slot = seq
+                .checked_sub(compaction.first_seq)
+                .and_then(|offset| file.records.get_mut(offset as usize));
+            match slot {
+                Some(slot) if slot.is_none() => {
+                    *slot = Some(Held {
+                        leaf,
+                        times: Some((time, ingest_time)),
+                    });
+                }
+                Some(_) => {
+                    let message =
+                        format!("row {} holds record {seq} a second time", position + row);
+                    row_problems.push(
+                        Problem::new(stream, "row-sequence", message).at_seq(seq, Some(time)),
+                    );
+                }
+                None => {
+                    let message = format!(
+                        "row {} holds record {seq}, outside the file's {}..{}",
+                        position + row,
+                        compaction.first_seq,
+                        compaction.end_seq()
+                    );
+                    row_problems.push(
+                        Problem::new(stream, "row-sequence", message).at_seq(seq, Some(time)),
+                    );
+                }
+            }
+        }
+        Ok(BatchChecked {
+            rows: batch.num_rows(),
+            earliest,
+            latest,
+        })
+    }
+}
+
+/// Whether records of `stream` have values beyond their types to check
+/// (FORMAT.md §2): see `value_problem`.
+fn needs_value_checks(stream: Stream) -> bool {
+    matches!(
+        stream,
+        Stream::Firewall | Stream::Registry | Stream::Quarantine
+    )
 }

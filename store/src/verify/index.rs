@@ -82,15 +82,20 @@ impl IndexCheck {
         })
     }
 
-    /// Where the verification of `stream`'s records adds what they give.
-    pub(super) fn expected(&mut self, stream: Stream) -> Option<(u64, &mut PostingsDigest)> {
+    /// Where the verification of `stream`'s records adds what they give,
+    /// handed back with [`IndexCheck::put_expected`] when it is done.
+    pub(super) fn take_expected(&mut self, stream: Stream) -> Option<(u64, PostingsDigest)> {
         let bound = *self.bounds.get(&stream)?;
-        let key = &self.key;
         let digest = self
             .expected
-            .entry(stream)
-            .or_insert_with(|| PostingsDigest::new(key));
+            .remove(&stream)
+            .unwrap_or_else(|| PostingsDigest::new(&self.key));
         Some((bound, digest))
+    }
+
+    /// What the verification of `stream`'s records added.
+    pub(super) fn put_expected(&mut self, stream: Stream, digest: PostingsDigest) {
+        self.expected.insert(stream, digest);
     }
 
     /// Reads the index's postings and reports each stream whose differ.

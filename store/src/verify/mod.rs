@@ -19,6 +19,8 @@ use vakt_schemas::keyring::KeyRing;
 use vakt_schemas::merkle::Hash;
 use vakt_schemas::{Stream, layout};
 
+use vakt_index::digest::PostingsDigest;
+
 use crate::files::{exposed_paths, parse_signed_head};
 use crate::reader::StoreReader;
 use crate::recovery::RECOVERED;
@@ -136,25 +138,113 @@ pub fn verify_with(store: &StoreReader, outside: &Outside) -> VerifyReport {
     };
     report.pruned = prunes::check(store, &pruned, &mut report.problems);
     let mut index = index::IndexCheck::prepare(store, &mut report.warnings);
-    for stream in Stream::ALL {
-        let external = external_by_stream.remove(&stream).unwrap_or_default();
-        let stream_report = StreamCheck::new(
-            store,
-            &keys,
+    let mut work: Vec<StreamWork> = Stream::ALL
+        .into_iter()
+        .map(|stream| StreamWork {
             stream,
-            &mut report.problems,
-            &mut report.warnings,
-            &pruned,
-            index.as_mut().and_then(|index| index.expected(stream)),
-        )
-        .run(external);
-        report.streams.push(stream_report);
+            external: external_by_stream.remove(&stream).unwrap_or_default(),
+            index: index.as_mut().and_then(|index| index.take_expected(stream)),
+            size: store.head().stream(stream).map_or(0, |head| head.tree_size),
+        })
+        .collect();
+    for done in check_streams(store, &keys, &pruned, &mut work) {
+        report.problems.extend(done.problems);
+        report.warnings.extend(done.warnings);
+        report.streams.push(done.report);
+        if let (Some(index), Some((_, digest))) = (index.as_mut(), done.index) {
+            index.put_expected(done.report_stream, digest);
+        }
     }
     if let Some(index) = index {
         index.compare(&mut report.problems, &mut report.warnings);
     }
     report.ok = report.problems.is_empty();
     report
+}
+
+/// One stream still to check.
+struct StreamWork {
+    stream: Stream,
+    external: Vec<Expectation>,
+    index: Option<(u64, PostingsDigest)>,
+    /// Records committed: the biggest streams start first.
+    size: u64,
+}
+
+/// What the check of one stream found.
+struct StreamDone {
+    report_stream: Stream,
+    report: StreamReport,
+    problems: Vec<Problem>,
+    warnings: Vec<Problem>,
+    index: Option<(u64, PostingsDigest)>,
+}
+
+/// Checks every stream, on as many threads as the machine has cores (the
+/// streams are independent logs), and returns what each found in
+/// `Stream::ALL` order, so the report reads the same however they ran.
+fn check_streams(
+    store: &StoreReader,
+    keys: &KeyRing,
+    pruned: &BTreeMap<String, vakt_schemas::prune::PrunedSegment>,
+    work: &mut Vec<StreamWork>,
+) -> Vec<StreamDone> {
+    work.sort_by_key(|item| std::cmp::Reverse(item.size));
+    let queue = std::sync::Mutex::new(std::mem::take(work));
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, Stream::ALL.len());
+    let check = || {
+        let mut done = Vec::new();
+        loop {
+            let next = queue.lock().ok().and_then(|mut queue| {
+                if queue.is_empty() {
+                    None
+                } else {
+                    Some(queue.remove(0))
+                }
+            });
+            let Some(mut item) = next else { break };
+            let mut problems = Vec::new();
+            let mut warnings = Vec::new();
+            let report = StreamCheck::new(
+                store,
+                keys,
+                item.stream,
+                &mut problems,
+                &mut warnings,
+                pruned,
+                item.index.as_mut().map(|(bound, digest)| (*bound, digest)),
+            )
+            .run(item.external);
+            done.push(StreamDone {
+                report_stream: item.stream,
+                report,
+                problems,
+                warnings,
+                index: item.index,
+            });
+        }
+        done
+    };
+    let mut all: Vec<StreamDone> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (1..threads).map(|_| scope.spawn(check)).collect();
+        let mut all = check();
+        for worker in workers {
+            // A panicking check is a bug: let it surface as one.
+            match worker.join() {
+                Ok(done) => all.extend(done),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        all
+    });
+    all.sort_by_key(|done| {
+        Stream::ALL
+            .iter()
+            .position(|stream| *stream == done.report_stream)
+    });
+    all
 }
 
 /// Names a store's root may hold besides the streams' folders.

@@ -30,7 +30,7 @@ use vakt_schemas::{Envelope, Record, Stream, layout};
 use crate::compaction::CompactedFile;
 use crate::files::{parse_signed_head, sign_head};
 use crate::keys;
-use crate::recovery::{Recovered, Recovery};
+use crate::recovery::{Recovered, Recovery, last_committed_entry};
 use crate::segment::encode_segment;
 use crate::storage::{HeadVersion, InstallError, LockGuard, Storage};
 use crate::writer::{CommitSummary, PendingRecord, WriteError, io_error};
@@ -186,27 +186,21 @@ impl Committer {
 
     /// The tree of a stream as its last committed manifest entry leaves it.
     fn load_frontier(&self, stream: Stream, head: &Head) -> Result<Frontier, WriteError> {
-        let relative = layout::manifest(stream);
-        let manifest = self.storage.path(&relative);
-        let text = self
-            .storage
-            .read_to_string(&relative)
-            .map_err(io_error(&manifest))?;
-        let Some(line) = text.lines().last() else {
-            return Ok(Frontier::new());
-        };
+        let manifest = self.storage.path(&layout::manifest(stream));
         let Some(stream_head) = head.stream(stream) else {
             return Err(WriteError::Damaged {
                 path: self.storage.path(layout::HEAD),
                 detail: format!("no entry for stream {stream}"),
             });
         };
+        let Some(entry) = last_committed_entry(&self.storage, stream, stream_head.manifest_bytes)?
+        else {
+            return Ok(Frontier::new());
+        };
         let damaged = |detail: String| WriteError::Damaged {
             path: manifest.clone(),
             detail,
         };
-        let entry = ManifestEntry::from_line(line)
-            .map_err(|error| damaged(format!("last entry unreadable: {error}")))?;
         let subtrees = entry
             .frontier
             .iter()

@@ -43,6 +43,7 @@ use vakt_schemas::{AuditEvent, Stream, layout};
 use crate::audit::audit_record;
 use crate::reader::{ReadError, StoreReader};
 use crate::segment::{SegmentError, WrittenSegment, batches_of, encode_batches};
+use crate::storage::Storage;
 use crate::writer::{StoreWriter, WriteError, io_error};
 
 /// The `command` of a compaction's audit record.
@@ -289,11 +290,7 @@ pub fn compact(
         return Ok(summary);
     }
     let storage = reader.storage().clone();
-    for path in &leftovers {
-        storage
-            .remove(path)
-            .map_err(io_error(&storage.path(path)))?;
-    }
+    remove_replaced(&storage, &leftovers)?;
     summary.finished_earlier = leftovers.len() as u64;
 
     let records_total: u64 = groups.iter().map(Group::records).sum();
@@ -384,10 +381,26 @@ fn commit_pending(
         summary.audit_seqs.push(audit.tree_size.saturating_sub(1));
     }
     let storage = writer.reader().storage().clone();
-    for path in &replaced_paths {
+    remove_replaced(&storage, &replaced_paths)
+}
+
+/// Deletes replaced segment files, then the day folders they leave
+/// empty: every commit lists a stream's folders to find what an
+/// interrupted one left, and thousands of empty ones slow each down.
+fn remove_replaced(storage: &Storage, paths: &[String]) -> Result<(), CompactionError> {
+    let mut folders = BTreeSet::new();
+    for path in paths {
         storage
             .remove(path)
             .map_err(io_error(&storage.path(path)))?;
+        if let Some((folder, _)) = path.rsplit_once('/') {
+            folders.insert(folder);
+        }
+    }
+    for folder in folders {
+        storage
+            .remove_empty_dir(folder)
+            .map_err(io_error(&storage.path(folder)))?;
     }
     Ok(())
 }

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use object_store::ObjectStore;
@@ -117,6 +117,8 @@ pub struct StoreReader {
     head: Head,
     /// The `HEAD` file as it was read (none when a writer made this view).
     head_file: Option<String>,
+    /// Each stream's committed manifest entries, once read.
+    entries: Arc<Mutex<BTreeMap<Stream, Arc<Vec<ManifestEntry>>>>>,
 }
 
 impl StoreReader {
@@ -146,6 +148,7 @@ impl StoreReader {
             info,
             head,
             head_file: Some(text),
+            entries: Arc::default(),
         })
     }
 
@@ -156,6 +159,7 @@ impl StoreReader {
             info,
             head,
             head_file: None,
+            entries: Arc::default(),
         }
     }
 
@@ -282,7 +286,7 @@ impl StoreReader {
     /// (`vakt_schemas::compaction`), each with when its records were
     /// stored. Pruned ones are included.
     pub fn live_segments(&self, stream: Stream) -> Result<Vec<LiveSegment>, ReadError> {
-        let entries = self.manifest_entries(stream)?;
+        let entries = self.cached_entries(stream)?;
         let given: Vec<Option<&ManifestEntry>> = entries.iter().map(Some).collect();
         let (holders, errors) = compaction::holders(&given);
         if let Some(error) = errors.first() {
@@ -362,7 +366,23 @@ impl StoreReader {
     /// The committed manifest entries of a stream. A line that does not
     /// parse stops the reader: the store needs `vakt verify`.
     pub fn manifest_entries(&self, stream: Stream) -> Result<Vec<ManifestEntry>, ReadError> {
-        self.manifest(stream)?
+        Ok(self.cached_entries(stream)?.as_ref().clone())
+    }
+
+    /// The committed manifest entries of a stream, read and parsed once
+    /// per view: a view's committed lengths never change, and a query
+    /// reads the manifests more than once (its tables, its checked files).
+    fn cached_entries(&self, stream: Stream) -> Result<Arc<Vec<ManifestEntry>>, ReadError> {
+        if let Some(entries) = self
+            .entries
+            .lock()
+            .ok()
+            .and_then(|cache| cache.get(&stream).cloned())
+        {
+            return Ok(entries);
+        }
+        let entries = self
+            .manifest(stream)?
             .into_iter()
             .map(|line| {
                 line.entry.map_err(|detail| ReadError::Damaged {
@@ -373,7 +393,12 @@ impl StoreReader {
                     ),
                 })
             })
-            .collect()
+            .collect::<Result<Vec<ManifestEntry>, ReadError>>()?;
+        let entries = Arc::new(entries);
+        if let Ok(mut cache) = self.entries.lock() {
+            cache.insert(stream, Arc::clone(&entries));
+        }
+        Ok(entries)
     }
 
     /// The bytes of a segment, after checking that they are the file its

@@ -309,8 +309,8 @@ impl Recovery<'_> {
     /// The bytes of a log past `committed`, when there are any. A log
     /// shorter than `HEAD` commits is damage recovery cannot mend.
     fn tail(&self, relative: &str, committed: u64) -> Result<Option<Vec<u8>>, WriteError> {
-        let bytes = self.read(relative)?;
-        let length = bytes.len() as u64;
+        // Only the length, as a rule: the logs grow with every commit.
+        let length = self.length(relative)?;
         if length < committed {
             return Err(WriteError::Damaged {
                 path: self.storage.path(relative),
@@ -320,7 +320,8 @@ impl Recovery<'_> {
         if length == committed {
             return Ok(None);
         }
-        Ok(Some(bytes[committed as usize..].to_vec()))
+        let bytes = self.read(relative)?;
+        Ok(bytes.get(committed as usize..).map(<[u8]>::to_vec))
     }
 
     fn move_aside(&self, folder: &str, item: &Move) -> Result<(), WriteError> {
@@ -365,6 +366,9 @@ enum Move {
     File { relative: String },
 }
 
+/// Bytes read from the end of a manifest's committed text to find its last line.
+const LAST_LINE_WINDOW: u64 = 16 * 1024;
+
 /// The last manifest entry within the first `committed` bytes of a
 /// stream's manifest, read from the end of that text.
 pub(crate) fn last_committed_entry(
@@ -377,18 +381,30 @@ pub(crate) fn last_committed_entry(
     }
     let relative = layout::manifest(stream);
     let path = storage.path(&relative);
-    let bytes = storage.read(&relative).map_err(io_error(&path))?;
     let damaged = |detail: String| WriteError::Damaged {
         path: path.clone(),
         detail,
     };
-    let text = bytes.get(..committed as usize).ok_or_else(|| {
-        damaged(format!(
-            "{} bytes where HEAD committed {committed}",
-            bytes.len()
-        ))
-    })?;
-    let text = std::str::from_utf8(text).map_err(|error| damaged(format!("not UTF-8: {error}")))?;
+    let length = storage.len(&relative).map_err(io_error(&path))?;
+    if length < committed {
+        return Err(damaged(format!(
+            "{length} bytes where HEAD committed {committed}"
+        )));
+    }
+    // The last line ends at `committed`: read backwards until a newline
+    // before it is found (a line is a few kilobytes), not the whole log.
+    let mut window = LAST_LINE_WINDOW.min(committed);
+    let text = loop {
+        let bytes = storage
+            .read_range(&relative, committed - window..committed)
+            .map_err(io_error(&path))?;
+        let body = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+        if window == committed || body.contains(&b'\n') {
+            break String::from_utf8(bytes)
+                .map_err(|error| damaged(format!("not UTF-8: {error}")))?;
+        }
+        window = (window * 4).min(committed);
+    };
     let Some(line) = text.lines().last() else {
         return Ok(None);
     };

@@ -123,6 +123,14 @@ fn a_compaction_keeps_every_record_leaf_and_root_and_the_store_verifies() {
             .iter()
             .all(|file| file.starts_with("sessions/compacted/"))
     );
+    // The day folders they leave empty go too.
+    let folders: Vec<String> = fs::read_dir(writer.root().join("sessions"))
+        .unwrap()
+        .map(|entry| entry.unwrap())
+        .filter(|entry| entry.path().is_dir())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(folders, vec!["compacted".to_string()]);
 
     let reader = StoreReader::open(writer.root()).unwrap();
     assert_eq!(reader.records(Stream::Sessions).unwrap(), records);
@@ -209,6 +217,7 @@ fn a_changed_compacted_file_and_a_replaced_file_left_behind_are_found() {
 
     // A replaced file put back (a compaction stopped before deleting it)
     // is a warning, never read, and the next compaction removes it.
+    fs::create_dir_all(root.join(&first).parent().unwrap()).unwrap();
     fs::write(root.join(&first), &kept).unwrap();
     let report = verify(&StoreReader::open(&root).unwrap(), None);
     assert!(report.ok, "{:#?}", report.problems);
@@ -321,4 +330,39 @@ fn a_compacted_file_past_the_retention_is_pruned_and_its_leaves_kept() {
     assert_eq!(reader.records(Stream::Sessions).unwrap().len(), 1);
     let report = verify(&reader, None);
     assert!(report.ok, "{:#?}", report.problems);
+}
+
+#[test]
+fn a_value_the_format_forbids_is_found_in_a_compacted_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("store");
+    init_store(&root).unwrap();
+    let mut writer = StoreWriter::open(&root).unwrap();
+    for (hour, action) in [(1, "allow"), (2, "explode")] {
+        let record = vakt_store::PendingRecord {
+            time: at(3, 1, hour),
+            source: "test".into(),
+            raw: format!("packet {action}"),
+            event: vakt_schemas::Event::Firewall(vakt_schemas::FirewallEvent {
+                device: "fw".into(),
+                action: action.into(),
+                src_ip: "10.0.0.1".into(),
+                dst_ip: "10.0.0.2".into(),
+                protocol: "tcp".into(),
+                ..vakt_schemas::FirewallEvent::default()
+            }),
+        };
+        writer.commit(vec![record], BTreeMap::new()).unwrap();
+    }
+    let done = compact_all(&mut writer);
+    assert_eq!(done.streams[&Stream::Firewall].files_written, 1);
+    let report = verify(&StoreReader::open(&root).unwrap(), None);
+    let values: Vec<&str> = report
+        .problems
+        .iter()
+        .filter(|problem| problem.kind == "row-value")
+        .map(|problem| problem.message.as_str())
+        .collect();
+    assert_eq!(values.len(), 1, "{:#?}", report.problems);
+    assert!(values[0].contains("explode"), "{values:?}");
 }

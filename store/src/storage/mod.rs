@@ -148,6 +148,21 @@ impl Storage {
         }
     }
 
+    /// The bytes `range` of a file (`UnexpectedEof` when it is shorter).
+    pub fn read_range(&self, relative: &str, range: std::ops::Range<u64>) -> io::Result<Vec<u8>> {
+        match &self.backend {
+            Backend::Local(root, _) => {
+                use std::io::{Read, Seek, SeekFrom};
+                let mut file = std::fs::File::open(root.join(relative))?;
+                file.seek(SeekFrom::Start(range.start))?;
+                let mut bytes = vec![0; range.end.saturating_sub(range.start) as usize];
+                file.read_exact(&mut bytes)?;
+                Ok(bytes)
+            }
+            Backend::Object(object) => object.read_range(relative, range),
+        }
+    }
+
     /// A file's text (`InvalidData` when it is not UTF-8).
     pub fn read_to_string(&self, relative: &str) -> io::Result<String> {
         String::from_utf8(self.read(relative)?)
@@ -230,6 +245,26 @@ impl Storage {
                 _ => Ok(()),
             },
             Backend::Object(object) => object.remove(relative),
+        }
+    }
+
+    /// Removes a folder if it is empty (on object storage, where folders
+    /// are only prefixes, there is nothing to do); one that still holds
+    /// files, or is gone, is no error.
+    pub fn remove_empty_dir(&self, relative: &str) -> io::Result<()> {
+        match &self.backend {
+            Backend::Local(root, _) => match std::fs::remove_dir(root.join(relative)) {
+                Err(error)
+                    if !matches!(
+                        error.kind(),
+                        io::ErrorKind::NotFound | io::ErrorKind::DirectoryNotEmpty
+                    ) =>
+                {
+                    Err(error)
+                }
+                _ => Ok(()),
+            },
+            Backend::Object(_) => Ok(()),
         }
     }
 

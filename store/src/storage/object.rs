@@ -14,6 +14,7 @@
 
 use std::future::Future;
 use std::io;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -166,6 +167,15 @@ impl ObjectBackend {
             Ok((bytes.to_vec(), version))
         })
         .map_err(object_io_error)
+    }
+
+    /// The bytes `range` of a file.
+    pub(super) fn read_range(&self, relative: &str, range: Range<u64>) -> io::Result<Vec<u8>> {
+        let store = self.store();
+        let path = location(relative);
+        self.run(async move { store.get_range(&path, range).await })
+            .map(|bytes| bytes.to_vec())
+            .map_err(object_io_error)
     }
 
     pub(super) fn size(&self, relative: &str) -> io::Result<Option<u64>> {

@@ -322,7 +322,15 @@ impl StreamCheck<'_> {
             .as_fixed_size_binary_opt()
             .ok_or("the last column is not leaf_hash")?;
         let indexed = self.index.as_ref().map(|(bound, _)| *bound);
-        let needs_records = indexed.is_some() || needs_value_checks(stream);
+        let needs_records = indexed.is_some() || needs_records_checked(stream);
+        // A firewall action is checked from its column (FORMAT.md §2).
+        let actions = (stream == Stream::Firewall && !needs_records)
+            .then(|| {
+                batch
+                    .column_by_name("action")
+                    .and_then(|column| column.as_string_opt::<i32>())
+            })
+            .flatten();
         let rows = if needs_records {
             Some(batch_to_rows(stream, batch).map_err(|error| error.to_string())?)
         } else {
@@ -368,6 +376,19 @@ impl StreamCheck<'_> {
                         continue;
                     }
                 }
+            }
+            if let Some(actions) = actions
+                && !actions.is_null(row)
+                && !matches!(actions.value(row), "allow" | "deny" | "unknown")
+            {
+                let detail = format!(
+                    "firewall action `{}` is none of allow, deny, unknown",
+                    actions.value(row)
+                );
+                row_problems.push(
+                    Problem::new(stream, "row-value", format!("record {seq}: {detail}"))
+                        .at_seq(seq, Some(time)),
+                );
             }
             let leaf = match hash {
                 Ok(leaf) => leaf,
@@ -424,11 +445,10 @@ impl StreamCheck<'_> {
     }
 }
 
-/// Whether records of `stream` have values beyond their types to check
-/// (FORMAT.md §2): see `value_problem`.
-fn needs_value_checks(stream: Stream) -> bool {
-    matches!(
-        stream,
-        Stream::Firewall | Stream::Registry | Stream::Quarantine
-    )
+/// Whether records of `stream` have values beyond their types that only
+/// a whole record shows (`value_problem`): the registry's digests and
+/// quarantine's intended streams. (A firewall action is checked from its
+/// column.)
+fn needs_records_checked(stream: Stream) -> bool {
+    matches!(stream, Stream::Registry | Stream::Quarantine)
 }

@@ -336,10 +336,7 @@ impl Committer {
                     &last_hash,
                 )?;
                 stream_records.extend(day_records);
-                let line = entry.to_line();
-                last_hash = line_hash(&line);
-                lines.push_str(&line);
-                lines.push('\n');
+                last_hash = append_line(&mut lines, &entry);
                 stream_head.entries += 1;
                 *summary.records.entry(stream).or_default() += entry.count;
                 summary.segments += 1;
@@ -357,10 +354,7 @@ impl Committer {
                     stream_head.entries,
                     &last_hash,
                 )?;
-                let line = entry.to_line();
-                last_hash = line_hash(&line);
-                lines.push_str(&line);
-                lines.push('\n');
+                last_hash = append_line(&mut lines, &entry);
                 stream_head.entries += 1;
                 summary.segments += 1;
             }
@@ -552,6 +546,14 @@ impl Committer {
             frontier: frontier.subtrees().iter().map(hex::encode).collect(),
         })
     }
+}
+
+/// Appends `entry`'s manifest line to `lines` and returns its chain hash.
+fn append_line(lines: &mut String, entry: &ManifestEntry) -> String {
+    let line = entry.to_line();
+    lines.push_str(&line);
+    lines.push('\n');
+    line_hash(&line)
 }
 
 fn parse_hash(text: &str) -> Option<Hash> {

@@ -47,6 +47,18 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// The JSON a command printed; the command must have succeeded.
+pub fn json(output: &Output) -> serde_json::Value {
+    assert!(
+        output.status.success(),
+        "{}{}",
+        stdout(output),
+        stderr(output)
+    );
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("JSON expected: {}", stdout(output)))
+}
+
 /// A temporary folder with an initialised store at `<dir>/store`, or on
 /// the test's S3 server (`s3.rs`) with its index in `<dir>/index`.
 pub struct TestStore {

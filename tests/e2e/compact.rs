@@ -4,18 +4,7 @@
 
 use serde_json::Value;
 
-use crate::common::{TestStore, sample_log_dirs, stderr, stdout};
-
-fn json(output: &std::process::Output) -> Value {
-    assert!(
-        output.status.success(),
-        "{}{}",
-        stdout(output),
-        stderr(output)
-    );
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|_| panic!("JSON expected: {}", stdout(output)))
-}
+use crate::common::{TestStore, json, sample_log_dirs, stderr, stdout};
 
 /// The newest checkpoints of the streams a compaction merges (the audit
 /// stream grows with every query).

@@ -5,7 +5,7 @@ use std::process::Command;
 use vakt_schemas::{Event, Stream};
 use vakt_store::StoreReader;
 
-use crate::common::{TestStore, sample_logs, stderr, stdout};
+use crate::common::{TestStore, json, sample_logs, stderr, stdout};
 
 /// A named change to one bundle record.
 type Mutation = (&'static str, Box<dyn Fn(&mut serde_json::Value)>);
@@ -27,17 +27,6 @@ fn audit_commands(store: &TestStore) -> Vec<(String, Option<String>, Option<i64>
             _ => None,
         })
         .collect()
-}
-
-fn json(output: &std::process::Output) -> serde_json::Value {
-    assert!(
-        output.status.success(),
-        "{}{}",
-        stdout(output),
-        stderr(output)
-    );
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|_| panic!("JSON expected: {}", stdout(output)))
 }
 
 #[test]

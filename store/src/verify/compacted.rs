@@ -14,7 +14,7 @@ use vakt_schemas::merkle::Hash;
 use vakt_schemas::{Record, Stream};
 
 use super::report::Problem;
-use super::segment::{ROW_PROBLEMS_PER_SEGMENT, value_problem};
+use super::segment::value_problem;
 use super::stream::StreamCheck;
 use crate::reader::pruned_leaves;
 use crate::segment::{batch_reader, check_regions};
@@ -133,17 +133,6 @@ impl StreamCheck<'_> {
             self.push_leaf(leaf);
         }
         self.check_tree_after(entry);
-    }
-
-    fn report_rows(&mut self, entry: &ManifestEntry, row_problems: Vec<Problem>) {
-        let extra = row_problems.len().saturating_sub(ROW_PROBLEMS_PER_SEGMENT);
-        for problem in row_problems.into_iter().take(ROW_PROBLEMS_PER_SEGMENT) {
-            self.problem(problem.in_file(entry.path.clone()));
-        }
-        if extra > 0 {
-            let message = format!("and {extra} more row problems in this segment");
-            self.problem(Problem::new(self.stream, "row-more", message).in_entry(entry));
-        }
     }
 
     /// Reads a compacted file (or, once pruned, the leaf hashes kept for

@@ -15,7 +15,7 @@ use crate::reader::pruned_leaves;
 use crate::segment::{check_regions, rows_of};
 
 /// Row problems reported per segment before the rest are summed up.
-pub(super) const ROW_PROBLEMS_PER_SEGMENT: usize = 5;
+const ROW_PROBLEMS_PER_SEGMENT: usize = 5;
 
 impl StreamCheck<'_> {
     /// Checks a segment file against its entry, re-derives every record's
@@ -189,15 +189,20 @@ impl StreamCheck<'_> {
             );
             row_problems.push(Problem::new(stream, "manifest-time-range", message).in_entry(entry));
         }
+        self.report_rows(entry, row_problems);
+        self.check_tree_after(entry);
+    }
+
+    /// Reports the first row problems of a segment, and how many more.
+    pub(super) fn report_rows(&mut self, entry: &ManifestEntry, row_problems: Vec<Problem>) {
         let extra = row_problems.len().saturating_sub(ROW_PROBLEMS_PER_SEGMENT);
         for problem in row_problems.into_iter().take(ROW_PROBLEMS_PER_SEGMENT) {
             self.problem(problem.in_file(entry.path.clone()));
         }
         if extra > 0 {
             let message = format!("and {extra} more row problems in this segment");
-            self.problem(Problem::new(stream, "row-more", message).in_entry(entry));
+            self.problem(Problem::new(self.stream, "row-more", message).in_entry(entry));
         }
-        self.check_tree_after(entry);
     }
 
     /// After a segment's records, the rebuilt tree must have the size,

@@ -6,7 +6,7 @@
 //! child processes ([`Runner`]), and the audit record of each run
 //! ([`audit_event`]). Time is always passed in, never read, so the
 //! schedule can be tested on a clock the test controls; `vakt run` does
-//! the heartbeat and prune jobs itself, with its own store writer.
+//! the heartbeat, prune and compact jobs itself, with its own store writer.
 //!
 //! [`Supervisor`] puts it together for `vakt run`: between the reads of
 //! `vakt_ingest::follow` it runs the due jobs, writes the run's status

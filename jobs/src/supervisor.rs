@@ -5,9 +5,10 @@
 //! each round of reading and committing it
 //!
 //! * collects the jobs that finished and records each in the audit
-//!   stream, then starts the jobs that are due: the heartbeat and prune
-//!   itself (prune with the run's own store writer, after committing what
-//!   was read), the others as `vakt` child processes ([`Runner`]);
+//!   stream, then starts the jobs that are due: the heartbeat, prune and
+//!   compact itself (prune and compact with the run's own store writer,
+//!   after committing what was read), the others as `vakt` child
+//!   processes ([`Runner`]);
 //! * writes the run's status (`vakt status` reads it) every
 //!   [`STATUS_EVERY`] and when it stops;
 //! * looks at the configuration file every [`CONFIG_EVERY`]: when it

@@ -19,7 +19,7 @@
 //! - `recovery`: what an interrupted commit left, completed or set aside, never deleted;
 //! - `segment`: writing one Parquet segment;
 //! - `backup`: a copy of one commit's store taken while writers go on, and its restore;
-//! - `checked`: segment reads for query engines, checked against the manifest;
+//! - `checked`, `checked_bytes`: segment reads for query engines and for single records, checked against the manifest part by part;
 //! - `reader`, `leaves`, `snapshot`: the committed view, leaf hashes for proofs, the newest registry snapshot;
 //! - `audit`: vakt's own use of the logs, appended to the `audit` stream;
 //! - `fulltext`: the full-text index kept in step with the commits;
@@ -28,6 +28,7 @@
 pub mod audit;
 pub mod backup;
 pub mod checked;
+mod checked_bytes;
 pub mod commit;
 pub mod compaction;
 pub mod cosigned;

@@ -27,6 +27,7 @@ use vakt_schemas::prune::PrunedSegment;
 use vakt_schemas::{Record, Stream, layout};
 
 use crate::checked::{CheckedSegments, ListedFile};
+use crate::checked_bytes::CheckedBytes;
 use crate::segment::rows_of;
 pub(crate) use crate::segment::{check_segment_bytes, pruned_leaves};
 use crate::storage::Storage;
@@ -481,7 +482,12 @@ impl StoreReader {
                     seq: in_segment[0],
                 });
             }
-            let file = self.segment_bytes(&entry)?;
+            // Only the parts these rows are in are checked (a compacted
+            // file holds up to a million records).
+            let path = self.path(&entry.path);
+            let bytes = Bytes::from(self.storage.read(&entry.path).map_err(io_error(&path))?);
+            let file = CheckedBytes::new(&entry, bytes)
+                .map_err(|detail| ReadError::Tampered { path, detail })?;
             let offsets: Vec<usize> = if entry.is_compaction() {
                 self.positions_of(&entry, file.clone(), in_segment)?
             } else {
@@ -520,7 +526,7 @@ impl StoreReader {
     fn positions_of(
         &self,
         entry: &ManifestEntry,
-        file: Bytes,
+        file: CheckedBytes,
         seqs: &[u64],
     ) -> Result<Vec<usize>, ReadError> {
         let path = self.path(&entry.path);
@@ -558,7 +564,7 @@ impl StoreReader {
         &self,
         stream: Stream,
         entry: &ManifestEntry,
-        file: Bytes,
+        file: CheckedBytes,
         offsets: &[usize],
     ) -> Result<Vec<StoredRow>, ReadError> {
         let path = self.path(&entry.path);

@@ -517,9 +517,11 @@ fn run_keeps_its_schedule_writes_its_status_and_takes_up_a_changed_configuration
     fs::create_dir(&logs).unwrap();
     let config = write_config(dir, None);
     let base = fs::read_to_string(&config).unwrap();
-    // A heartbeat every second and a verify every three (6-field cron).
+    // A heartbeat every second, a verify every three and a compaction
+    // every two (6-field cron).
     let job_tables = "\n[[job]]\nname = \"beat\"\nkind = \"heartbeat\"\nschedule = \"* * * * * *\"\n\
-                \n[[job]]\nname = \"check\"\nkind = \"verify\"\nschedule = \"*/3 * * * * *\"\n";
+                \n[[job]]\nname = \"check\"\nkind = \"verify\"\nschedule = \"*/3 * * * * *\"\n\
+                \n[[job]]\nname = \"merge\"\nkind = \"compact\"\nschedule = \"*/2 * * * * *\"\n";
     fs::write(&config, format!("{base}{job_tables}")).unwrap();
     append(&logs.join("auth.log"), &(sshd_line(0) + "\n"));
     let (code, report) = status(&store, &config);
@@ -530,14 +532,14 @@ fn run_keeps_its_schedule_writes_its_status_and_takes_up_a_changed_configuration
     );
 
     let child = start(&store, &config);
-    wait_until("a heartbeat and a verify recorded", || {
+    wait_until("a heartbeat, a verify and a compaction recorded", || {
         let audit = run_audit(&store);
         let ok = |name: &str| {
             audit.iter().any(|(command, detail, result)| {
                 command == "job" && detail.starts_with(name) && result.starts_with("ok")
             })
         };
-        ok("beat (heartbeat)") && ok("check (verify)")
+        ok("beat (heartbeat)") && ok("check (verify)") && ok("merge (compact)")
     });
     let (code, report) = status(&store, &config);
     assert_eq!(code, 0, "{report:#}");
@@ -553,7 +555,7 @@ fn run_keeps_its_schedule_writes_its_status_and_takes_up_a_changed_configuration
         .iter()
         .map(|job| job["name"].as_str().unwrap())
         .collect();
-    assert_eq!(jobs, ["beat", "check"], "{report:#}");
+    assert_eq!(jobs, ["beat", "check", "merge"], "{report:#}");
     assert!(run["jobs"][0]["next"].is_string(), "{report:#}");
 
     // A broken configuration is refused; the run goes on with its own.
@@ -614,6 +616,9 @@ fn run_keeps_its_schedule_writes_its_status_and_takes_up_a_changed_configuration
         "{report:#}"
     );
     assert_each_once(&stored_raws(&store), 3);
+    // Compacted while the run read and committed: the store verifies.
+    let (code, report) = store.verify(&[]);
+    assert_eq!(code, 0, "{report:#}");
 }
 
 #[test]

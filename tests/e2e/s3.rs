@@ -167,11 +167,12 @@ fn a_store_on_s3_holds_and_answers_what_a_local_store_does() {
             "no warnings: {report:#}"
         );
     }
-    for query in [
+    let queries = [
         "SELECT count(*) AS n, count(DISTINCT \"user\") AS users FROM sessions",
         "SELECT action, count(*) AS n FROM firewall GROUP BY action ORDER BY action",
         "SELECT seq, time, raw FROM sessions ORDER BY seq LIMIT 5 OFFSET 100",
-    ] {
+    ];
+    for query in queries {
         assert_eq!(sql(&local, query), sql(&remote, query), "{query}");
     }
     let search = |store: &TestStore| {
@@ -180,6 +181,30 @@ fn a_store_on_s3_holds_and_answers_what_a_local_store_does() {
         let found: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
         found["total"].clone()
     };
+    assert_eq!(search(&local), search(&remote));
+
+    // Compacted on S3: the replaced objects go, the answers stay, and the
+    // store verifies without a warning.
+    let compacted = crate::common::json(&remote.run(&["compact", "--format", "json"]));
+    let sessions = &compacted["streams"]["sessions"];
+    assert!(
+        sessions["segments_replaced"].as_u64().unwrap()
+            > sessions["files_written"].as_u64().unwrap(),
+        "{compacted}"
+    );
+    let (code, report) = remote.verify(&[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert!(
+        report["warnings"].as_array().unwrap().is_empty(),
+        "no warnings: {report:#}"
+    );
+    for query in queries {
+        assert_eq!(
+            sql(&local, query),
+            sql(&remote, query),
+            "{query} after compaction"
+        );
+    }
     assert_eq!(search(&local), search(&remote));
 
     // A backup of the S3 store to a folder, restored to another prefix.

@@ -10,7 +10,7 @@
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
-use bytes::{Buf, Bytes};
+use bytes::{Buf, Bytes, BytesMut};
 use parquet::errors::ParquetError;
 use parquet::file::reader::{ChunkReader, Length};
 use sha2::{Digest, Sha256};
@@ -18,92 +18,164 @@ use vakt_schemas::manifest::ManifestEntry;
 use vakt_schemas::regions::{Region, touched};
 
 use crate::segment::{check_segment_bytes, regions_of_tail};
+use crate::storage::Storage;
 
-/// A segment's bytes whose parts are checked as they are read.
+/// A segment file whose parts are read and checked as the Parquet reader
+/// asks for them.
 #[derive(Clone)]
 pub(crate) struct CheckedBytes {
-    bytes: Bytes,
-    tail_offset: u64,
-    regions: Arc<Vec<Region>>,
-    /// Which regions were found to be the manifest's.
-    checked: Arc<Mutex<Vec<bool>>>,
+    size: u64,
+    parts: Parts,
+}
+
+#[derive(Clone)]
+enum Parts {
+    /// A file without regions, read and checked whole.
+    Whole(Bytes),
+    /// A file with regions: its tail, checked when opened, and each region
+    /// read from storage and checked the first time it is touched.
+    Regions {
+        storage: Storage,
+        relative: String,
+        tail_offset: u64,
+        tail: Bytes,
+        regions: Arc<Vec<Region>>,
+        loaded: Arc<Mutex<Vec<Option<Bytes>>>>,
+    },
+}
+
+/// A read of a segment that was refused or failed: `Tampered` when the
+/// file is not the one the manifest lists.
+#[derive(Debug)]
+pub(crate) enum OpenError {
+    Io(std::io::Error),
+    Tampered(String),
 }
 
 impl CheckedBytes {
-    /// The file's `bytes`, as read, for the segment `entry` lists: its tail
-    /// (or, without one, the whole file) is checked now; `Err` says how it
-    /// differs from the manifest's.
-    pub(crate) fn new(entry: &ManifestEntry, bytes: Bytes) -> Result<CheckedBytes, String> {
+    /// Opens the segment `entry` lists: its tail (or, without one, the
+    /// whole file) is read and checked now, the rest when it is read.
+    pub(crate) fn open(
+        storage: &Storage,
+        entry: &ManifestEntry,
+    ) -> Result<CheckedBytes, OpenError> {
         let (Some(tail_offset), Some(tail_sha256)) = (entry.tail_offset, &entry.tail_sha256) else {
-            check_segment_bytes(entry, &bytes)?;
-            let size = bytes.len() as u64;
+            let bytes = Bytes::from(storage.read(&entry.path).map_err(OpenError::Io)?);
+            check_segment_bytes(entry, &bytes).map_err(OpenError::Tampered)?;
             return Ok(CheckedBytes {
-                bytes,
-                tail_offset: size,
-                regions: Arc::default(),
-                checked: Arc::default(),
+                size: bytes.len() as u64,
+                parts: Parts::Whole(bytes),
             });
         };
-        if bytes.len() as u64 != entry.file_size {
-            return Err(format!(
-                "{} bytes; listed: {}",
-                bytes.len(),
+        let size = storage.len(&entry.path).map_err(OpenError::Io)?;
+        if size != entry.file_size || tail_offset > size {
+            return Err(OpenError::Tampered(format!(
+                "{size} bytes; listed: {}",
                 entry.file_size
-            ));
+            )));
         }
-        let tail = bytes
-            .get(tail_offset as usize..)
-            .ok_or_else(|| format!("tail_offset {tail_offset} lies past the file's end"))?;
-        let found = hex::encode(Sha256::digest(tail));
+        let tail = Bytes::from(
+            storage
+                .read_range(&entry.path, tail_offset..size)
+                .map_err(OpenError::Io)?,
+        );
+        let found = hex::encode(Sha256::digest(&tail));
         if &found != tail_sha256 {
-            return Err(format!(
-                "the tail (bytes {tail_offset}..) has SHA-256 {found}; listed: {tail_sha256}"
-            ));
+            return Err(OpenError::Tampered(format!(
+                "the tail (bytes {tail_offset}..{size}) has SHA-256 {found}; listed: {tail_sha256}"
+            )));
         }
-        let regions = regions_of_tail(tail, tail_offset)?;
-        let checked = vec![false; regions.len()];
+        let regions = regions_of_tail(&tail, tail_offset).map_err(OpenError::Tampered)?;
+        let loaded = vec![None; regions.len()];
         Ok(CheckedBytes {
-            bytes,
-            tail_offset,
-            regions: Arc::new(regions),
-            checked: Arc::new(Mutex::new(checked)),
+            size,
+            parts: Parts::Regions {
+                storage: storage.clone(),
+                relative: entry.path.clone(),
+                tail_offset,
+                tail,
+                regions: Arc::new(regions),
+                loaded: Arc::new(Mutex::new(loaded)),
+            },
         })
     }
 
-    /// Checks every region `range` touches that was not checked yet.
-    fn check(&self, range: Range<u64>) -> Result<(), ParquetError> {
-        if range.start >= self.tail_offset {
-            return Ok(());
+    /// The bytes `range` of the file, every part of them checked.
+    fn bytes(&self, range: Range<u64>) -> Result<Bytes, ParquetError> {
+        if range.end > self.size || range.start > range.end {
+            return Err(ParquetError::EOF(format!(
+                "bytes {}..{} lie past the file's {} bytes",
+                range.start, range.end, self.size
+            )));
         }
-        let mut checked = self
-            .checked
+        let (storage, relative, tail_offset, tail, regions, loaded) = match &self.parts {
+            Parts::Whole(bytes) => {
+                return Ok(bytes.slice(range.start as usize..range.end as usize));
+            }
+            Parts::Regions {
+                storage,
+                relative,
+                tail_offset,
+                tail,
+                regions,
+                loaded,
+            } => (storage, relative, tail_offset, tail, regions, loaded),
+        };
+        if range.start >= *tail_offset {
+            return Ok(tail
+                .slice((range.start - tail_offset) as usize..(range.end - tail_offset) as usize));
+        }
+        let mut loaded = loaded
             .lock()
             .map_err(|_| ParquetError::General("a reader of this file panicked".into()))?;
-        for index in touched(&self.regions, &range) {
-            if checked[index] {
-                continue;
+        let mut out = BytesMut::with_capacity((range.end - range.start) as usize);
+        for index in touched(regions, &range) {
+            let region = &regions[index];
+            if loaded[index].is_none() {
+                let part = storage
+                    .read_range(relative, region.range.clone())
+                    .map_err(|error| ParquetError::External(Box::new(error)))?;
+                let found: [u8; 32] = Sha256::digest(&part).into();
+                if found != region.sha256 {
+                    return Err(ParquetError::General(format!(
+                        "bytes {}..{} have SHA-256 {}; the footer lists {}: the file was changed",
+                        region.range.start,
+                        region.range.end,
+                        hex::encode(found),
+                        hex::encode(region.sha256)
+                    )));
+                }
+                loaded[index] = Some(Bytes::from(part));
             }
-            let region = &self.regions[index];
-            let part = &self.bytes[region.range.start as usize..region.range.end as usize];
-            let found: [u8; 32] = Sha256::digest(part).into();
-            if found != region.sha256 {
-                return Err(ParquetError::General(format!(
-                    "bytes {}..{} have SHA-256 {}; the footer lists {}: the file was changed",
-                    region.range.start,
-                    region.range.end,
-                    hex::encode(found),
-                    hex::encode(region.sha256)
-                )));
-            }
-            checked[index] = true;
+            let part = loaded[index].clone().unwrap_or_default();
+            let from = range.start.max(region.range.start) - region.range.start;
+            let to = range.end.min(region.range.end) - region.range.start;
+            out.extend_from_slice(&part[from as usize..to as usize]);
         }
-        Ok(())
+        if range.end > *tail_offset {
+            out.extend_from_slice(&tail[..(range.end - tail_offset) as usize]);
+        }
+        Ok(out.freeze())
+    }
+
+    /// Where the part `start` lies in ends: a region's end, or the file's.
+    fn part_end(&self, start: u64) -> u64 {
+        match &self.parts {
+            Parts::Regions {
+                tail_offset,
+                regions,
+                ..
+            } if start < *tail_offset => touched(regions, &(start..start + 1))
+                .next()
+                .map_or(self.size, |index| regions[index].range.end),
+            _ => self.size,
+        }
     }
 }
 
 impl Length for CheckedBytes {
     fn len(&self) -> u64 {
-        self.bytes.len() as u64
+        self.size
     }
 }
 
@@ -114,33 +186,12 @@ impl ChunkReader for CheckedBytes {
     /// Parquet reader reads a page header this way): never past bytes that
     /// were checked.
     fn get_read(&self, start: u64) -> Result<Self::T, ParquetError> {
-        let size = self.bytes.len() as u64;
-        let end = if start >= self.tail_offset {
-            size
-        } else {
-            touched(&self.regions, &(start..start + 1))
-                .next()
-                .map_or(size, |index| self.regions[index].range.end)
-        };
-        if start > end {
-            return Err(ParquetError::EOF(format!(
-                "byte {start} lies past the file's {size} bytes"
-            )));
-        }
-        self.check(start..end)?;
-        Ok(self.bytes.slice(start as usize..end as usize).reader())
+        let end = self.part_end(start).max(start);
+        Ok(self.bytes(start..end)?.reader())
     }
 
     fn get_bytes(&self, start: u64, length: usize) -> Result<Bytes, ParquetError> {
-        let end = start.saturating_add(length as u64);
-        if end > self.bytes.len() as u64 {
-            return Err(ParquetError::EOF(format!(
-                "bytes {start}..{end} lie past the file's {} bytes",
-                self.bytes.len()
-            )));
-        }
-        self.check(start..end)?;
-        Ok(self.bytes.slice(start as usize..end as usize))
+        self.bytes(start..start.saturating_add(length as u64))
     }
 }
 
@@ -154,6 +205,14 @@ mod tests {
     use vakt_schemas::{Event, SessionEvent, Stream};
 
     use crate::segment::encode_segment;
+
+    /// `bytes` as the file `entry` names in a new local store folder.
+    fn stored(bytes: &[u8], entry: &ManifestEntry) -> (tempfile::TempDir, Storage) {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open(dir.path()).unwrap();
+        storage.create(&entry.path, bytes).unwrap();
+        (dir, storage)
+    }
 
     /// A segment of 40 logins and the manifest line that lists it.
     fn segment() -> (Vec<u8>, ManifestEntry) {
@@ -216,7 +275,8 @@ mod tests {
     #[test]
     fn reads_check_only_what_they_touch_and_refuse_a_changed_part() {
         let (bytes, entry) = segment();
-        let file = CheckedBytes::new(&entry, Bytes::from(bytes.clone())).unwrap();
+        let (_dir, storage) = stored(&bytes, &entry);
+        let file = CheckedBytes::open(&storage, &entry).unwrap();
         assert_eq!(column(file.clone(), 0).unwrap(), 40);
         assert_eq!(column(file, 4).unwrap(), 40);
 
@@ -228,7 +288,8 @@ mod tests {
         let (start, length) = metadata.row_group(0).column(4).byte_range();
         let mut changed = bytes.clone();
         changed[(start + length / 2) as usize] ^= 1;
-        let file = CheckedBytes::new(&entry, Bytes::from(changed)).unwrap();
+        let (_dir, storage) = stored(&changed, &entry);
+        let file = CheckedBytes::open(&storage, &entry).unwrap();
         // `seq` reads, never touching the changed part; `raw` is refused.
         assert_eq!(column(file.clone(), 0).unwrap(), 40);
         let error = column(file, 4).unwrap_err().to_string();
@@ -241,9 +302,17 @@ mod tests {
         let mut changed = bytes.clone();
         let last = changed.len() - 20;
         changed[last] ^= 1;
-        assert!(CheckedBytes::new(&entry, Bytes::from(changed)).is_err());
+        let (_dir, storage) = stored(&changed, &entry);
+        assert!(matches!(
+            CheckedBytes::open(&storage, &entry),
+            Err(OpenError::Tampered(_))
+        ));
         let mut longer = bytes;
         longer.push(0);
-        assert!(CheckedBytes::new(&entry, Bytes::from(longer)).is_err());
+        let (_dir, storage) = stored(&longer, &entry);
+        assert!(matches!(
+            CheckedBytes::open(&storage, &entry),
+            Err(OpenError::Tampered(_))
+        ));
     }
 }

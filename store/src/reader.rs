@@ -27,7 +27,7 @@ use vakt_schemas::prune::PrunedSegment;
 use vakt_schemas::{Record, Stream, layout};
 
 use crate::checked::{CheckedSegments, ListedFile};
-use crate::checked_bytes::CheckedBytes;
+use crate::checked_bytes::{CheckedBytes, OpenError};
 use crate::segment::rows_of;
 pub(crate) use crate::segment::{check_segment_bytes, pruned_leaves};
 use crate::storage::Storage;
@@ -485,9 +485,10 @@ impl StoreReader {
             // Only the parts these rows are in are checked (a compacted
             // file holds up to a million records).
             let path = self.path(&entry.path);
-            let bytes = Bytes::from(self.storage.read(&entry.path).map_err(io_error(&path))?);
-            let file = CheckedBytes::new(&entry, bytes)
-                .map_err(|detail| ReadError::Tampered { path, detail })?;
+            let file = CheckedBytes::open(&self.storage, &entry).map_err(|error| match error {
+                OpenError::Io(source) => ReadError::Io { path, source },
+                OpenError::Tampered(detail) => ReadError::Tampered { path, detail },
+            })?;
             let offsets: Vec<usize> = if entry.is_compaction() {
                 self.positions_of(&entry, file.clone(), in_segment)?
             } else {

@@ -220,6 +220,74 @@ fn an_interrupted_commit_is_set_aside_not_deleted() {
     );
 }
 
+/// A commit killed after `HEAD.tmp` (its decision) and some of its
+/// checkpoints, before `HEAD` was renamed: the signed checkpoint past
+/// `HEAD` is no sign of a `HEAD` put back, and the next writer completes
+/// the commit rather than setting it aside.
+#[test]
+fn a_commit_killed_after_it_decided_verifies_and_the_next_writer_completes_it() {
+    let store = TestStore::new();
+    store.ingest(&[sample_logs().join("logs/ts1")], &[]);
+    let before_text = fs::read_to_string(store.path().join(layout::HEAD)).unwrap();
+    let before = read_head(&store.path());
+    store.ingest(&[sample_logs().join("logs/fs1")], &[]);
+    let decided_text = fs::read_to_string(store.path().join(layout::HEAD)).unwrap();
+    let decided = read_head(&store.path());
+    assert_eq!(
+        decided.txn,
+        before.txn + 1,
+        "the second ingest is one commit"
+    );
+    let changed: Vec<Stream> = Stream::ALL
+        .into_iter()
+        .filter(|stream| before.stream(*stream) != decided.stream(*stream))
+        .collect();
+    assert!(changed.len() >= 2, "{changed:?}");
+
+    // The kill: HEAD is still the old one, HEAD.tmp is the decision, the
+    // first changed stream has its checkpoint, the last one half of it.
+    fs::write(store.path().join(layout::HEAD_TEMP), &decided_text).unwrap();
+    fs::write(store.path().join(layout::HEAD), &before_text).unwrap();
+    let last = changed[changed.len() - 1];
+    let checkpoints = store.path().join(layout::checkpoints(last));
+    let old_length = before.stream(last).unwrap().checkpoints_bytes;
+    let new_length = decided.stream(last).unwrap().checkpoints_bytes;
+    let file = fs::OpenOptions::new()
+        .write(true)
+        .open(&checkpoints)
+        .unwrap();
+    file.set_len(old_length + (new_length - old_length) / 2)
+        .unwrap();
+
+    let (code, report) = store.verify(&[]);
+    assert_eq!(code, 0, "{report:#}");
+    let warnings: Vec<&str> = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|warning| warning["kind"].as_str())
+        .collect();
+    assert!(warnings.contains(&"interrupted-commit"), "{report:#}");
+
+    // `vakt sql` commits its audit record, completing the decided commit first.
+    let output = store.run(&["sql", "SELECT count(*) AS n FROM access"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!store.path().join(layout::HEAD_TEMP).exists());
+    assert!(
+        !store.path().join("recovered").exists(),
+        "nothing set aside"
+    );
+    assert_eq!(
+        fs::metadata(&checkpoints).unwrap().len(),
+        new_length,
+        "the half-written checkpoint was completed"
+    );
+    let after = read_head(&store.path());
+    assert_eq!(after.txn, decided.txn + 1, "the audit commit came after it");
+    let (code, report) = store.verify(&[]);
+    assert_eq!(code, 0, "{report:#}");
+}
+
 /// Rewrites a sessions segment with one user changed, padded to the size
 /// the manifest lists.
 fn rewrite_padded(store: &Path) -> String {

@@ -145,8 +145,9 @@ impl StreamCheck<'_> {
     }
 
     /// Text past what `HEAD` commits: the leftover of one interrupted
-    /// commit is a warning; a later commit's lines or a signed checkpoint
-    /// there mean `HEAD` was put back (recovery refuses to undo them).
+    /// commit is a warning (with the checkpoint of a commit its `HEAD.tmp`
+    /// decided); a later commit's lines or another signed checkpoint there
+    /// mean `HEAD` was put back (recovery refuses to undo them).
     pub(super) fn judge_tail(&mut self, relative: &str, committed: u64) {
         let stream = self.stream;
         let head_txn = self.store.head().txn;
@@ -158,16 +159,30 @@ impl StreamCheck<'_> {
             .map(|entry| entry.txn)
             .filter(|txn| *txn != head_txn + 1)
             .collect();
+        // The checkpoint of the commit an interrupted writer decided is
+        // completed by the next writer, not a sign of `HEAD` put back.
+        let decided = self
+            .decided
+            .and_then(|next| next.stream(stream))
+            .map(|next| (next.tree_size, next.root.clone()));
         let signed: Vec<u64> = split_notes(&tail)
             .iter()
             .filter_map(|note| self.keys.verify(note).ok())
+            .filter(|checkpoint| {
+                decided.as_ref() != Some(&(checkpoint.size, hex::encode(checkpoint.root)))
+            })
             .map(|checkpoint| checkpoint.size)
             .collect();
         let length = bytes.len() as u64 - committed;
         if later_commits.is_empty() && signed.is_empty() {
+            let next_step = if self.decided.is_some() {
+                "the next writer completes the commit HEAD.tmp decided"
+            } else {
+                "the next writer sets it aside in recovered/"
+            };
             let message = format!(
                 "{relative} has {length} bytes past what HEAD committed: an interrupted commit's \
-                 text, never read; the next writer sets it aside in recovered/"
+                 text, not read until it is committed; {next_step}"
             );
             self.warnings.push(
                 Problem::new(stream, "uncommitted-tail", message).in_file(relative.to_string()),

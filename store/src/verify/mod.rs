@@ -15,6 +15,7 @@ mod stream;
 use std::collections::BTreeMap;
 
 use vakt_schemas::checkpoint::{Checkpoint, split_notes};
+use vakt_schemas::head::Head;
 use vakt_schemas::keyring::KeyRing;
 use vakt_schemas::merkle::Hash;
 use vakt_schemas::{Stream, layout};
@@ -147,7 +148,8 @@ pub fn verify_with(store: &StoreReader, outside: &Outside) -> VerifyReport {
             size: store.head().stream(stream).map_or(0, |head| head.tree_size),
         })
         .collect();
-    for done in check_streams(store, &keys, &pruned, &mut work) {
+    let decided = decided_commit(store, &keys);
+    for done in check_streams(store, &keys, &pruned, decided.as_ref(), &mut work) {
         report.problems.extend(done.problems);
         report.warnings.extend(done.warnings);
         report.streams.push(done.report);
@@ -187,6 +189,7 @@ fn check_streams(
     store: &StoreReader,
     keys: &KeyRing,
     pruned: &BTreeMap<String, vakt_schemas::prune::PrunedSegment>,
+    decided: Option<&Head>,
     work: &mut Vec<StreamWork>,
 ) -> Vec<StreamDone> {
     work.sort_by_key(|item| std::cmp::Reverse(item.size));
@@ -216,6 +219,7 @@ fn check_streams(
                 pruned,
                 item.index.as_mut().map(|(bound, digest)| (*bound, digest)),
             )
+            .with_decided(decided)
             .run(item.external);
             done.push(StreamDone {
                 report_stream: item.stream,
@@ -245,6 +249,16 @@ fn check_streams(
             .position(|stream| *stream == done.report_stream)
     });
     all
+}
+
+/// The commit an interrupted writer had decided: a `HEAD.tmp` signed with
+/// the store's keys that is `HEAD`'s next commit. Its checkpoints may
+/// already stand past `HEAD`'s lengths; the next writer completes it
+/// (`recovery.rs`), so they are no sign of a `HEAD` put back.
+fn decided_commit(store: &StoreReader, keys: &KeyRing) -> Option<Head> {
+    let text = store.storage().read_to_string(layout::HEAD_TEMP).ok()?;
+    let next = parse_signed_head(&text, store.info(), keys).ok()?;
+    (next.txn == store.head().txn + 1).then_some(next)
 }
 
 /// Names a store's root may hold besides the streams' folders.

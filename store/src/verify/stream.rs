@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use vakt_schemas::checkpoint::split_notes;
 use vakt_schemas::compaction::{Holders, holders};
+use vakt_schemas::head::Head;
 use vakt_schemas::keyring::KeyRing;
 use vakt_schemas::manifest::{GENESIS, ManifestEntry, line_hash};
 use vakt_schemas::merkle::{Frontier, Hash, empty_root};
@@ -43,6 +44,8 @@ pub(super) struct StreamCheck<'a> {
     pub(super) checkpoint_keys: Vec<(u64, usize)>,
     /// What the full-text index should hold of the records below a bound.
     pub(super) index: Option<(u64, &'a mut PostingsDigest)>,
+    /// The next commit an interrupted writer decided (its `HEAD.tmp`).
+    pub(super) decided: Option<&'a Head>,
 }
 
 impl<'a> StreamCheck<'a> {
@@ -71,7 +74,15 @@ impl<'a> StreamCheck<'a> {
             commit_ends: Vec::new(),
             checkpoint_keys: Vec::new(),
             index,
+            decided: None,
         }
+    }
+
+    /// Knows the commit an interrupted writer decided, whose checkpoints
+    /// past `HEAD` the next writer completes rather than refuses.
+    pub(super) fn with_decided(mut self, decided: Option<&'a Head>) -> Self {
+        self.decided = decided;
+        self
     }
 
     pub(super) fn problem(&mut self, problem: Problem) {

@@ -252,13 +252,22 @@ fn check_streams(
 }
 
 /// The commit an interrupted writer had decided: a `HEAD.tmp` signed with
-/// the store's keys that is `HEAD`'s next commit. Its checkpoints may
+/// the store's keys that is `HEAD`'s next commit, with the manifests at the
+/// lengths it names. Its checkpoints may
 /// already stand past `HEAD`'s lengths; the next writer completes it
 /// (`recovery.rs`), so they are no sign of a `HEAD` put back.
 fn decided_commit(store: &StoreReader, keys: &KeyRing) -> Option<Head> {
     let text = store.storage().read_to_string(layout::HEAD_TEMP).ok()?;
     let next = parse_signed_head(&text, store.info(), keys).ok()?;
-    (next.txn == store.head().txn + 1).then_some(next)
+    if next.txn != store.head().txn + 1 {
+        return None;
+    }
+    // As recovery requires: the manifests end where it says they do.
+    let storage = store.storage();
+    let manifests_match = next.streams.iter().all(|(stream, head)| {
+        storage.len(&layout::manifest(*stream)).ok() == Some(head.manifest_bytes)
+    });
+    manifests_match.then_some(next)
 }
 
 /// Names a store's root may hold besides the streams' folders.

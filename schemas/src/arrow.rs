@@ -1,6 +1,9 @@
 //! Records to Arrow record batches and back, column by column, so that the
 //! typed columns of a Parquet segment are what verification re-derives the
-//! canonical records from.
+//! canonical records from. A segment's batch, whatever its layout
+//! ([`SegmentLayout`]), is first brought to the canonical columns
+//! ([`canonical_batch`]): a derived nonce is derived, a stored leaf hash
+//! set apart.
 
 use std::sync::Arc;
 
@@ -13,10 +16,16 @@ use arrow_array::types::{Int64Type, TimestampMicrosecondType, UInt16Type, UInt64
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::ArrowError;
 
+use arrow_array::FixedSizeBinaryArray;
+
 use crate::merkle::Hash;
-use crate::record::Record;
+use crate::nonce::NonceKey;
+use crate::record::{EncodeError, Record};
 use crate::stream::Stream;
-use crate::table::{Column, ColumnType, HASH_LEN, all_columns, arrow_schema, arrow_type};
+use crate::table::{
+    Column, ColumnType, HASH_LEN, NONCE_COLUMN, NONCE_LEN, SegmentLayout, arrow_type,
+    canonical_columns, layout_columns, layout_schema,
+};
 use crate::value::Value;
 
 /// A batch could not be built from records or read back into rows.
@@ -29,51 +38,152 @@ pub enum BatchError {
         column: &'static str,
         value: Value,
     },
-    #[error("{count} records but {hashes} leaf hashes")]
-    HashCount { count: usize, hashes: usize },
+    #[error("{stream} record {seq}: {source}")]
+    Encode {
+        stream: Stream,
+        seq: u64,
+        source: EncodeError,
+    },
     #[error("the file's columns are not those of the {stream} table: {detail}")]
     Schema { stream: Stream, detail: String },
+    #[error(
+        "the {stream} file derives its nonces from the store's nonce key, and none was given \
+         (the store's nonce.key is missing or unreadable)"
+    )]
+    NoNonceKey { stream: Stream },
     #[error("arrow: {0}")]
     Arrow(#[from] ArrowError),
 }
 
-/// One row as read from a segment: the canonical cells, and the leaf hash the
-/// file claims for them (which verification does not trust).
+/// One row as read from a segment: the canonical cells, and the leaf hash
+/// a format-2 file claims for them (which verification does not trust).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredRow {
     pub values: Vec<Value>,
-    pub stored_leaf_hash: Vec<u8>,
+    pub stored_leaf_hash: Option<Hash>,
 }
 
-/// Builds the record batch of `records`, all of `stream`, with their leaf hashes.
+/// Builds the record batch of `records`, all of `stream`, in `layout`. A
+/// derived nonce is left out whatever the record holds: the caller gives
+/// records whose nonces the store's key derives.
 pub fn records_to_batch(
     stream: Stream,
     records: &[Record],
-    leaf_hashes: &[Hash],
+    layout: SegmentLayout,
 ) -> Result<RecordBatch, BatchError> {
-    if records.len() != leaf_hashes.len() {
-        return Err(BatchError::HashCount {
-            count: records.len(),
-            hashes: leaf_hashes.len(),
-        });
-    }
-    let columns = all_columns(stream);
-    let canonical_len = columns.len() - 1;
+    let canonical = canonical_columns(stream);
     let rows: Vec<Vec<Value>> = records.iter().map(Record::values).collect();
-    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(columns.len());
-    for (index, column) in columns.iter().take(canonical_len).enumerate() {
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(canonical.len() + 1);
+    for (index, column) in canonical.iter().enumerate() {
+        if layout == SegmentLayout::DerivedNonce && column.name == NONCE_COLUMN {
+            continue;
+        }
         let cells = rows
             .iter()
             .map(|row| row.get(index).unwrap_or(&Value::Null));
         let seqs = records.iter().map(|record| record.envelope.seq);
         arrays.push(build_array(stream, column, cells.zip(seqs))?);
     }
-    let mut hashes = FixedSizeBinaryBuilder::with_capacity(leaf_hashes.len(), HASH_LEN as i32);
-    for hash in leaf_hashes {
-        hashes.append_value(hash)?;
+    if layout == SegmentLayout::WithLeafHash {
+        let mut hashes = FixedSizeBinaryBuilder::with_capacity(records.len(), HASH_LEN as i32);
+        for record in records {
+            let hash = record.leaf_hash().map_err(|source| BatchError::Encode {
+                stream,
+                seq: record.envelope.seq,
+                source,
+            })?;
+            hashes.append_value(hash)?;
+        }
+        arrays.push(Arc::new(hashes.finish()));
     }
-    arrays.push(Arc::new(hashes.finish()));
-    Ok(RecordBatch::try_new(arrow_schema(stream), arrays)?)
+    Ok(RecordBatch::try_new(layout_schema(stream, layout), arrays)?)
+}
+
+/// A segment's batch brought to the canonical columns.
+#[derive(Clone, Debug)]
+pub struct CanonicalBatch {
+    /// The canonical columns of `stream`, in order.
+    pub batch: RecordBatch,
+    /// How the file stored them.
+    pub layout: SegmentLayout,
+    /// The leaf hashes a format-2 file stores, never trusted.
+    pub stored_leaf_hashes: Option<FixedSizeBinaryArray>,
+}
+
+/// Brings a batch of a `stream` segment, in any layout, to the canonical
+/// columns: a derived nonce is computed with `nonce_key` from `seq`, a
+/// stored leaf hash is set apart. A batch of no known layout is refused.
+pub fn canonical_batch(
+    stream: Stream,
+    batch: &RecordBatch,
+    nonce_key: Option<&NonceKey>,
+) -> Result<CanonicalBatch, BatchError> {
+    let Some(layout) = SegmentLayout::of_schema(stream, &batch.schema()) else {
+        return Err(schema_mismatch(stream, batch, SegmentLayout::DerivedNonce));
+    };
+    let canonical = layout_schema(stream, SegmentLayout::StoredNonce);
+    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+    let mut stored_leaf_hashes = None;
+    match layout {
+        SegmentLayout::StoredNonce => {}
+        SegmentLayout::WithLeafHash => {
+            stored_leaf_hashes = columns
+                .pop()
+                .map(|hashes| hashes.as_fixed_size_binary().clone());
+        }
+        SegmentLayout::DerivedNonce => {
+            let key = nonce_key.ok_or(BatchError::NoNonceKey { stream })?;
+            let seqs = batch.column(0).as_primitive::<UInt64Type>();
+            let mut nonces = FixedSizeBinaryBuilder::with_capacity(seqs.len(), NONCE_LEN as i32);
+            for seq in seqs.values().iter() {
+                nonces.append_value(key.nonce(stream, *seq))?;
+            }
+            let at = canonical
+                .fields()
+                .iter()
+                .position(|field| field.name() == NONCE_COLUMN)
+                .unwrap_or(columns.len());
+            columns.insert(at, Arc::new(nonces.finish()));
+        }
+    }
+    Ok(CanonicalBatch {
+        batch: RecordBatch::try_new(canonical, columns)?,
+        layout,
+        stored_leaf_hashes,
+    })
+}
+
+/// Why a batch's columns are not those of `stream` in `layout`: the first
+/// column that differs.
+fn schema_mismatch(stream: Stream, batch: &RecordBatch, layout: SegmentLayout) -> BatchError {
+    let schema = batch.schema();
+    let expected = layout_columns(stream, layout);
+    let detail = schema
+        .fields()
+        .iter()
+        .zip(&expected)
+        .find(|(field, column)| {
+            field.name() != column.name || field.data_type() != &arrow_type(column.kind)
+        })
+        .map_or_else(
+            || {
+                format!(
+                    "{} columns where the table has {}",
+                    schema.fields().len(),
+                    expected.len()
+                )
+            },
+            |(field, column)| {
+                format!(
+                    "column `{}` of type {} where `{}` of type {} belongs",
+                    field.name(),
+                    field.data_type(),
+                    column.name,
+                    arrow_type(column.kind)
+                )
+            },
+        );
+    BatchError::Schema { stream, detail }
 }
 
 fn build_array<'a>(
@@ -169,64 +279,43 @@ fn build_array<'a>(
     Ok(array)
 }
 
-/// Reads every row of a batch of `stream` back into cells. The batch's columns
-/// must be exactly the table's, by name, type and order.
-pub fn batch_to_rows(stream: Stream, batch: &RecordBatch) -> Result<Vec<StoredRow>, BatchError> {
-    check_schema(stream, batch)?;
-    let columns = all_columns(stream);
-    let row_count = batch.num_rows();
-    let canonical_len = columns.len() - 1;
+/// Reads every row of a segment's batch of `stream`, in any layout, back
+/// into canonical cells (`nonce_key` derives the nonces of a file that
+/// does not store them).
+pub fn batch_to_rows(
+    stream: Stream,
+    batch: &RecordBatch,
+    nonce_key: Option<&NonceKey>,
+) -> Result<Vec<StoredRow>, BatchError> {
+    let canonical = canonical_batch(stream, batch, nonce_key)?;
+    let columns = canonical_columns(stream);
+    let row_count = canonical.batch.num_rows();
     let mut rows: Vec<StoredRow> = (0..row_count)
-        .map(|_| StoredRow {
-            values: Vec::with_capacity(canonical_len),
-            stored_leaf_hash: Vec::new(),
+        .map(|row| StoredRow {
+            values: Vec::with_capacity(columns.len()),
+            stored_leaf_hash: canonical
+                .stored_leaf_hashes
+                .as_ref()
+                .and_then(|hashes| hashes.value(row).try_into().ok()),
         })
         .collect();
     for (index, column) in columns.iter().enumerate() {
-        let array = batch.column(index);
+        let array = canonical.batch.column(index);
         for (row_index, row) in rows.iter_mut().enumerate() {
-            let value = read_cell(array.as_ref(), column.kind, row_index);
-            if index == canonical_len {
-                if let Value::Binary(bytes) = value {
-                    row.stored_leaf_hash = bytes;
-                }
-            } else {
-                row.values.push(value);
-            }
+            row.values
+                .push(read_cell(array.as_ref(), column.kind, row_index));
         }
     }
     Ok(rows)
 }
 
-/// Whether a batch's columns are exactly the table's, by name, type and order.
-pub(crate) fn check_schema(stream: Stream, batch: &RecordBatch) -> Result<(), BatchError> {
-    let columns = all_columns(stream);
-    let schema = batch.schema();
-    if schema.fields().len() != columns.len() {
-        return Err(BatchError::Schema {
-            stream,
-            detail: format!(
-                "{} columns where the table has {}",
-                schema.fields().len(),
-                columns.len()
-            ),
-        });
+/// Whether a batch's columns are exactly the canonical columns of
+/// `stream`, by name, type and order.
+pub(crate) fn check_canonical(stream: Stream, batch: &RecordBatch) -> Result<(), BatchError> {
+    match SegmentLayout::of_schema(stream, &batch.schema()) {
+        Some(SegmentLayout::StoredNonce) => Ok(()),
+        _ => Err(schema_mismatch(stream, batch, SegmentLayout::StoredNonce)),
     }
-    for (field, column) in schema.fields().iter().zip(&columns) {
-        if field.name() != column.name || field.data_type() != &arrow_type(column.kind) {
-            return Err(BatchError::Schema {
-                stream,
-                detail: format!(
-                    "column `{}` of type {} where `{}` of type {} belongs",
-                    field.name(),
-                    field.data_type(),
-                    column.name,
-                    arrow_type(column.kind)
-                ),
-            });
-        }
-    }
-    Ok(())
 }
 
 fn read_cell(array: &dyn Array, kind: ColumnType, row: usize) -> Value {

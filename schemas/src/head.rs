@@ -14,8 +14,12 @@ use serde::{Deserialize, Serialize};
 use crate::stream::Stream;
 
 /// Version of the store format this code reads and writes. Version 2
-/// signs `HEAD` (version 1 stored it as plain JSON).
-pub const FORMAT_VERSION: u32 = 2;
+/// signs `HEAD` (version 1 stored it as plain JSON); version 3 derives the
+/// records' nonces from the store's nonce key and stores no leaf hashes.
+pub const FORMAT_VERSION: u32 = 3;
+
+/// The one older version `vakt upgrade` brings to [`FORMAT_VERSION`].
+pub const UPGRADABLE_VERSION: u32 = 2;
 
 /// `store.json`: what store this is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,9 +32,22 @@ pub struct StoreInfo {
     pub origin_prefix: String,
     /// The signed-note verifier key of the store's checkpoints.
     pub verifier_key: String,
+    /// For a store `vakt upgrade` brought to format 3: its first commit of
+    /// format 3. Segments of earlier commits store leaf hashes, and a
+    /// compaction rewrites them even alone. A hint for planning only:
+    /// readers tell a segment's layout from its columns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format3_from_txn: Option<u64>,
 }
 
 impl StoreInfo {
+    /// Whether the segment a manifest line of commit `txn` lists was
+    /// written by format 2 and stores leaf hashes (see
+    /// [`StoreInfo::format3_from_txn`]).
+    pub fn stores_leaf_hashes(&self, txn: u64) -> bool {
+        self.format3_from_txn.is_some_and(|from| txn < from)
+    }
+
     /// The checkpoint origin line of a stream.
     pub fn origin(&self, stream: Stream) -> String {
         format!("{}/{}", self.origin_prefix, stream.name())
@@ -43,6 +60,13 @@ impl StoreInfo {
     /// a store cannot take another name for its logs (and with it a history
     /// no witness has seen) while keeping its id.
     pub fn check_format(&self) -> Result<(), String> {
+        if self.format == UPGRADABLE_VERSION {
+            return Err(format!(
+                "store format {UPGRADABLE_VERSION}, this vakt reads and writes format \
+                 {FORMAT_VERSION}: run `vakt upgrade` once to bring the store to it (nothing \
+                 committed is rewritten)"
+            ));
+        }
         if self.format != FORMAT_VERSION {
             return Err(format!(
                 "store format {}, this vakt reads and writes format {FORMAT_VERSION}; use the \
@@ -50,6 +74,12 @@ impl StoreInfo {
                 self.format
             ));
         }
+        self.check_identity()
+    }
+
+    /// `Err` when the store's identity does not hold together (see
+    /// [`StoreInfo::check_format`]), whatever its format version.
+    pub fn check_identity(&self) -> Result<(), String> {
         let origin_prefix = format!("vakt/{}", self.store_id);
         if self.origin_prefix != origin_prefix {
             return Err(format!(

@@ -29,6 +29,8 @@ pub const SIGNING_KEY: &str = "keys/signing.key";
 /// The signing key's rotations: signed notes, each followed by a blank line.
 pub const KEY_ROTATIONS: &str = "key-rotations";
 pub const INDEX: &str = "index";
+/// The key a format-3 store derives its records' nonces with (`nonce.rs`).
+pub const NONCE_KEY: &str = "nonce.key";
 /// The segments a prune removed (prune.rs).
 pub const PRUNED: &str = "pruned.jsonl";
 /// `vakt run`'s folder: its status, not part of the signed record.

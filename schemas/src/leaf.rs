@@ -13,7 +13,7 @@ use arrow_array::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::arrow::{BatchError, check_schema};
+use crate::arrow::{BatchError, check_canonical};
 use crate::merkle::Hash;
 use crate::record::CANONICAL_VERSION;
 use crate::stream::Stream;
@@ -39,14 +39,15 @@ pub struct RowError {
     pub column: &'static str,
 }
 
-/// The leaf hash of every row of `batch` (a batch of `stream`'s table, in
-/// its column order), or, for a row that cannot be encoded, why. The
-/// outer error means the batch's columns are not the table's.
+/// The leaf hash of every row of `batch` (the canonical columns of
+/// `stream`, as [`canonical_batch`](crate::arrow::canonical_batch) gives
+/// them), or, for a row that cannot be encoded, why. The outer error means
+/// the batch's columns are not the canonical ones.
 pub fn batch_leaf_hashes(
     stream: Stream,
     batch: &RecordBatch,
 ) -> Result<Vec<Result<Hash, RowError>>, BatchError> {
-    check_schema(stream, batch)?;
+    check_canonical(stream, batch)?;
     let columns = canonical_columns(stream);
     let mut cells = Vec::with_capacity(columns.len());
     for (index, column) in columns.iter().enumerate() {
@@ -126,8 +127,10 @@ pub fn batch_leaf_hashes(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::arrow::records_to_batch;
+    use crate::arrow::{canonical_batch, records_to_batch};
+    use crate::nonce::NonceKey;
     use crate::record::{Envelope, Record};
+    use crate::table::SegmentLayout;
     use crate::{AccessEvent, Event, FirewallEvent, SessionEvent};
     use chrono::DateTime;
 
@@ -169,7 +172,8 @@ mod tests {
     fn the_hashes_are_those_of_the_records() {
         let records = records();
         let hashes: Vec<Hash> = records.iter().map(|r| r.leaf_hash().unwrap()).collect();
-        let batch = records_to_batch(Stream::Sessions, &records, &hashes).unwrap();
+        let batch =
+            records_to_batch(Stream::Sessions, &records, SegmentLayout::StoredNonce).unwrap();
         let found: Vec<Hash> = batch_leaf_hashes(Stream::Sessions, &batch)
             .unwrap()
             .into_iter()
@@ -215,12 +219,54 @@ mod tests {
             };
             let stream = record.stream();
             let hash = record.leaf_hash().unwrap();
-            let batch = records_to_batch(stream, &[record], &[hash]).unwrap();
+            let batch = records_to_batch(stream, &[record], SegmentLayout::StoredNonce).unwrap();
             assert_eq!(
                 batch_leaf_hashes(stream, &batch).unwrap(),
                 vec![Ok(hash)],
                 "{stream}"
             );
         }
+    }
+
+    /// Every layout a segment may have gives the same canonical batch, and
+    /// so the same leaf hashes; a derived nonce needs the key.
+    #[test]
+    fn every_layout_gives_the_same_leaves() {
+        let key = NonceKey::from_bytes([7; 32]);
+        let records: Vec<Record> = records()
+            .into_iter()
+            .map(|mut record| {
+                record.envelope.nonce = key.nonce(Stream::Sessions, record.envelope.seq);
+                record
+            })
+            .collect();
+        let expected: Vec<Hash> = records.iter().map(|r| r.leaf_hash().unwrap()).collect();
+        for layout in SegmentLayout::ALL {
+            let stored = records_to_batch(Stream::Sessions, &records, layout).unwrap();
+            let canonical = canonical_batch(Stream::Sessions, &stored, Some(&key)).unwrap();
+            assert_eq!(canonical.layout, layout);
+            assert_eq!(
+                canonical.stored_leaf_hashes.is_some(),
+                layout == SegmentLayout::WithLeafHash
+            );
+            let found: Vec<Hash> = batch_leaf_hashes(Stream::Sessions, &canonical.batch)
+                .unwrap()
+                .into_iter()
+                .map(Result::unwrap)
+                .collect();
+            assert_eq!(found, expected, "{layout:?}");
+        }
+        let derived =
+            records_to_batch(Stream::Sessions, &records, SegmentLayout::DerivedNonce).unwrap();
+        assert!(canonical_batch(Stream::Sessions, &derived, None).is_err());
+        let other = NonceKey::from_bytes([8; 32]);
+        let wrong = canonical_batch(Stream::Sessions, &derived, Some(&other)).unwrap();
+        let found = batch_leaf_hashes(Stream::Sessions, &wrong.batch).unwrap();
+        assert!(
+            found
+                .iter()
+                .zip(&expected)
+                .all(|(found, expected)| found.as_ref() != Ok(expected))
+        );
     }
 }

@@ -19,6 +19,7 @@ pub mod layout;
 pub mod leaf;
 pub mod manifest;
 pub mod merkle;
+pub mod nonce;
 pub mod prune;
 pub mod record;
 pub mod regions;

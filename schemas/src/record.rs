@@ -27,7 +27,9 @@ pub struct Envelope {
     pub source: String,
     /// The original line, as read (lossy UTF-8 for quarantined bytes).
     pub raw: String,
-    /// Random bytes that make equal lines hash differently.
+    /// Bytes no one outside the store can guess that make equal lines hash
+    /// differently: random in format 2, derived from the store's nonce key
+    /// and `seq` in format 3 (`nonce.rs`).
     #[serde(with = "hex::serde")]
     pub nonce: [u8; NONCE_LEN],
 }

@@ -53,7 +53,7 @@ const fn optional(name: &'static str, kind: ColumnType) -> Column {
 
 use ColumnType::{Boolean, FixedBinary, Int64, Timestamp, UInt16, UInt64, Utf8};
 
-/// Length of the random nonce every record carries.
+/// Length of the nonce every record carries.
 pub const NONCE_LEN: usize = 16;
 /// Length of a SHA-256 hash.
 pub const HASH_LEN: usize = 32;
@@ -65,12 +65,13 @@ pub const ENVELOPE_COLUMNS: [Column; 6] = [
     required("ingest_time", Timestamp),
     required("source", Utf8),
     required("raw", Utf8),
-    required("nonce", FixedBinary(NONCE_LEN)),
+    required(NONCE_COLUMN, FixedBinary(NONCE_LEN)),
 ];
 
-/// The column every stream ends with: the RFC 6962 leaf hash of the record's
-/// canonical encoding. It is stored for readers' convenience and is never
-/// trusted: verification derives it again from the other columns.
+/// The column a format-2 segment ends with: the RFC 6962 leaf hash of the
+/// record's canonical encoding. It was stored for readers' convenience and
+/// is never trusted: verification derives it again from the other columns.
+/// Format 3 does not store it.
 pub const LEAF_HASH_COLUMN: Column = required("leaf_hash", FixedBinary(HASH_LEN));
 
 /// `sessions`: terminal and SSH sessions.
@@ -170,12 +171,60 @@ pub fn canonical_columns(stream: Stream) -> Vec<Column> {
         .collect()
 }
 
-/// Every column of the stream's table, in file order.
-pub fn all_columns(stream: Stream) -> Vec<Column> {
-    let mut columns = canonical_columns(stream);
-    columns.push(LEAF_HASH_COLUMN);
-    columns
+/// How a segment file stores a stream's rows (FORMAT.md §5): which of the
+/// canonical columns it holds, and whether it adds the leaf hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SegmentLayout {
+    /// Format 2: the canonical columns, then `leaf_hash`.
+    WithLeafHash,
+    /// The canonical columns: records whose nonces were random (format 2)
+    /// rewritten by a compaction.
+    StoredNonce,
+    /// The canonical columns but `nonce`, which the store's nonce key
+    /// derives from the stream and `seq` (format 3).
+    DerivedNonce,
 }
+
+impl SegmentLayout {
+    /// The layouts, newest first.
+    pub const ALL: [SegmentLayout; 3] = [
+        SegmentLayout::DerivedNonce,
+        SegmentLayout::StoredNonce,
+        SegmentLayout::WithLeafHash,
+    ];
+
+    /// The layout whose columns a file's schema has exactly (by name, type
+    /// and order), if any.
+    pub fn of_schema(stream: Stream, schema: &Schema) -> Option<SegmentLayout> {
+        SegmentLayout::ALL.into_iter().find(|layout| {
+            let columns = layout_columns(stream, *layout);
+            schema.fields().len() == columns.len()
+                && schema.fields().iter().zip(&columns).all(|(field, column)| {
+                    field.name() == column.name && field.data_type() == &arrow_type(column.kind)
+                })
+        })
+    }
+}
+
+/// The columns of a segment file of `stream` in `layout`, in file order.
+pub fn layout_columns(stream: Stream, layout: SegmentLayout) -> Vec<Column> {
+    let canonical = canonical_columns(stream);
+    match layout {
+        SegmentLayout::WithLeafHash => {
+            let mut columns = canonical;
+            columns.push(LEAF_HASH_COLUMN);
+            columns
+        }
+        SegmentLayout::StoredNonce => canonical,
+        SegmentLayout::DerivedNonce => canonical
+            .into_iter()
+            .filter(|column| column.name != NONCE_COLUMN)
+            .collect(),
+    }
+}
+
+/// The name of the envelope's nonce column.
+pub const NONCE_COLUMN: &str = "nonce";
 
 /// The Arrow data type a column is stored as.
 pub fn arrow_type(kind: ColumnType) -> DataType {
@@ -190,11 +239,18 @@ pub fn arrow_type(kind: ColumnType) -> DataType {
     }
 }
 
-/// The Arrow schema of a stream's Parquet segments.
-pub fn arrow_schema(stream: Stream) -> SchemaRef {
-    let fields: Vec<Field> = all_columns(stream)
+/// The Arrow schema of a segment file of `stream` in `layout`.
+pub fn layout_schema(stream: Stream, layout: SegmentLayout) -> SchemaRef {
+    let fields: Vec<Field> = layout_columns(stream, layout)
         .into_iter()
         .map(|column| Field::new(column.name, arrow_type(column.kind), column.nullable))
         .collect();
     Arc::new(Schema::new(fields))
+}
+
+/// The columns SQL sees of a stream: every canonical column but the nonce
+/// (a random or derived value no question needs), whatever the layout of
+/// the files underneath.
+pub fn query_schema(stream: Stream) -> SchemaRef {
+    layout_schema(stream, SegmentLayout::DerivedNonce)
 }

@@ -20,5 +20,6 @@ pub mod spotcheck;
 pub mod sql;
 pub mod status;
 pub mod timeline;
+pub mod upgrade;
 pub mod verify;
 pub mod witness;

@@ -29,7 +29,7 @@ use crate::usage::record_use;
 ///   audit       user, command, detail, rows, result
 ///   quarantine  line, offset, reason, raw_length, raw_sha256, intended_stream
 ///
-/// Every table also has seq, time, ingest_time, source, raw, nonce and leaf_hash.
+/// Every table also has seq, time, ingest_time, source and raw.
 ///
 /// Views:
 ///

@@ -160,6 +160,8 @@ fn copy_committed(
         }
     }
     copy_whole(source, &target, layout::STORE_INFO)?;
+    // Without it no record whose nonce is derived can be read or verified.
+    copy_whole(source, &target, layout::NONCE_KEY)?;
     // The key's rotations and the witnesses' cosignatures: each entry
     // proves itself, so the whole logs are copied.
     let mut proving = vec![layout::KEY_ROTATIONS.to_string()];

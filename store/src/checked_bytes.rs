@@ -205,6 +205,7 @@ mod tests {
     use vakt_schemas::{Event, SessionEvent, Stream};
 
     use crate::segment::encode_segment;
+    use vakt_schemas::table::SegmentLayout;
 
     /// `bytes` as the file `entry` names in a new local store folder.
     fn stored(bytes: &[u8], entry: &ManifestEntry) -> (tempfile::TempDir, Storage) {
@@ -236,8 +237,8 @@ mod tests {
                 }),
             })
             .collect();
-        let hashes: Vec<_> = records.iter().map(|r| r.leaf_hash().unwrap()).collect();
-        let (bytes, written) = encode_segment(Stream::Sessions, &records, &hashes).unwrap();
+        let (bytes, written) =
+            encode_segment(Stream::Sessions, &records, SegmentLayout::StoredNonce).unwrap();
         let entry = ManifestEntry {
             index: 0,
             prev: String::new(),

@@ -18,18 +18,20 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
-use rand::RngCore;
 use vakt_schemas::checkpoint::{Checkpoint, NoteSigner};
-use vakt_schemas::head::{Head, SourceProgress, StoreInfo};
+use vakt_schemas::head::{FORMAT_VERSION, Head, SourceProgress, StoreInfo};
 use vakt_schemas::keyring::KeyRing;
 use vakt_schemas::manifest::{ManifestEntry, line_hash};
 use vakt_schemas::merkle::{Frontier, Hash};
+use vakt_schemas::nonce::NonceKey;
 use vakt_schemas::prune::PrunedSegment;
+use vakt_schemas::table::SegmentLayout;
 use vakt_schemas::{Envelope, Record, Stream, layout};
 
 use crate::compaction::CompactedFile;
 use crate::files::{parse_signed_head, sign_head};
 use crate::keys;
+use crate::nonce_key;
 use crate::recovery::{Recovered, Recovery, last_committed_entry};
 use crate::segment::encode_segment;
 use crate::storage::{HeadVersion, InstallError, LockGuard, Storage};
@@ -63,6 +65,8 @@ pub struct Committer {
     signer: NoteSigner,
     /// Every key of the store, to check what older commits signed.
     keys: KeyRing,
+    /// Derives the nonces of the records it commits.
+    nonce_key: NonceKey,
     /// The time commits are made at, when not the system's (see
     /// [`Committer::commit_as_of`]).
     as_of: Option<DateTime<Utc>>,
@@ -87,11 +91,16 @@ impl Committer {
         })?;
         let keys = keys::key_ring(&storage, &info)?;
         let signer = keys::load_signer(&storage, &info, &keys)?;
+        let nonce_key = nonce_key::load(&storage).map_err(|problem| WriteError::Damaged {
+            path: storage.path(layout::NONCE_KEY),
+            detail: problem.to_string(),
+        })?;
         Ok(Committer {
             storage,
             info,
             signer,
             keys,
+            nonce_key,
             as_of: None,
         })
     }
@@ -121,6 +130,11 @@ impl Committer {
     }
 
     /// The key this committer signs with: the store's key in force.
+    /// The key that derives the nonces of the store's records.
+    pub(crate) fn nonce_key(&self) -> &NonceKey {
+        &self.nonce_key
+    }
+
     pub(crate) fn signer(&self) -> &NoteSigner {
         &self.signer
     }
@@ -305,6 +319,7 @@ impl Committer {
                 .push(record);
         }
         let mut new_head = head.clone();
+        new_head.format = FORMAT_VERSION;
         new_head.txn = txn;
         new_head.committed_at = now;
         let mut summary = CommitSummary {
@@ -447,19 +462,16 @@ impl Committer {
     ) -> Result<(ManifestEntry, Vec<Record>), WriteError> {
         let first_seq = frontier.size();
         let mut records = Vec::with_capacity(pending.len());
-        let mut hashes = Vec::with_capacity(pending.len());
-        let mut rng = rand::thread_rng();
         for (offset, item) in pending.into_iter().enumerate() {
-            let mut nonce = [0u8; 16];
-            rng.fill_bytes(&mut nonce);
+            let seq = first_seq + offset as u64;
             let record = Record {
                 envelope: Envelope {
-                    seq: first_seq + offset as u64,
+                    seq,
                     time: item.time.trunc_subsecs(6),
                     ingest_time: now,
                     source: item.source,
                     raw: item.raw,
-                    nonce,
+                    nonce: self.nonce_key.nonce(stream, seq),
                 },
                 event: item.event,
             };
@@ -467,13 +479,12 @@ impl Committer {
                 .leaf_hash()
                 .map_err(|source| WriteError::Encode { stream, source })?;
             frontier.push(hash);
-            hashes.push(hash);
             records.push(record);
         }
         let relative = layout::segment(stream, day, txn, first_seq);
         let path = self.storage.path(&relative);
-        let (bytes, written) =
-            encode_segment(stream, &records, &hashes).map_err(|source| WriteError::Segment {
+        let (bytes, written) = encode_segment(stream, &records, SegmentLayout::DerivedNonce)
+            .map_err(|source| WriteError::Segment {
                 path: path.clone(),
                 source,
             })?;

@@ -38,6 +38,7 @@ use serde::Serialize;
 use vakt_schemas::compaction::holders;
 use vakt_schemas::manifest::ManifestEntry;
 use vakt_schemas::prune::PRUNABLE;
+use vakt_schemas::table::{SegmentLayout, canonical_columns, layout_columns};
 use vakt_schemas::{AuditEvent, Stream, layout};
 
 use crate::audit::audit_record;
@@ -212,8 +213,13 @@ pub fn plan(reader: &StoreReader, target_rows: u64) -> Result<Plan, ReadError> {
         let live: Vec<&ManifestEntry> = found.live.iter().map(|line| &entries[*line]).collect();
         live_files.insert(stream, live.len() as u64);
         let mut current: Vec<ManifestEntry> = Vec::new();
+        let info = reader.info();
         let mut close = |current: &mut Vec<ManifestEntry>| {
-            if current.len() >= 2 {
+            // One file alone is rewritten only to drop format 2's leaf hashes.
+            let format2 = current
+                .iter()
+                .any(|entry| info.stores_leaf_hashes(entry.txn));
+            if current.len() >= 2 || format2 {
                 groups.push(Group {
                     stream,
                     entries: std::mem::take(current),
@@ -414,9 +420,16 @@ fn merge(reader: &StoreReader, group: &Group) -> Result<CompactedFile, Compactio
         source,
     };
     let mut batches: Vec<RecordBatch> = Vec::new();
+    // Nonces the key derives stay derived; random ones (format 2) are kept.
+    let mut layout = SegmentLayout::DerivedNonce;
     for entry in &group.entries {
         let bytes = reader.segment_bytes(entry)?;
-        batches.extend(batches_of(&reader.path(&entry.path), bytes)?);
+        let path = reader.path(&entry.path);
+        let (canonical, stored) = batches_of(group.stream, &path, bytes, reader.nonce_key())?;
+        if stored.is_some_and(|stored| stored != SegmentLayout::DerivedNonce) {
+            layout = SegmentLayout::StoredNonce;
+        }
+        batches.extend(canonical);
     }
     let order = time_order(&batches).map_err(|error| failed(error.into()))?;
     let count = order.len() as u64;
@@ -429,10 +442,22 @@ fn merge(reader: &StoreReader, group: &Group) -> Result<CompactedFile, Compactio
         .into());
     }
     let sources: Vec<&RecordBatch> = batches.iter().collect();
-    let chunks = order
-        .chunks(CHUNK_ROWS)
-        .map(|chunk| Ok(interleave_record_batch(&sources, chunk)?));
-    let (bytes, written) = encode_batches(group.stream, order.len(), chunks).map_err(failed)?;
+    let kept: Vec<usize> = {
+        let canonical = canonical_columns(group.stream);
+        let stored = layout_columns(group.stream, layout);
+        canonical
+            .iter()
+            .enumerate()
+            .filter(|(_, column)| stored.contains(column))
+            .map(|(index, _)| index)
+            .collect()
+    };
+    let chunks = order.chunks(CHUNK_ROWS).map(|chunk| {
+        let merged = interleave_record_batch(&sources, chunk)?;
+        Ok(merged.project(&kept)?)
+    });
+    let (bytes, written) =
+        encode_batches(group.stream, layout, order.len(), chunks).map_err(failed)?;
     let min_time = group.entries.iter().map(|entry| entry.min_time).min();
     let max_time = group.entries.iter().map(|entry| entry.max_time).max();
     Ok(CompactedFile {

@@ -14,6 +14,7 @@ use vakt_schemas::{Stream, layout};
 
 use crate::files::sign_head;
 use crate::keys;
+use crate::nonce_key;
 use crate::storage::Storage;
 use crate::storage::local::{Modes, create_private_dirs};
 
@@ -57,7 +58,8 @@ pub enum InitError {
 }
 
 /// Creates a store in `root` (made if missing, else it must be empty): the
-/// signing key (outside the store, `keys::locate_key`), `store.json`, one empty stream of each kind with a signed
+/// signing key (outside the store, `keys::locate_key`), the nonce key
+/// (`nonce.key`), `store.json`, one empty stream of each kind with a signed
 /// checkpoint of the empty tree, and `HEAD`; folders 0700, files 0600.
 pub fn init_store(root: &Path) -> Result<StoreCreated, InitError> {
     init_store_for(root, None)
@@ -111,12 +113,14 @@ pub fn init_store_for(root: &Path, group: Option<&str>) -> Result<StoreCreated, 
         created: now,
         origin_prefix: format!("vakt/{store_id}"),
         verifier_key: String::new(),
+        format3_from_txn: None,
     };
     let key_file = keys::new_store_key_path(&storage, &info)?;
     let signing_key = keys::write_new_key(&key_file)?;
     let signer = NoteSigner::new(&format!("vakt-{store_id}"), signing_key)?;
     let verifier = signer.verifier();
     info.verifier_key = verifier.to_vkey();
+    nonce_key::create(&storage).map_err(io(storage.path(layout::NONCE_KEY)))?;
     let mut info_text = serde_json::to_string_pretty(&info).unwrap_or_default();
     info_text.push('\n');
     storage

@@ -37,6 +37,7 @@ pub mod fulltext;
 pub mod init;
 pub mod keys;
 mod leaves;
+pub mod nonce_key;
 pub mod prune;
 pub mod reader;
 pub mod recovery;
@@ -44,6 +45,7 @@ pub mod run_status;
 pub mod segment;
 pub mod snapshot;
 pub mod storage;
+pub mod upgrade;
 pub mod verify;
 pub mod writer;
 

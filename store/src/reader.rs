@@ -23,11 +23,13 @@ use vakt_schemas::compaction;
 use vakt_schemas::head::{Head, StoreInfo, parse_head_file};
 use vakt_schemas::keyring::KeyRing;
 use vakt_schemas::manifest::ManifestEntry;
+use vakt_schemas::nonce::NonceKey;
 use vakt_schemas::prune::PrunedSegment;
 use vakt_schemas::{Record, Stream, layout};
 
 use crate::checked::{CheckedSegments, ListedFile};
 use crate::checked_bytes::{CheckedBytes, OpenError};
+use crate::nonce_key;
 use crate::segment::rows_of;
 pub(crate) use crate::segment::{check_segment_bytes, pruned_leaves};
 use crate::storage::Storage;
@@ -120,6 +122,10 @@ pub struct StoreReader {
     head_file: Option<String>,
     /// Each stream's committed manifest entries, once read.
     entries: Arc<Mutex<BTreeMap<Stream, Arc<Vec<ManifestEntry>>>>>,
+    /// The store's nonce key, when `nonce.key` holds one: without it,
+    /// records whose segments do not store their nonces cannot be read
+    /// (`vakt verify` says why).
+    nonce_key: Option<NonceKey>,
 }
 
 impl StoreReader {
@@ -144,24 +150,38 @@ impl StoreReader {
             path: head_path.clone(),
             detail: error.to_string(),
         })?;
+        let nonce_key = nonce_key::load(&storage).ok();
         Ok(StoreReader {
             storage,
             info,
             head,
             head_file: Some(text),
             entries: Arc::default(),
+            nonce_key,
         })
     }
 
     /// The store as a writer that holds its commit point knows it.
-    pub(crate) fn from_parts(storage: &Storage, info: StoreInfo, head: Head) -> StoreReader {
+    pub(crate) fn from_parts(
+        storage: &Storage,
+        info: StoreInfo,
+        head: Head,
+        nonce_key: NonceKey,
+    ) -> StoreReader {
         StoreReader {
             storage: storage.clone(),
             info,
             head,
             head_file: None,
             entries: Arc::default(),
+            nonce_key: Some(nonce_key),
         }
+    }
+
+    /// The key that derives the nonces segments do not store, when the
+    /// store's `nonce.key` could be read.
+    pub fn nonce_key(&self) -> Option<&NonceKey> {
+        self.nonce_key.as_ref()
     }
 
     /// The signed `HEAD` file this view was read from, when it was opened
@@ -422,7 +442,7 @@ impl StoreReader {
         entry: &ManifestEntry,
     ) -> Result<Vec<StoredRow>, ReadError> {
         let bytes = self.segment_bytes(entry)?;
-        rows_of(stream, &self.path(&entry.path), bytes)
+        rows_of(stream, &self.path(&entry.path), bytes, self.nonce_key())
     }
 
     /// Every committed record of a stream that is still kept (not
@@ -616,7 +636,10 @@ impl StoreReader {
         let mut rows = Vec::with_capacity(offsets.len());
         for batch in reader {
             let batch = batch.map_err(|error| damaged(format!("unreadable row group: {error}")))?;
-            rows.extend(batch_to_rows(stream, &batch).map_err(|error| damaged(error.to_string()))?);
+            rows.extend(
+                batch_to_rows(stream, &batch, self.nonce_key())
+                    .map_err(|error| damaged(error.to_string()))?,
+            );
         }
         Ok(rows)
     }

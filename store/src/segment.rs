@@ -1,7 +1,8 @@
 //! One Parquet segment: writing it (one stream, one UTC day, rows in
 //! sequence order, zstd, row groups of 128Ki rows, statistics on every
-//! column), and reading it back: its bytes checked against the manifest,
-//! its rows, or the leaf hashes a prune kept in its place.
+//! column, `seq` and the times delta-encoded), and reading it back: its
+//! bytes checked against the manifest, its rows in canonical columns
+//! whatever its layout, or the leaf hashes a prune kept in its place.
 
 use std::path::Path;
 
@@ -9,19 +10,19 @@ use arrow_array::RecordBatch;
 use bytes::Bytes;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::metadata::{KeyValue, ParquetMetaDataReader};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 use sha2::{Digest, Sha256};
 use vakt_schemas::Record;
 use vakt_schemas::Stream;
-use vakt_schemas::arrow::records_to_batch;
-use vakt_schemas::arrow::{StoredRow, batch_to_rows};
+use vakt_schemas::arrow::{StoredRow, batch_to_rows, canonical_batch, records_to_batch};
 use vakt_schemas::manifest::ManifestEntry;
-use vakt_schemas::merkle::Hash;
+use vakt_schemas::nonce::NonceKey;
 use vakt_schemas::prune::{PrunedSegment, leaves_path};
 use vakt_schemas::regions::{self, Region};
-use vakt_schemas::table::arrow_schema;
+use vakt_schemas::table::{SegmentLayout, layout_schema};
 
 use crate::reader::ReadError;
 use crate::storage::Storage;
@@ -54,43 +55,53 @@ pub struct WrittenSegment {
     pub tail_sha256: String,
 }
 
+/// Columns whose values grow steadily from row to row: delta-encoded, so
+/// that a million sequence numbers take a few bytes, not 8 MB.
+const DELTA_COLUMNS: [&str; 3] = ["seq", "time", "ingest_time"];
+
 fn writer_properties() -> WriterProperties {
-    WriterProperties::builder()
+    let mut builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_statistics_enabled(EnabledStatistics::Page)
-        .set_created_by(format!("vakt {}", env!("CARGO_PKG_VERSION")))
-        .build()
+        .set_created_by(format!("vakt {}", env!("CARGO_PKG_VERSION")));
+    for column in DELTA_COLUMNS {
+        let path = ColumnPath::from(column);
+        builder = builder
+            .set_column_dictionary_enabled(path.clone(), false)
+            .set_column_encoding(path, Encoding::DELTA_BINARY_PACKED);
+    }
+    builder.build()
 }
 
-/// The Parquet file of `records` (all of `stream`, in sequence order)
-/// with their leaf hashes, and its digest, size and tail. Its footer lists
-/// the file's regions (split where each column chunk begins) with their
-/// SHA-256, so that readers can check what they read without hashing the
-/// whole file (FORMAT.md §5).
+/// The Parquet file of `records` (all of `stream`, in sequence order) in
+/// `layout`, and its digest, size and tail. Its footer lists the file's
+/// regions (split where each column chunk begins) with their SHA-256, so
+/// that readers can check what they read without hashing the whole file
+/// (FORMAT.md §5).
 pub fn encode_segment(
     stream: Stream,
     records: &[Record],
-    leaf_hashes: &[Hash],
+    layout: SegmentLayout,
 ) -> Result<(Vec<u8>, WrittenSegment), SegmentError> {
     let batches = records
         .chunks(BATCH_ROWS)
-        .zip(leaf_hashes.chunks(BATCH_ROWS))
-        .map(|(chunk, hashes)| Ok(records_to_batch(stream, chunk, hashes)?));
-    encode_batches(stream, records.len(), batches)
+        .map(|chunk| Ok(records_to_batch(stream, chunk, layout)?));
+    encode_batches(stream, layout, records.len(), batches)
 }
 
-/// The Parquet segment of `batches` (rows of `stream`'s table, in the
+/// The Parquet segment of `batches` (rows of `stream` in `layout`, in the
 /// order the file is to keep them; `rows` of them, for the buffer's size),
 /// and its digest, size and tail, as [`encode_segment`] writes it.
 pub fn encode_batches(
     stream: Stream,
+    layout: SegmentLayout,
     rows: usize,
     batches: impl Iterator<Item = Result<RecordBatch, SegmentError>>,
 ) -> Result<(Vec<u8>, WrittenSegment), SegmentError> {
     let mut writer = ArrowWriter::try_new(
         Vec::with_capacity(rows * 128),
-        arrow_schema(stream),
+        layout_schema(stream, layout),
         Some(writer_properties()),
     )?;
     for batch in batches {
@@ -121,8 +132,15 @@ pub fn encode_batches(
     Ok((bytes, written))
 }
 
-/// The record batches of a segment's bytes (already checked), in file order.
-pub(crate) fn batches_of(path: &Path, bytes: Bytes) -> Result<Vec<RecordBatch>, ReadError> {
+/// The record batches of a segment's bytes (already checked), in file
+/// order, in the canonical columns of `stream` (`nonce_key` derives the
+/// nonces a file does not store), with the layout the file has.
+pub(crate) fn batches_of(
+    stream: Stream,
+    path: &Path,
+    bytes: Bytes,
+    nonce_key: Option<&NonceKey>,
+) -> Result<(Vec<RecordBatch>, Option<SegmentLayout>), ReadError> {
     let damaged = |detail: String| ReadError::Damaged {
         path: path.to_path_buf(),
         detail,
@@ -130,9 +148,16 @@ pub(crate) fn batches_of(path: &Path, bytes: Bytes) -> Result<Vec<RecordBatch>, 
     let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
         .and_then(|builder| builder.with_batch_size(BATCH_ROWS).build())
         .map_err(|error| damaged(format!("not a readable Parquet file: {error}")))?;
-    reader
-        .map(|batch| batch.map_err(|error| damaged(format!("unreadable row group: {error}"))))
-        .collect()
+    let mut batches = Vec::new();
+    let mut layout = None;
+    for batch in reader {
+        let batch = batch.map_err(|error| damaged(format!("unreadable row group: {error}")))?;
+        let canonical = canonical_batch(stream, &batch, nonce_key)
+            .map_err(|error| damaged(error.to_string()))?;
+        layout = Some(canonical.layout);
+        batches.push(canonical.batch);
+    }
+    Ok((batches, layout))
 }
 
 /// The regions a segment's tail lists (`tail` is the bytes from
@@ -263,11 +288,12 @@ pub(crate) fn batch_reader(
         })
 }
 
-/// The rows of a segment's bytes.
+/// The rows of a segment's bytes, in canonical cells.
 pub(crate) fn rows_of(
     stream: Stream,
     path: &Path,
     bytes: Bytes,
+    nonce_key: Option<&NonceKey>,
 ) -> Result<Vec<StoredRow>, ReadError> {
     let damaged = |detail: String| ReadError::Damaged {
         path: path.to_path_buf(),
@@ -279,7 +305,9 @@ pub(crate) fn rows_of(
     let mut rows = Vec::new();
     for batch in reader {
         let batch = batch.map_err(|error| damaged(format!("unreadable row group: {error}")))?;
-        rows.extend(batch_to_rows(stream, &batch).map_err(|error| damaged(error.to_string()))?);
+        rows.extend(
+            batch_to_rows(stream, &batch, nonce_key).map_err(|error| damaged(error.to_string()))?,
+        );
     }
     Ok(rows)
 }

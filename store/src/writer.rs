@@ -143,6 +143,7 @@ impl StoreWriter {
             self.committer.storage(),
             self.committer.info().clone(),
             self.head.clone(),
+            self.committer.nonce_key().clone(),
         )
     }
 

@@ -6,26 +6,59 @@
 use std::fs;
 use std::path::Path;
 
+use arrow_array::RecordBatch;
 use ed25519_dalek::SigningKey;
+use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use sha2::{Digest, Sha256};
-use vakt_schemas::arrow::{StoredRow, batch_to_rows};
+use vakt_schemas::arrow::{StoredRow, batch_to_rows, records_to_batch};
 use vakt_schemas::checkpoint::{Checkpoint, NoteSigner, NoteVerifier};
 use vakt_schemas::head::{Head, StoreInfo, head_note_text, parse_head_file};
 use vakt_schemas::manifest::{GENESIS, ManifestEntry, line_hash};
-use vakt_schemas::merkle::{Frontier, Hash};
-use vakt_schemas::{Stream, layout};
+use vakt_schemas::merkle::Frontier;
+use vakt_schemas::nonce::NonceKey;
+use vakt_schemas::table::SegmentLayout;
+use vakt_schemas::{Record, Stream, layout};
 use vakt_store::StoreReader;
 
+/// The store's nonce key, as whoever can read the store can read it.
+pub fn nonce_key(store: &Path) -> NonceKey {
+    NonceKey::from_text(&fs::read_to_string(store.join(layout::NONCE_KEY)).unwrap()).unwrap()
+}
+
 /// The rows of a segment file's bytes, whatever the manifest says.
-pub fn rows_of(stream: Stream, bytes: &[u8]) -> Vec<StoredRow> {
+pub fn rows_of(store: &Path, stream: Stream, bytes: &[u8]) -> Vec<StoredRow> {
+    let key = nonce_key(store);
     let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::copy_from_slice(bytes))
         .unwrap()
         .build()
         .unwrap();
     reader
-        .flat_map(|batch| batch_to_rows(stream, &batch.unwrap()).unwrap())
+        .flat_map(|batch| batch_to_rows(stream, &batch.unwrap(), Some(&key)).unwrap())
         .collect()
+}
+
+/// The records of a segment file's bytes, whatever the manifest says.
+pub fn records_of(store: &Path, stream: Stream, bytes: &[u8]) -> Vec<Record> {
+    rows_of(store, stream, bytes)
+        .iter()
+        .map(|row| Record::from_values(stream, &row.values).unwrap())
+        .collect()
+}
+
+/// The record batch of `records` as the store writes them (nonces derived).
+pub fn batch_of(stream: Stream, records: &[Record]) -> RecordBatch {
+    records_to_batch(stream, records, SegmentLayout::DerivedNonce).unwrap()
+}
+
+/// Writes `records` over the file at `relative` as valid Parquet, as the
+/// store writes segments.
+pub fn write_records(store: &Path, relative: &str, stream: Stream, records: &[Record]) {
+    let batch = batch_of(stream, records);
+    let file = fs::File::create(store.join(relative)).unwrap();
+    let mut writer = ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
 }
 
 /// The file a local store's signing key is kept in by default:
@@ -61,7 +94,7 @@ pub fn read_entries(store: &Path, stream: Stream) -> Vec<ManifestEntry> {
 /// Writes `entries` as the stream's manifest and makes everything that
 /// depends on them consistent and signed: with `retree`, each entry's file
 /// digest, tree size, root and frontier are recomputed from the segment
-/// files (their stored leaf hashes); then the chain, one checkpoint per
+/// files (their records' leaf hashes); then the chain, one checkpoint per
 /// commit and `HEAD`.
 pub fn reseal(store: &Path, stream: Stream, mut entries: Vec<ManifestEntry>, retree: bool) {
     let reader = StoreReader::open(store).unwrap();
@@ -72,9 +105,8 @@ pub fn reseal(store: &Path, stream: Stream, mut entries: Vec<ManifestEntry>, ret
             entry.file_sha256 = hex::encode(Sha256::digest(&bytes));
             entry.file_size = bytes.len() as u64;
             entry.first_seq = frontier.size();
-            for row in rows_of(stream, &bytes) {
-                let hash: Hash = row.stored_leaf_hash.try_into().unwrap();
-                frontier.push(hash);
+            for record in records_of(store, stream, &bytes) {
+                frontier.push(record.leaf_hash().unwrap());
             }
             entry.count = frontier.size() - entry.first_seq;
             entry.tree_size = frontier.size();

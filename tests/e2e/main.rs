@@ -22,4 +22,5 @@ mod search;
 mod sources;
 mod sql;
 mod tamper;
+mod upgrade;
 mod witness;

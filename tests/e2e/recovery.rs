@@ -10,8 +10,6 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
-use vakt_schemas::arrow::records_to_batch;
-use vakt_schemas::merkle::Hash;
 use vakt_schemas::{Event, Record, Stream, layout};
 use vakt_store::StoreReader;
 
@@ -306,11 +304,7 @@ fn rewrite_padded(store: &Path) -> String {
     if let Event::Sessions(session) = &mut records[2].event {
         session.user = Some("mallory".into());
     }
-    let hashes: Vec<Hash> = records
-        .iter()
-        .map(|record| record.leaf_hash().unwrap())
-        .collect();
-    let batch = records_to_batch(Stream::Sessions, &records, &hashes).unwrap();
+    let batch = crate::forge::batch_of(Stream::Sessions, &records);
     // Padding in the file's key-value metadata, grown until the valid
     // Parquet file has exactly the listed size.
     let write = |padding: usize| {

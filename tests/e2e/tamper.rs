@@ -8,17 +8,17 @@ use parquet::arrow::ArrowWriter;
 use vakt_schemas::arrow::records_to_batch;
 use vakt_schemas::checkpoint::split_notes;
 use vakt_schemas::manifest::ManifestEntry;
-use vakt_schemas::merkle::Hash;
+use vakt_schemas::table::SegmentLayout;
 use vakt_schemas::{Event, Record, Stream, layout};
 use vakt_store::StoreReader;
 
 use crate::common::{TestStore, copy_tree, problem_kinds, sample_logs, stdout};
-use crate::forge::{read_entries, read_head, reseal, rows_of, write_signed_head};
+use crate::forge::{read_entries, read_head, records_of, reseal, write_records, write_signed_head};
 
 const STREAM: Stream = Stream::Sessions;
 
-/// A segment of the sessions stream with a few rows, and its rows.
-fn target_segment(store: &Path) -> (ManifestEntry, Vec<Record>, Vec<Hash>) {
+/// A segment of the sessions stream with a few rows, and its records.
+fn target_segment(store: &Path) -> (ManifestEntry, Vec<Record>) {
     let reader = StoreReader::open(store).unwrap();
     let entry = reader
         .manifest(STREAM)
@@ -27,25 +27,19 @@ fn target_segment(store: &Path) -> (ManifestEntry, Vec<Record>, Vec<Hash>) {
         .filter_map(|line| line.entry.ok())
         .find(|entry| entry.count >= 5)
         .expect("a sessions segment with at least 5 rows");
-    let rows = reader.read_segment_rows(STREAM, &entry).unwrap();
-    let records = rows
+    let records = reader
+        .read_segment_rows(STREAM, &entry)
+        .unwrap()
         .iter()
         .map(|row| Record::from_values(STREAM, &row.values).unwrap())
         .collect();
-    let hashes = rows
-        .iter()
-        .map(|row| row.stored_leaf_hash.clone().try_into().unwrap())
-        .collect();
-    (entry, records, hashes)
+    (entry, records)
 }
 
-/// Rewrites a segment as valid Parquet holding `records` with `hashes`.
-fn rewrite_segment(store: &Path, entry: &ManifestEntry, records: &[Record], hashes: &[Hash]) {
-    let batch = records_to_batch(STREAM, records, hashes).unwrap();
-    let file = fs::File::create(store.join(&entry.path)).unwrap();
-    let mut writer = ArrowWriter::try_new(file, batch.schema(), None).unwrap();
-    writer.write(&batch).unwrap();
-    writer.close().unwrap();
+/// Rewrites a segment as valid Parquet holding `records`, in the layout
+/// the store writes.
+fn rewrite_segment(store: &Path, entry: &ManifestEntry, records: &[Record]) {
+    write_records(store, &entry.path, STREAM, records);
 }
 
 fn set_user(record: &mut Record, user: &str) {
@@ -69,20 +63,27 @@ fn cases(other_store: &Path) -> Vec<Case> {
         Case {
             name: "a field of one row changed, file rewritten as valid Parquet",
             tamper: Box::new(|store| {
-                let (entry, mut records, hashes) = target_segment(store);
+                let (entry, mut records) = target_segment(store);
                 set_user(&mut records[2], "mallory");
-                rewrite_segment(store, &entry, &records, &hashes);
+                rewrite_segment(store, &entry, &records);
             }),
-            expected: &["row-changed", "segment-changed", "tree-root"],
+            expected: &["segment-changed", "tree-root"],
             names_segment: true,
         },
         Case {
-            name: "a field changed and its leaf hash recomputed",
+            name: "a field changed and its nonce stored to match another leaf",
             tamper: Box::new(|store| {
-                let (entry, mut records, mut hashes) = target_segment(store);
+                // A format-3 file may store its nonces (records a
+                // compaction rewrote); one that stores a forged nonce
+                // changes the leaf all the same.
+                let (entry, mut records) = target_segment(store);
                 set_user(&mut records[2], "mallory");
-                hashes[2] = records[2].leaf_hash().unwrap();
-                rewrite_segment(store, &entry, &records, &hashes);
+                records[2].envelope.nonce = [0x5a; 16];
+                let batch = records_to_batch(STREAM, &records, SegmentLayout::StoredNonce).unwrap();
+                let file = fs::File::create(store.join(&entry.path)).unwrap();
+                let mut writer = ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+                writer.write(&batch).unwrap();
+                writer.close().unwrap();
             }),
             expected: &["segment-changed", "tree-root"],
             names_segment: true,
@@ -90,10 +91,9 @@ fn cases(other_store: &Path) -> Vec<Case> {
         Case {
             name: "a row deleted",
             tamper: Box::new(|store| {
-                let (entry, mut records, mut hashes) = target_segment(store);
+                let (entry, mut records) = target_segment(store);
                 records.remove(1);
-                hashes.remove(1);
-                rewrite_segment(store, &entry, &records, &hashes);
+                rewrite_segment(store, &entry, &records);
             }),
             expected: &["row-sequence", "row-count", "tree-root"],
             names_segment: true,
@@ -101,10 +101,9 @@ fn cases(other_store: &Path) -> Vec<Case> {
         Case {
             name: "two rows swapped",
             tamper: Box::new(|store| {
-                let (entry, mut records, mut hashes) = target_segment(store);
+                let (entry, mut records) = target_segment(store);
                 records.swap(1, 3);
-                hashes.swap(1, 3);
-                rewrite_segment(store, &entry, &records, &hashes);
+                rewrite_segment(store, &entry, &records);
             }),
             expected: &["row-sequence", "tree-root"],
             names_segment: true,
@@ -112,12 +111,11 @@ fn cases(other_store: &Path) -> Vec<Case> {
         Case {
             name: "a row inserted",
             tamper: Box::new(|store| {
-                let (entry, mut records, mut hashes) = target_segment(store);
+                let (entry, mut records) = target_segment(store);
                 let mut forged = records[1].clone();
                 set_user(&mut forged, "alibi");
-                hashes.insert(2, forged.leaf_hash().unwrap());
                 records.insert(2, forged);
-                rewrite_segment(store, &entry, &records, &hashes);
+                rewrite_segment(store, &entry, &records);
             }),
             expected: &["row-count", "tree-root"],
             names_segment: true,
@@ -125,7 +123,7 @@ fn cases(other_store: &Path) -> Vec<Case> {
         Case {
             name: "a segment file deleted",
             tamper: Box::new(|store| {
-                let (entry, _, _) = target_segment(store);
+                let (entry, _) = target_segment(store);
                 fs::remove_file(store.join(&entry.path)).unwrap();
             }),
             expected: &["segment-missing"],
@@ -134,8 +132,8 @@ fn cases(other_store: &Path) -> Vec<Case> {
         Case {
             name: "a segment replaced by the same day's segment of another store",
             tamper: Box::new(move |store| {
-                let (entry, _, _) = target_segment(store);
-                let (other_entry, _, _) = target_segment(&other_store);
+                let (entry, _) = target_segment(store);
+                let (other_entry, _) = target_segment(&other_store);
                 assert_eq!(entry.path, other_entry.path, "both stores were built alike");
                 fs::copy(other_store.join(&other_entry.path), store.join(&entry.path)).unwrap();
             }),
@@ -177,7 +175,7 @@ fn cases(other_store: &Path) -> Vec<Case> {
         Case {
             name: "a Parquet file dropped into a partition by hand",
             tamper: Box::new(|store| {
-                let (entry, _, _) = target_segment(store);
+                let (entry, _) = target_segment(store);
                 let dir = store.join(&entry.path);
                 let extra = dir
                     .parent()
@@ -375,22 +373,11 @@ fn forgeries() -> Vec<Forgery> {
                 let entries = read_entries(store, Stream::Firewall);
                 let entry = &entries[0];
                 let bytes = fs::read(store.join(&entry.path)).unwrap();
-                let mut records: Vec<Record> = rows_of(Stream::Firewall, &bytes)
-                    .iter()
-                    .map(|row| Record::from_values(Stream::Firewall, &row.values).unwrap())
-                    .collect();
+                let mut records = records_of(store, Stream::Firewall, &bytes);
                 if let Event::Firewall(event) = &mut records[0].event {
                     event.action = "blocked".into();
                 }
-                let hashes: Vec<Hash> = records
-                    .iter()
-                    .map(|record| record.leaf_hash().unwrap())
-                    .collect();
-                let batch = records_to_batch(Stream::Firewall, &records, &hashes).unwrap();
-                let file = fs::File::create(store.join(&entry.path)).unwrap();
-                let mut writer = ArrowWriter::try_new(file, batch.schema(), None).unwrap();
-                writer.write(&batch).unwrap();
-                writer.close().unwrap();
+                write_records(store, &entry.path, Stream::Firewall, &records);
                 reseal(store, Stream::Firewall, entries, true);
             }),
             expected: "row-value",

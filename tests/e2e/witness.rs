@@ -14,15 +14,14 @@ use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use ed25519_dalek::SigningKey;
-use parquet::arrow::ArrowWriter;
-use vakt_schemas::arrow::records_to_batch;
 use vakt_schemas::checkpoint::{NoteSigner, split_notes};
 use vakt_schemas::head::StoreInfo;
-use vakt_schemas::merkle::Hash;
 use vakt_schemas::{Event, Record, Stream, layout};
 
 use crate::common::{copy_tree, problem_kinds, sample_config, sample_logs, stderr, stdout};
-use crate::forge::{key_file, read_entries, read_head, reseal, rows_of, write_signed_head};
+use crate::forge::{
+    key_file, read_entries, read_head, records_of, reseal, write_records, write_signed_head,
+};
 
 /// A witness served by `vakt witness serve` on a free local port.
 struct ServedWitness {
@@ -231,20 +230,9 @@ fn rewrite_segment(store: &Path, stream: Stream, index: usize, change: impl Fn(&
     let mut entries = read_entries(store, stream);
     let entry = &entries[index];
     let bytes = fs::read(store.join(&entry.path)).unwrap();
-    let mut records: Vec<Record> = rows_of(stream, &bytes)
-        .iter()
-        .map(|row| Record::from_values(stream, &row.values).unwrap())
-        .collect();
+    let mut records = records_of(store, stream, &bytes);
     change(&mut records);
-    let hashes: Vec<Hash> = records
-        .iter()
-        .map(|record| record.leaf_hash().unwrap())
-        .collect();
-    let batch = records_to_batch(stream, &records, &hashes).unwrap();
-    let file = fs::File::create(store.join(&entry.path)).unwrap();
-    let mut writer = ArrowWriter::try_new(file, batch.schema(), None).unwrap();
-    writer.write(&batch).unwrap();
-    writer.close().unwrap();
+    write_records(store, &entry.path, stream, &records);
     // The line as one written before segments had regions, with the
     // rows' time range: nothing for verification to hold against it.
     let entry = &mut entries[index];

@@ -118,7 +118,7 @@ impl SegmentTable {
     pub fn new(stream: Stream, store_url: ObjectStoreUrl, segments: Vec<Segment>) -> SegmentTable {
         SegmentTable {
             stream,
-            schema: table::arrow_schema(stream),
+            schema: table::query_schema(stream),
             store_url,
             segments,
         }

@@ -14,7 +14,7 @@ use tempfile::TempDir;
 use vakt_schemas::arrow::records_to_batch;
 use vakt_schemas::head::{Head, StoreInfo, StreamHead};
 use vakt_schemas::manifest::{GENESIS, ManifestEntry, line_hash};
-use vakt_schemas::merkle::leaf_hash;
+use vakt_schemas::table::SegmentLayout;
 use vakt_schemas::{
     AccessEvent, Envelope, Event, FirewallEvent, Record, SessionEvent, Stream, layout,
 };
@@ -104,6 +104,7 @@ impl Fixture {
             created: at(1, 0, 0),
             origin_prefix: "vakt/00112233aabbccdd".into(),
             verifier_key: "vakt-00112233aabbccdd+00000000+not-used-here".into(),
+            format3_from_txn: None,
         };
         fs::write(
             root.join(layout::STORE_INFO),
@@ -179,11 +180,14 @@ fn write_segment(
             event: event(stream, n),
         })
         .collect();
-    let hashes: Vec<_> = records
-        .iter()
-        .map(|record| leaf_hash(&record.canonical_bytes().unwrap()))
-        .collect();
-    let batch = records_to_batch(stream, &records, &hashes).unwrap();
+    // Files of format 2 (leaf hashes and nonces stored) and of format 3
+    // (neither) side by side, as in a store upgraded and written since.
+    let layout = if txn.is_multiple_of(2) {
+        SegmentLayout::WithLeafHash
+    } else {
+        SegmentLayout::DerivedNonce
+    };
+    let batch = records_to_batch(stream, &records, layout).unwrap();
     let path = layout::segment(stream, day, txn, first_seq);
     fs::create_dir_all(root.join(&path).parent().unwrap()).unwrap();
     let properties = WriterProperties::builder()
@@ -439,7 +443,7 @@ fn a_deep_expression_runs_on_the_sessions_threads_not_the_callers_stack() {
 fn sample(session: &SqlSession) -> QueryResult {
     session
         .query(
-            "SELECT seq, time, \"user\", multi_factor, nonce FROM sessions \
+            "SELECT seq, time, \"user\", multi_factor, arrow_cast(raw, 'Binary') AS bytes FROM sessions \
              WHERE seq IN (0, 1) ORDER BY seq",
         )
         .unwrap()
@@ -455,12 +459,12 @@ fn table_output_shows_local_times_and_aligns_columns() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        " seq | time                    | user  | multi_factor | nonce"
+        " seq | time                    | user  | multi_factor | bytes"
     );
     assert!(lines[1].starts_with("-----+-------"), "{text}");
     assert_eq!(
         lines[2],
-        "   0 | 2026-03-09 01:30:00 CET | user0 |              | 00000000000000000000000000000000"
+        "   0 | 2026-03-09 01:30:00 CET | user0 |              | 6c696e652030"
     );
     assert_eq!(lines[4], "(2 rows)");
 }
@@ -490,9 +494,9 @@ fn json_output_is_one_array_of_objects_with_utc_times() {
         value,
         serde_json::json!([
             {"seq": 0, "time": "2026-03-09T00:30:00Z", "user": "user0", "multi_factor": null,
-             "nonce": "00000000000000000000000000000000"},
+             "bytes": "6c696e652030"},
             {"seq": 1, "time": "2026-03-09T01:30:00Z", "user": "user1", "multi_factor": null,
-             "nonce": "01010101010101010101010101010101"},
+             "bytes": "6c696e652031"},
         ])
     );
     let mut out = Vec::new();
@@ -511,9 +515,9 @@ fn csv_output_has_a_header_and_utc_times() {
     write_csv(&mut out, &sample(&session)).unwrap();
     assert_eq!(
         String::from_utf8(out).unwrap(),
-        "seq,time,user,multi_factor,nonce\n\
-         0,2026-03-09T00:30:00Z,user0,,00000000000000000000000000000000\n\
-         1,2026-03-09T01:30:00Z,user1,,01010101010101010101010101010101\n"
+        "seq,time,user,multi_factor,bytes\n\
+         0,2026-03-09T00:30:00Z,user0,,6c696e652030\n\
+         1,2026-03-09T01:30:00Z,user1,,6c696e652031\n"
     );
     let mut out = Vec::new();
     let empty = session

@@ -7,7 +7,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{TimestampMicrosecondType, UInt64Type};
 use arrow_array::{Array, RecordBatch};
 use chrono::{DateTime, Utc};
-use vakt_schemas::arrow::batch_to_rows;
+use vakt_schemas::arrow::{batch_to_rows, canonical_batch};
 use vakt_schemas::leaf::batch_leaf_hashes;
 use vakt_schemas::manifest::ManifestEntry;
 use vakt_schemas::merkle::Hash;
@@ -297,6 +297,10 @@ impl StreamCheck<'_> {
         row_problems: &mut Vec<Problem>,
     ) -> Result<BatchChecked, String> {
         let stream = self.stream;
+        let canonical = canonical_batch(stream, batch, self.store.nonce_key())
+            .map_err(|error| error.to_string())?;
+        let stored = canonical.stored_leaf_hashes.as_ref();
+        let batch = &canonical.batch;
         let hashes = batch_leaf_hashes(stream, batch).map_err(|error| error.to_string())?;
         let column = |index: usize| batch.column(index).as_ref();
         let (Some(seqs), Some(times), Some(ingests)) = (
@@ -306,10 +310,6 @@ impl StreamCheck<'_> {
         ) else {
             return Err("the envelope's columns are not seq, time and ingest_time".into());
         };
-        let stored = batch
-            .column(batch.num_columns() - 1)
-            .as_fixed_size_binary_opt()
-            .ok_or("the last column is not leaf_hash")?;
         let indexed = self.index.as_ref().map(|(bound, _)| *bound);
         let needs_records = indexed.is_some() || needs_records_checked(stream);
         // A firewall action is checked from its column (FORMAT.md §2).
@@ -321,7 +321,7 @@ impl StreamCheck<'_> {
             })
             .flatten();
         let rows = if needs_records {
-            Some(batch_to_rows(stream, batch).map_err(|error| error.to_string())?)
+            Some(batch_to_rows(stream, batch, None).map_err(|error| error.to_string())?)
         } else {
             None
         };
@@ -389,7 +389,9 @@ impl StreamCheck<'_> {
                     continue;
                 }
             };
-            if stored.is_null(row) || leaf.as_slice() != stored.value(row) {
+            if let Some(stored) = stored
+                && (stored.is_null(row) || leaf.as_slice() != stored.value(row))
+            {
                 let message = format!(
                     "record {seq}: its columns do not hash to its stored leaf hash: the row was changed"
                 );

@@ -271,8 +271,9 @@ fn decided_commit(store: &StoreReader, keys: &KeyRing) -> Option<Head> {
 }
 
 /// Names a store's root may hold besides the streams' folders.
-const KNOWN_AT_ROOT: [&str; 13] = [
+const KNOWN_AT_ROOT: [&str; 14] = [
     layout::PRUNED,
+    layout::NONCE_KEY,
     layout::KEY_ROTATIONS,
     layout::STORE_INFO,
     layout::HEAD,
@@ -329,6 +330,11 @@ fn check_store_files(store: &StoreReader, report: &mut VerifyReport) {
                 ),
             )
             .in_file(layout::HEAD.into()),
+        );
+    }
+    if let Err(problem) = crate::nonce_key::load(storage) {
+        report.problems.push(
+            Problem::store_wide("nonce-key", problem.to_string()).in_file(layout::NONCE_KEY.into()),
         );
     }
     if storage.exists(layout::HEAD_TEMP).unwrap_or(false) {

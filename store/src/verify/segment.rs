@@ -63,7 +63,8 @@ impl StreamCheck<'_> {
                 Ok(bytes::Bytes::from(bytes))
             }
         };
-        let rows = bytes.and_then(|bytes| rows_of(stream, &path, bytes));
+        let nonce_key = self.store.nonce_key();
+        let rows = bytes.and_then(|bytes| rows_of(stream, &path, bytes, nonce_key));
         let rows = match rows {
             Ok(rows) => rows,
             Err(error) => {
@@ -156,7 +157,7 @@ impl StreamCheck<'_> {
             }
             match record.leaf_hash() {
                 Ok(hash) => {
-                    if hash.as_slice() != row.stored_leaf_hash.as_slice() {
+                    if row.stored_leaf_hash.is_some_and(|stored| stored != hash) {
                         row_problems.push(
                             Problem::new(
                                 stream,

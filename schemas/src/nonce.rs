@@ -22,9 +22,21 @@ pub const NONCE_KEY_LEN: usize = 32;
 /// nothing else to the same value.
 const DOMAIN: &[u8] = b"vakt-nonce\0";
 
-/// A store's nonce key. Its `Debug` form does not show it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct NonceKey([u8; NONCE_KEY_LEN]);
+/// A store's nonce key, with HMAC's keyed state computed once (a nonce
+/// then costs two SHA-256 blocks). Its `Debug` form does not show it.
+#[derive(Clone)]
+pub struct NonceKey {
+    bytes: [u8; NONCE_KEY_LEN],
+    keyed: Hmac<Sha256>,
+}
+
+impl PartialEq for NonceKey {
+    fn eq(&self, other: &NonceKey) -> bool {
+        self.bytes == other.bytes
+    }
+}
+
+impl Eq for NonceKey {}
 
 /// A `nonce.key` file that does not hold a key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,7 +53,11 @@ impl std::fmt::Debug for NonceKey {
 
 impl NonceKey {
     pub fn from_bytes(bytes: [u8; NONCE_KEY_LEN]) -> NonceKey {
-        NonceKey(bytes)
+        // HMAC takes a key of any length, so this cannot fail.
+        let Ok(keyed) = Hmac::<Sha256>::new_from_slice(&bytes) else {
+            unreachable!("HMAC-SHA256 accepts a 32-byte key")
+        };
+        NonceKey { bytes, keyed }
     }
 
     /// The key of a `nonce.key` file: 64 hexadecimal digits, one line.
@@ -54,20 +70,17 @@ impl NonceKey {
             bytes.try_into().map_err(|bytes: Vec<u8>| NonceKeyError {
                 detail: format!("found {} bytes", bytes.len()),
             })?;
-        Ok(NonceKey(key))
+        Ok(NonceKey::from_bytes(key))
     }
 
     /// The text of its `nonce.key` file.
     pub fn to_text(&self) -> String {
-        format!("{}\n", hex::encode(self.0))
+        format!("{}\n", hex::encode(self.bytes))
     }
 
     /// The nonce of record `seq` of `stream`.
     pub fn nonce(&self, stream: Stream, seq: u64) -> [u8; NONCE_LEN] {
-        // HMAC takes a key of any length, so this cannot fail.
-        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.0) else {
-            unreachable!("HMAC-SHA256 accepts a 32-byte key")
-        };
+        let mut mac = self.keyed.clone();
         mac.update(DOMAIN);
         mac.update(&[stream.tag()]);
         mac.update(&seq.to_be_bytes());

@@ -10,16 +10,8 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use object_store::ObjectStore;
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::UInt64Type;
-use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{
-    ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
-};
-use parquet::file::metadata::PageIndexPolicy;
-use vakt_schemas::arrow::{StoredRow, batch_to_rows};
+use vakt_schemas::arrow::StoredRow;
 use vakt_schemas::checkpoint::{NoteVerifier, split_notes};
-use vakt_schemas::compaction;
 use vakt_schemas::head::{Head, StoreInfo, parse_head_file};
 use vakt_schemas::keyring::KeyRing;
 use vakt_schemas::manifest::ManifestEntry;
@@ -27,8 +19,12 @@ use vakt_schemas::nonce::NonceKey;
 use vakt_schemas::prune::PrunedSegment;
 use vakt_schemas::{Record, Stream, layout};
 
+mod by_seq;
+mod live;
+
+pub use live::{IngestSpan, LiveSegment};
+
 use crate::checked::{CheckedSegments, ListedFile};
-use crate::checked_bytes::{CheckedBytes, OpenError};
 use crate::nonce_key;
 use crate::segment::rows_of;
 pub(crate) use crate::segment::{check_segment_bytes, pruned_leaves};
@@ -85,23 +81,6 @@ pub fn manifest_lines(text: &str) -> Vec<ManifestLine> {
             entry: ManifestEntry::from_line(line).map_err(|error| error.to_string()),
         })
         .collect()
-}
-
-/// When the records of one segment file were stored: the earliest and the
-/// latest of their `ingest_time`s (a compacted file holds records of many
-/// commits; its line's own `ingest_time` is when it compacted them).
-/// Retention counts from the latest (FORMAT.md §9).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IngestSpan {
-    pub first: chrono::DateTime<chrono::Utc>,
-    pub last: chrono::DateTime<chrono::Utc>,
-}
-
-/// A manifest entry whose file holds records now, and when they were stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LiveSegment {
-    pub entry: ManifestEntry,
-    pub ingested: IngestSpan,
 }
 
 /// A log file's committed text and how its length compares with HEAD's.
@@ -301,65 +280,6 @@ impl StoreReader {
             .collect()
     }
 
-    /// The committed manifest entries of a stream whose files hold its
-    /// records now, in sequence order: every segment line, except those a
-    /// compaction replaced, and the compaction lines not replaced in turn
-    /// (`vakt_schemas::compaction`), each with when its records were
-    /// stored. Pruned ones are included.
-    pub fn live_segments(&self, stream: Stream) -> Result<Vec<LiveSegment>, ReadError> {
-        let entries = self.cached_entries(stream)?;
-        let given: Vec<Option<&ManifestEntry>> = entries.iter().map(Some).collect();
-        let (holders, errors) = compaction::holders(&given);
-        if let Some(error) = errors.first() {
-            return Err(ReadError::Damaged {
-                path: self.path(&layout::manifest(stream)),
-                detail: format!("{error} (run `vakt verify` to see what is wrong)"),
-            });
-        }
-        Ok(holders
-            .live
-            .iter()
-            .map(|position| {
-                let entry = &entries[*position];
-                let (first, last) =
-                    holders.stored[*position].unwrap_or((entry.ingest_time, entry.ingest_time));
-                LiveSegment {
-                    entry: entry.clone(),
-                    ingested: IngestSpan { first, last },
-                }
-            })
-            .collect())
-    }
-
-    /// The entries of [`StoreReader::live_segments`].
-    pub fn live_entries(&self, stream: Stream) -> Result<Vec<ManifestEntry>, ReadError> {
-        Ok(self
-            .live_segments(stream)?
-            .into_iter()
-            .map(|live| live.entry)
-            .collect())
-    }
-
-    /// The live segments of a stream whose rows are still kept (not
-    /// pruned), in sequence order.
-    pub fn present_segments(&self, stream: Stream) -> Result<Vec<LiveSegment>, ReadError> {
-        let pruned = self.pruned()?;
-        Ok(self
-            .live_segments(stream)?
-            .into_iter()
-            .filter(|live| !pruned.contains_key(&live.entry.path))
-            .collect())
-    }
-
-    /// The entries of [`StoreReader::present_segments`].
-    pub fn present_entries(&self, stream: Stream) -> Result<Vec<ManifestEntry>, ReadError> {
-        Ok(self
-            .present_segments(stream)?
-            .into_iter()
-            .map(|live| live.entry)
-            .collect())
-    }
-
     /// An object store holding exactly the committed segments of every
     /// stream (paths relative to the store root), each served only after
     /// its bytes were checked against its manifest line (`checked.rs`).
@@ -468,180 +388,6 @@ impl StoreReader {
             records.sort_by_key(|record| record.envelope.seq);
         }
         Ok(records)
-    }
-
-    /// The committed records of `stream` with the sequence numbers `seqs`,
-    /// in sequence order. Only the segments holding them are read (found by
-    /// the manifest's `first_seq` and `count`), and in each only the pages
-    /// of those rows. A number the store does not hold is an error.
-    pub fn records_at(&self, stream: Stream, seqs: &[u64]) -> Result<Vec<Record>, ReadError> {
-        let mut wanted = seqs.to_vec();
-        wanted.sort_unstable();
-        wanted.dedup();
-        let manifest_path = self.path(&layout::manifest(stream));
-        let pruned = self.pruned()?;
-        let mut records = Vec::with_capacity(wanted.len());
-        let mut rest: &[u64] = &wanted;
-        for entry in self.live_entries(stream)? {
-            if rest.is_empty() {
-                break;
-            }
-            if rest[0] < entry.first_seq {
-                // Before this segment and not in the ones before it.
-                break;
-            }
-            let inside = rest.partition_point(|seq| *seq < entry.end_seq());
-            let in_segment = &rest[..inside];
-            rest = &rest[inside..];
-            if in_segment.is_empty() {
-                continue;
-            }
-            if pruned.contains_key(&entry.path) {
-                return Err(ReadError::Pruned {
-                    stream,
-                    seq: in_segment[0],
-                });
-            }
-            // Only the parts these rows are in are checked (a compacted
-            // file holds up to a million records).
-            let path = self.path(&entry.path);
-            let file = CheckedBytes::open(&self.storage, &entry).map_err(|error| match error {
-                OpenError::Io(source) => ReadError::Io { path, source },
-                OpenError::Tampered(detail) => ReadError::Tampered { path, detail },
-            })?;
-            let offsets: Vec<usize> = if entry.is_compaction() {
-                self.positions_of(&entry, file.clone(), in_segment)?
-            } else {
-                in_segment
-                    .iter()
-                    .map(|seq| (seq - entry.first_seq) as usize)
-                    .collect()
-            };
-            let rows = self.read_segment_rows_at(stream, &entry, file, &offsets)?;
-            let mut found = self.rows_to_records(stream, &entry.path, rows)?;
-            found.sort_by_key(|record| record.envelope.seq);
-            let found_seqs: Vec<u64> = found.iter().map(|record| record.envelope.seq).collect();
-            if found_seqs != in_segment {
-                return Err(ReadError::Damaged {
-                    path: self.path(&entry.path),
-                    detail: format!(
-                        "rows at offsets {offsets:?} hold sequence numbers {found_seqs:?}, \
-                         the manifest says {in_segment:?}"
-                    ),
-                });
-            }
-            records.extend(found);
-        }
-        if let Some(missing) = rest.first() {
-            return Err(ReadError::Damaged {
-                path: manifest_path,
-                detail: format!("no committed segment holds {stream} record {missing}"),
-            });
-        }
-        Ok(records)
-    }
-
-    /// Where in a compacted file (kept in time order) the records `seqs`
-    /// (ascending) are: their row positions, ascending. Only the `seq`
-    /// column is read.
-    fn positions_of(
-        &self,
-        entry: &ManifestEntry,
-        file: CheckedBytes,
-        seqs: &[u64],
-    ) -> Result<Vec<usize>, ReadError> {
-        let path = self.path(&entry.path);
-        let damaged = |detail: String| ReadError::Damaged {
-            path: path.clone(),
-            detail,
-        };
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-            .map_err(|error| damaged(format!("not a readable Parquet file: {error}")))?;
-        let mask = ProjectionMask::roots(builder.parquet_schema(), [0]);
-        let reader = builder
-            .with_projection(mask)
-            .build()
-            .map_err(|error| damaged(format!("not a readable Parquet file: {error}")))?;
-        let mut positions = Vec::with_capacity(seqs.len());
-        let mut position = 0usize;
-        for batch in reader {
-            let batch = batch.map_err(|error| damaged(format!("unreadable row group: {error}")))?;
-            let column = batch
-                .column(0)
-                .as_primitive_opt::<UInt64Type>()
-                .ok_or_else(|| damaged("its first column is not `seq`".into()))?;
-            for seq in column.values() {
-                if seqs.binary_search(seq).is_ok() {
-                    positions.push(position);
-                }
-                position += 1;
-            }
-        }
-        Ok(positions)
-    }
-
-    /// The rows at `offsets` (0-based, ascending) of one segment.
-    fn read_segment_rows_at(
-        &self,
-        stream: Stream,
-        entry: &ManifestEntry,
-        file: CheckedBytes,
-        offsets: &[usize],
-    ) -> Result<Vec<StoredRow>, ReadError> {
-        let path = self.path(&entry.path);
-        let damaged = |detail: String| ReadError::Damaged {
-            path: path.clone(),
-            detail,
-        };
-        // The offset index lets the reader skip the pages of rows not asked for.
-        let options = ArrowReaderOptions::new().with_offset_index_policy(PageIndexPolicy::Optional);
-        let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)
-            .map_err(|error| damaged(format!("not a readable Parquet file: {error}")))?;
-        let mut groups = Vec::new();
-        let mut selectors = Vec::new();
-        let mut start = 0usize;
-        let mut next = 0usize;
-        for (group, metadata) in builder.metadata().row_groups().iter().enumerate() {
-            let end = start + usize::try_from(metadata.num_rows()).unwrap_or(0);
-            let mut position = start;
-            while next < offsets.len() && offsets[next] < end {
-                if groups.last() != Some(&group) {
-                    groups.push(group);
-                }
-                let offset = offsets[next].max(position);
-                if offset > position {
-                    selectors.push(RowSelector::skip(offset - position));
-                }
-                selectors.push(RowSelector::select(1));
-                position = offset + 1;
-                next += 1;
-            }
-            if groups.last() == Some(&group) && end > position {
-                selectors.push(RowSelector::skip(end - position));
-            }
-            start = end;
-        }
-        if next < offsets.len() {
-            return Err(damaged(format!(
-                "{start} rows, but row {} was asked for",
-                offsets[next]
-            )));
-        }
-        let reader = builder
-            .with_row_groups(groups)
-            .with_row_selection(RowSelection::from(selectors))
-            .with_batch_size(offsets.len().clamp(1, 8192))
-            .build()
-            .map_err(|error| damaged(format!("not a readable Parquet file: {error}")))?;
-        let mut rows = Vec::with_capacity(offsets.len());
-        for batch in reader {
-            let batch = batch.map_err(|error| damaged(format!("unreadable row group: {error}")))?;
-            rows.extend(
-                batch_to_rows(stream, &batch, self.nonce_key())
-                    .map_err(|error| damaged(error.to_string()))?,
-            );
-        }
-        Ok(rows)
     }
 
     fn rows_to_records(

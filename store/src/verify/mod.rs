@@ -4,8 +4,10 @@
 //! in the store and, when given, checkpoints kept outside it. Every problem
 //! names the stream, sequence range, time range and file it concerns.
 
+mod chain;
 mod commits;
 mod compacted;
+mod files;
 mod index;
 mod prunes;
 mod report;

@@ -1,22 +1,23 @@
-//! The verification of one stream: its checkpoints, manifest chain, HEAD
-//! and partitions (segments themselves: `segment.rs`).
+//! The verification of one stream, in two passes over its manifest: first
+//! each line (`chain.rs`) and where its records are now, then the records
+//! in sequence order (`segment.rs`, `compacted.rs`); and its checkpoints,
+//! `HEAD` (`commits.rs`) and the files in its folder (`files.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use vakt_schemas::checkpoint::split_notes;
-use vakt_schemas::compaction::{Holders, holders};
+use vakt_schemas::compaction::holders;
 use vakt_schemas::head::Head;
 use vakt_schemas::keyring::KeyRing;
 use vakt_schemas::manifest::{GENESIS, ManifestEntry, line_hash};
 use vakt_schemas::merkle::{Frontier, Hash, empty_root};
-use vakt_schemas::prune::{PrunedSegment, leaves_path};
+use vakt_schemas::prune::PrunedSegment;
 use vakt_schemas::{Stream, layout};
 
 use super::report::{Problem, StreamReport};
 use super::{Expectation, expectation};
-use crate::compaction::COMPACTABLE;
-use crate::reader::{ManifestLine, StoreReader, manifest_lines};
+use crate::reader::{StoreReader, manifest_lines};
 use vakt_index::digest::PostingsDigest;
 
 /// The verification of one stream.
@@ -278,144 +279,6 @@ impl<'a> StreamCheck<'a> {
         notes.len() as u64
     }
 
-    /// Checks one manifest line's place in the chain and returns its entry.
-    fn check_chain(
-        &mut self,
-        line: &ManifestLine,
-        previous_hash: &str,
-        previous: Option<&ManifestEntry>,
-    ) -> Option<ManifestEntry> {
-        let stream = self.stream;
-        let file = layout::manifest(stream);
-        let entry = match &line.entry {
-            Ok(entry) => entry.clone(),
-            Err(error) => {
-                let message = format!(
-                    "manifest line {} is not a valid entry: {error}",
-                    line.number
-                );
-                self.problem(Problem::new(stream, "manifest-entry", message).in_file(file));
-                return None;
-            }
-        };
-        let expected_index = (line.number - 1) as u64;
-        if entry.index != expected_index || entry.prev != previous_hash {
-            let message = format!(
-                "manifest line {} breaks the hash chain: it should be entry {expected_index} following {}, \
-                 it claims entry {} following {}; an entry before it was edited, removed or inserted",
-                line.number, previous_hash, entry.index, entry.prev
-            );
-            self.problem(Problem::new(stream, "manifest-chain", message).in_entry(&entry));
-        }
-        // The tree as the line before left it (after a broken line, as it claimed).
-        let tree_size = previous.map_or(0, |previous| previous.tree_size);
-        if entry.is_compaction() {
-            self.check_compaction_line(line.number, &entry, previous);
-        } else if entry.first_seq != tree_size || entry.tree_size != entry.first_seq + entry.count {
-            let message = format!(
-                "manifest line {} claims records {}..{} (tree size {}) where record {} comes next",
-                line.number,
-                entry.first_seq,
-                entry.first_seq + entry.count,
-                entry.tree_size,
-                tree_size
-            );
-            self.problem(Problem::new(stream, "manifest-sequence", message).in_entry(&entry));
-        }
-        let expected_path = if entry.is_compaction() {
-            layout::compacted(stream, entry.txn, entry.first_seq)
-        } else {
-            layout::segment(stream, entry.day, entry.txn, entry.first_seq)
-        };
-        if entry.path != expected_path {
-            let message = format!(
-                "manifest line {} names file {} where {expected_path} belongs",
-                line.number, entry.path
-            );
-            self.problem(Problem::new(stream, "manifest-path", message).in_entry(&entry));
-        }
-        Some(entry)
-    }
-
-    /// A compaction line adds no record: the tree after it is the one
-    /// before it, and the records it holds were stored before it.
-    fn check_compaction_line(
-        &mut self,
-        number: usize,
-        entry: &ManifestEntry,
-        previous: Option<&ManifestEntry>,
-    ) {
-        let (tree_size, root, frontier) = previous.map_or_else(
-            || (0, hex::encode(empty_root()), Vec::new()),
-            |previous| {
-                (
-                    previous.tree_size,
-                    previous.root.clone(),
-                    previous.frontier.clone(),
-                )
-            },
-        );
-        let problem = if !COMPACTABLE.contains(&self.stream) {
-            Some(format!(
-                "manifest line {number} compacts {} records, but the {} stream is never compacted",
-                entry.count, self.stream
-            ))
-        } else if entry.replaces == Some(0) || entry.count == 0 {
-            Some(format!(
-                "manifest line {number} is a compaction that replaces nothing"
-            ))
-        } else if entry.end_seq() > tree_size {
-            Some(format!(
-                "manifest line {number} compacts records {}..{}, but the stream holds {tree_size}",
-                entry.first_seq,
-                entry.end_seq()
-            ))
-        } else if entry.tree_size != tree_size || entry.root != root || entry.frontier != frontier {
-            Some(format!(
-                "manifest line {number} is a compaction but claims the tree of {} records with \
-                 root {}, where the line before left {tree_size} records with root {root}",
-                entry.tree_size, entry.root
-            ))
-        } else if entry.day != entry.min_time.date_naive() {
-            Some(format!(
-                "manifest line {number} is a compaction whose day {} is not that of its earliest \
-                 record ({})",
-                entry.day,
-                entry.min_time.to_rfc3339()
-            ))
-        } else {
-            None
-        };
-        if let Some(message) = problem {
-            self.problem(Problem::new(self.stream, "compaction-range", message).in_entry(entry));
-        }
-    }
-
-    /// A pruned segment must be one whose file holds records: a compaction
-    /// never replaces a pruned segment, and a prune never removes a
-    /// replaced one.
-    fn check_pruned_are_live(&mut self, entries: &[Option<ManifestEntry>], holders: &Holders) {
-        let live: BTreeSet<&str> = holders
-            .live
-            .iter()
-            .filter_map(|position| entries[*position].as_ref())
-            .map(|entry| entry.path.as_str())
-            .collect();
-        let stray: Vec<String> = self
-            .pruned
-            .values()
-            .filter(|pruned| pruned.stream == self.stream && !live.contains(pruned.path.as_str()))
-            .map(|pruned| pruned.path.clone())
-            .collect();
-        for path in stray {
-            let message = format!(
-                "pruned.jsonl lists {path}, which is no live segment of the manifest (a compaction \
-                 replaced it, or no line lists it)"
-            );
-            self.problem(Problem::new(self.stream, "pruned-leaves", message).in_file(path));
-        }
-    }
-
     pub(super) fn push_leaf(&mut self, hash: Hash) {
         self.frontier.push(hash);
         self.check_size(self.frontier.size());
@@ -571,69 +434,6 @@ impl<'a> StreamCheck<'a> {
                     Problem::new(stream, "manifest-edited", message)
                         .in_file(layout::manifest(stream)),
                 );
-            }
-        }
-    }
-
-    /// Files in the stream's partitions that the manifest does not list,
-    /// and files of segments a compaction replaced that are still there.
-    fn check_unlisted_files(&mut self, listed: &BTreeSet<String>, replaced: &BTreeSet<String>) {
-        let stream = self.stream;
-        let stream_dir = layout::stream_dir(stream);
-        let committed_txn = self.store.head().txn;
-        let pruned_leaves: BTreeSet<String> =
-            self.pruned.keys().map(|path| leaves_path(path)).collect();
-        let Ok(files) = self.store.storage().list(&stream_dir) else {
-            return;
-        };
-        for file in files {
-            let relative = file.relative;
-            let depth = relative.matches('/').count();
-            if depth != 2 {
-                if relative != layout::manifest(stream)
-                    && relative != layout::checkpoints(stream)
-                    && relative != layout::cosignatures(stream)
-                {
-                    let message = format!("unexpected file {relative} in the stream's folder");
-                    self.problem(Problem::new(stream, "unlisted-file", message).in_file(relative));
-                }
-                continue;
-            }
-            let file_name = relative.rsplit('/').next().unwrap_or_default().to_string();
-            if replaced.contains(&relative) && !self.pruned.contains_key(&relative) {
-                let message = format!(
-                    "{relative} was replaced by a compaction but its file is still there (the \
-                     compaction was interrupted); it is never read, and the next `vakt compact` \
-                     removes it"
-                );
-                self.warnings
-                    .push(Problem::new(stream, "compacted-leftover", message).in_file(relative));
-                continue;
-            }
-            if listed.contains(&relative) || pruned_leaves.contains(&relative) {
-                continue;
-            }
-            let txn = layout::segment_txn(&file_name);
-            if txn.is_some_and(|txn| txn > committed_txn + 1) {
-                let message = format!(
-                    "{relative} was written by commit {}, but HEAD names commit {committed_txn}: \
-                     later commits than HEAD's exist, HEAD is behind the store",
-                    txn.unwrap_or_default()
-                );
-                self.problem(Problem::new(stream, "head-behind", message).in_file(relative));
-            } else if txn.is_some_and(|txn| txn > committed_txn) {
-                let message = format!(
-                    "{relative} belongs to commit {} that was interrupted before it completed; \
-                     it is not part of the store and the next writer sets it aside in recovered/",
-                    txn.unwrap_or_default()
-                );
-                self.warnings
-                    .push(Problem::new(stream, "uncommitted-file", message).in_file(relative));
-            } else {
-                let message = format!(
-                    "{relative} is not listed in the manifest: it was added by hand or its entry was removed"
-                );
-                self.problem(Problem::new(stream, "unlisted-file", message).in_file(relative));
             }
         }
     }

@@ -3,8 +3,8 @@
 //! | field | kind | holds |
 //! |---|---|---|
 //! | `stream` | keyword, fast | the record's stream |
-//! | `seq` | u64, indexed, fast | its sequence number |
-//! | `time` | date (µs), indexed, fast | when the event happened |
+//! | `seq` | u64, fast | its sequence number |
+//! | `time` | date (µs), fast | when the event happened |
 //! | `raw` | words, with positions | the original line (the default field) |
 //! | `user` | keyword | the user |
 //! | `host` | keyword | `server` (sessions), `device` (firewall), `host` (access) |
@@ -19,7 +19,10 @@
 //!
 //! Nothing is stored in tantivy's row store: `stream` and `seq` are fast
 //! (columnar) fields, enough to find the record, whose full row is read from
-//! the store's Parquet segments.
+//! the store's Parquet segments. `seq` and `time` are not in the inverted
+//! index: nearly every value is a term of one document, which made them most
+//! of the term dictionary; range queries on them read the fast fields, and
+//! `query.rs` turns `seq:N` into the range `[N TO N]`.
 
 use tantivy::schema::{
     DateOptions, DateTimePrecision, Field, IndexRecordOption, NumericOptions, Schema,
@@ -30,7 +33,7 @@ use crate::analysis::Analyzer;
 
 /// Version of this schema and document mapping; an index of another version
 /// is rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 pub const STREAM: &str = "stream";
 pub const SEQ: &str = "seq";
@@ -120,11 +123,10 @@ fn text_options(analyzer: Analyzer) -> TextOptions {
 pub fn build_schema() -> Schema {
     let mut builder = Schema::builder();
     builder.add_text_field(STREAM, text_options(Analyzer::Keyword).set_fast("raw"));
-    builder.add_u64_field(SEQ, NumericOptions::default().set_indexed().set_fast());
+    builder.add_u64_field(SEQ, NumericOptions::default().set_fast());
     builder.add_date_field(
         TIME,
         DateOptions::default()
-            .set_indexed()
             .set_fast()
             .set_precision(DateTimePrecision::Microseconds),
     );

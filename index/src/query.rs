@@ -23,7 +23,7 @@ use tantivy::query::{
     QueryParser, RangeQuery, Scorer, TermQuery, Weight,
 };
 use tantivy::query_grammar::{
-    Delimiter, Occur, UserInputAst, UserInputLeaf, UserInputLiteral, parse_query,
+    Delimiter, Occur, UserInputAst, UserInputBound, UserInputLeaf, UserInputLiteral, parse_query,
     parse_query_lenient,
 };
 use tantivy::schema::IndexRecordOption;
@@ -32,7 +32,7 @@ use vakt_schemas::Stream;
 
 use crate::analysis::query_tokenizers;
 use crate::error::QueryError;
-use crate::fields::{Fields, TIME};
+use crate::fields::{Fields, SEQ, TIME};
 
 /// What to search for.
 #[derive(Clone, Debug, Default)]
@@ -62,7 +62,7 @@ pub fn parse(fields: &Fields, text: &str) -> Result<Box<dyn Query>, QueryError> 
     );
     parser.set_conjunction_by_default();
     let query = parser
-        .build_query_from_user_input_ast(literal_regexes(ast))
+        .build_query_from_user_input_ast(fast_field_values(literal_regexes(ast)))
         .map_err(|error| QueryError {
             message: error.to_string(),
         })?;
@@ -152,6 +152,51 @@ fn literal_regexes(ast: UserInputAst) -> UserInputAst {
                     prefix: false,
                 })))
             }
+            other => UserInputAst::Leaf(Box::new(other)),
+        },
+    }
+}
+
+/// Turns `seq:N` and `time:T` (and sets of them) into the ranges `[N TO
+/// N]`: those fields are only fast fields (`fields.rs`), which tantivy
+/// searches by range, not by term.
+fn fast_field_values(ast: UserInputAst) -> UserInputAst {
+    let exact = |field: &String, value: String| {
+        UserInputAst::Leaf(Box::new(UserInputLeaf::Range {
+            field: Some(field.clone()),
+            lower: UserInputBound::Inclusive(value.clone()),
+            upper: UserInputBound::Inclusive(value),
+        }))
+    };
+    let is_fast_only = |field: &Option<String>| {
+        field
+            .as_deref()
+            .is_some_and(|name| name == SEQ || name == TIME)
+    };
+    match ast {
+        UserInputAst::Clause(clauses) => UserInputAst::Clause(
+            clauses
+                .into_iter()
+                .map(|(occur, clause)| (occur, fast_field_values(clause)))
+                .collect(),
+        ),
+        UserInputAst::Boost(inner, boost) => {
+            UserInputAst::Boost(Box::new(fast_field_values(*inner)), boost)
+        }
+        UserInputAst::Leaf(leaf) => match *leaf {
+            UserInputLeaf::Literal(literal) if is_fast_only(&literal.field_name) => {
+                let field = literal.field_name.unwrap_or_default();
+                exact(&field, literal.phrase)
+            }
+            UserInputLeaf::Set {
+                field: Some(field),
+                elements,
+            } if is_fast_only(&Some(field.clone())) => UserInputAst::Clause(
+                elements
+                    .into_iter()
+                    .map(|value| (Some(Occur::Should), exact(&field, value)))
+                    .collect(),
+            ),
             other => UserInputAst::Leaf(Box::new(other)),
         },
     }

@@ -181,6 +181,26 @@ fn words_phrases_and_fields_match_as_documented() {
     assert_eq!(index.hits("nobody"), []);
 }
 
+/// `seq` and `time` are fast fields only: a value is searched as the range
+/// of that one value, and ranges read the columns.
+#[test]
+fn seq_and_time_are_found_by_value_set_and_range() {
+    let index = Fixture::new();
+    // Ordered by time: firewall 1 (20 s), session 1 (60 s), access 1 (90 s).
+    assert_eq!(index.hits("seq:1"), [(F, 1), (S, 1), (A, 1)]);
+    assert_eq!(index.hits("seq:[1 TO 2] stream:sessions"), [(S, 1), (S, 2)]);
+    assert_eq!(
+        index.hits("seq: IN [0 2] user:ola"),
+        [(S, 0), (A, 0), (A, 2)]
+    );
+    assert_eq!(index.hits("-seq:0 user:ola"), [(S, 1), (A, 2)]);
+    assert_eq!(index.hits("time:\"2026-03-02T00:01:00Z\""), [(S, 1)]);
+    assert_eq!(
+        index.hits("time:[2026-03-02T00:00:30Z TO 2026-03-02T00:01:30Z]"),
+        [(A, 0), (S, 1), (A, 1)]
+    );
+}
+
 #[test]
 fn a_path_finds_its_folder_and_everything_below_it() {
     let index = Fixture::new();

@@ -38,7 +38,6 @@ pub fn text_values<'r>(record: &'r Record) -> Vec<(&'static str, &'r str)> {
             push("host", Some(&event.server));
             push("user", event.user.as_deref());
             push("src_ip", event.src_ip.as_deref());
-            push("ip", event.src_ip.as_deref());
             push("action", Some(&event.action));
             push("protocol", Some(&event.protocol));
             push("zone", event.server_zone.as_deref());
@@ -49,8 +48,6 @@ pub fn text_values<'r>(record: &'r Record) -> Vec<(&'static str, &'r str)> {
             push("host", Some(&event.device));
             push("src_ip", Some(&event.src_ip));
             push("dst_ip", Some(&event.dst_ip));
-            push("ip", Some(&event.src_ip));
-            push("ip", Some(&event.dst_ip));
             push("action", Some(&event.action));
             push("protocol", Some(&event.protocol));
             push("zone", event.src_zone.as_deref());
@@ -62,7 +59,6 @@ pub fn text_values<'r>(record: &'r Record) -> Vec<(&'static str, &'r str)> {
             push("host", Some(&event.host));
             push("user", event.user.as_deref());
             push("client_ip", event.client_ip.as_deref());
-            push("ip", event.client_ip.as_deref());
             push("action", Some(&event.operation));
             push("path", Some(&event.path));
             push("target", event.target.as_deref());

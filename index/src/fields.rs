@@ -9,7 +9,7 @@
 //! | `user` | keyword | the user |
 //! | `host` | keyword | `server` (sessions), `device` (firewall), `host` (access) |
 //! | `src_ip`, `dst_ip`, `client_ip` | keyword | the addresses of those columns |
-//! | `ip` | keyword | every address of the record |
+//! | `ip` | (none) | every address of the record: `query.rs` searches `src_ip`, `dst_ip` and `client_ip` |
 //! | `action` | keyword | `action` (sessions, firewall), `operation` (access) |
 //! | `path`, `target` | path | the file (and the target of a rename or copy) |
 //! | `dataset`, `area` | keyword | the dataset and storage area of a file |
@@ -33,22 +33,27 @@ use crate::analysis::Analyzer;
 
 /// Version of this schema and document mapping; an index of another version
 /// is rebuilt.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 pub const STREAM: &str = "stream";
 pub const SEQ: &str = "seq";
 pub const TIME: &str = "time";
 pub const RAW: &str = "raw";
 
+/// The name a query may use for every address of a record: no field of
+/// its own (that would index each address twice), but the fields it
+/// stands for.
+pub const IP: &str = "ip";
+pub const IP_FIELDS: [&str; 3] = ["src_ip", "dst_ip", "client_ip"];
+
 /// Every text field and its analyzer, in schema order.
-pub const TEXT_FIELDS: [(&str, Analyzer); 16] = [
+pub const TEXT_FIELDS: [(&str, Analyzer); 15] = [
     (RAW, Analyzer::Words),
     ("user", Analyzer::Keyword),
     ("host", Analyzer::Keyword),
     ("src_ip", Analyzer::Keyword),
     ("dst_ip", Analyzer::Keyword),
     ("client_ip", Analyzer::Keyword),
-    ("ip", Analyzer::Keyword),
     ("action", Analyzer::Keyword),
     ("path", Analyzer::Path),
     ("target", Analyzer::Path),

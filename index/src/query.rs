@@ -5,7 +5,8 @@
 //! - `user:ola`, `host:fs1`, `ip:10.20.0.10`, `action:failed`,
 //!   `dataset:p2060`, `area:project`, `zone:secure`, `protocol:ssh`,
 //!   `stream:access` — a whole value, case-insensitive (quote values with
-//!   spaces or colons: `ip:"fe80::1"`);
+//!   spaces or colons: `ip:"fe80::1"`); `ip:` is any of `src_ip:`,
+//!   `dst_ip:` and `client_ip:`;
 //! - `path:/prosjekt/x` — that file or folder and everything below it (also
 //!   `target:`); `path:/prosjekt/x/` means the same;
 //! - `a b` and `a AND b` — both; `a OR b` — either; `-a`, `NOT a` — without;
@@ -32,7 +33,7 @@ use vakt_schemas::Stream;
 
 use crate::analysis::query_tokenizers;
 use crate::error::QueryError;
-use crate::fields::{Fields, SEQ, TIME};
+use crate::fields::{Fields, IP, IP_FIELDS, SEQ, TIME};
 
 /// What to search for.
 #[derive(Clone, Debug, Default)]
@@ -62,7 +63,7 @@ pub fn parse(fields: &Fields, text: &str) -> Result<Box<dyn Query>, QueryError> 
     );
     parser.set_conjunction_by_default();
     let query = parser
-        .build_query_from_user_input_ast(fast_field_values(literal_regexes(ast)))
+        .build_query_from_user_input_ast(addresses(fast_field_values(literal_regexes(ast))))
         .map_err(|error| QueryError {
             message: error.to_string(),
         })?;
@@ -202,6 +203,65 @@ fn fast_field_values(ast: UserInputAst) -> UserInputAst {
     }
 }
 
+/// Turns `ip:X` into `(src_ip:X OR dst_ip:X OR client_ip:X)`: `ip` has no
+/// field of its own (`fields.rs`).
+fn addresses(ast: UserInputAst) -> UserInputAst {
+    match ast {
+        UserInputAst::Clause(clauses) => UserInputAst::Clause(
+            clauses
+                .into_iter()
+                .map(|(occur, clause)| (occur, addresses(clause)))
+                .collect(),
+        ),
+        UserInputAst::Boost(inner, boost) => {
+            UserInputAst::Boost(Box::new(addresses(*inner)), boost)
+        }
+        UserInputAst::Leaf(leaf) => {
+            let each = |field: &str| -> Option<UserInputLeaf> {
+                let field = Some(field.to_string());
+                match leaf.as_ref() {
+                    UserInputLeaf::Literal(literal)
+                        if literal.field_name.as_deref() == Some(IP) =>
+                    {
+                        Some(UserInputLeaf::Literal(UserInputLiteral {
+                            field_name: field,
+                            ..literal.clone()
+                        }))
+                    }
+                    UserInputLeaf::Range {
+                        field: Some(name),
+                        lower,
+                        upper,
+                    } if name == IP => Some(UserInputLeaf::Range {
+                        field,
+                        lower: lower.clone(),
+                        upper: upper.clone(),
+                    }),
+                    UserInputLeaf::Set {
+                        field: Some(name),
+                        elements,
+                    } if name == IP => Some(UserInputLeaf::Set {
+                        field,
+                        elements: elements.clone(),
+                    }),
+                    _ => None,
+                }
+            };
+            let expanded: Option<Vec<UserInputLeaf>> =
+                IP_FIELDS.iter().map(|name| each(name)).collect();
+            match expanded {
+                Some(leaves) => UserInputAst::Clause(
+                    leaves
+                        .into_iter()
+                        .map(|leaf| (Some(Occur::Should), UserInputAst::Leaf(Box::new(leaf))))
+                        .collect(),
+                ),
+                None => UserInputAst::Leaf(leaf),
+            }
+        }
+    }
+}
+
 /// Wraps every excluded part of a boolean query in [`Materialized`].
 ///
 /// tantivy 0.27 can ask an exclusion for the same document twice through
@@ -271,7 +331,7 @@ impl Weight for MaterializedWeight {
 
 /// The field names a query may use, for help texts.
 pub fn field_names() -> Vec<&'static str> {
-    let mut names = vec![crate::fields::STREAM, crate::fields::SEQ, TIME];
+    let mut names = vec![crate::fields::STREAM, crate::fields::SEQ, TIME, IP];
     names.extend(crate::fields::TEXT_FIELDS.iter().map(|(name, _)| *name));
     names
 }

@@ -161,6 +161,12 @@ fn words_phrases_and_fields_match_as_documented() {
         [(F, 0), (A, 0), (A, 1), (S, 2), (A, 2)]
     );
     assert_eq!(index.hits("dst_ip:10.20.0.10"), [(F, 0)]);
+    // `ip` stands for src_ip, dst_ip and client_ip, also excluded and in sets.
+    assert_eq!(index.hits("stream:firewall -ip:185.1.2.3"), [(F, 1)]);
+    assert_eq!(
+        index.hits("ip: IN [185.1.2.4 10.10.0.5]"),
+        [(S, 0), (F, 1), (S, 1)]
+    );
     assert_eq!(index.hits("client_ip:10.20.0.10 user:kari"), [(A, 1)]);
     assert_eq!(index.hits("zone:secure stream:firewall"), [(F, 0), (F, 1)]);
     assert_eq!(index.hits("action:deny -src_ip:185.1.2.3"), [(F, 1)]);

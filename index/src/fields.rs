@@ -65,9 +65,10 @@ pub const TEXT_FIELDS: [(&str, Analyzer); 15] = [
     ("protocol", Analyzer::Keyword),
 ];
 
-/// The analyzer of a text field (including `stream`), by name.
+/// The analyzer of a text field (including `stream`, and `ip`, which is
+/// analyzed as the fields it stands for), by name.
 pub fn analyzer_of(field: &str) -> Option<Analyzer> {
-    if field == STREAM {
+    if field == STREAM || field == IP {
         return Some(Analyzer::Keyword);
     }
     TEXT_FIELDS

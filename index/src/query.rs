@@ -174,92 +174,84 @@ fn fast_field_values(ast: UserInputAst) -> UserInputAst {
             .as_deref()
             .is_some_and(|name| name == SEQ || name == TIME)
     };
+    map_leaves(ast, &|leaf| match leaf {
+        UserInputLeaf::Literal(literal) if is_fast_only(&literal.field_name) => {
+            let field = literal.field_name.unwrap_or_default();
+            exact(&field, literal.phrase)
+        }
+        UserInputLeaf::Set {
+            field: Some(field),
+            elements,
+        } if is_fast_only(&Some(field.clone())) => UserInputAst::Clause(
+            elements
+                .into_iter()
+                .map(|value| (Some(Occur::Should), exact(&field, value)))
+                .collect(),
+        ),
+        other => UserInputAst::Leaf(Box::new(other)),
+    })
+}
+
+/// `ast` with each leaf replaced by what `change` makes of it.
+fn map_leaves(ast: UserInputAst, change: &dyn Fn(UserInputLeaf) -> UserInputAst) -> UserInputAst {
     match ast {
         UserInputAst::Clause(clauses) => UserInputAst::Clause(
             clauses
                 .into_iter()
-                .map(|(occur, clause)| (occur, fast_field_values(clause)))
+                .map(|(occur, clause)| (occur, map_leaves(clause, change)))
                 .collect(),
         ),
         UserInputAst::Boost(inner, boost) => {
-            UserInputAst::Boost(Box::new(fast_field_values(*inner)), boost)
+            UserInputAst::Boost(Box::new(map_leaves(*inner, change)), boost)
         }
-        UserInputAst::Leaf(leaf) => match *leaf {
-            UserInputLeaf::Literal(literal) if is_fast_only(&literal.field_name) => {
-                let field = literal.field_name.unwrap_or_default();
-                exact(&field, literal.phrase)
-            }
-            UserInputLeaf::Set {
-                field: Some(field),
-                elements,
-            } if is_fast_only(&Some(field.clone())) => UserInputAst::Clause(
-                elements
-                    .into_iter()
-                    .map(|value| (Some(Occur::Should), exact(&field, value)))
-                    .collect(),
-            ),
-            other => UserInputAst::Leaf(Box::new(other)),
-        },
+        UserInputAst::Leaf(leaf) => change(*leaf),
     }
 }
 
 /// Turns `ip:X` into `(src_ip:X OR dst_ip:X OR client_ip:X)`: `ip` has no
 /// field of its own (`fields.rs`).
 fn addresses(ast: UserInputAst) -> UserInputAst {
-    match ast {
-        UserInputAst::Clause(clauses) => UserInputAst::Clause(
-            clauses
-                .into_iter()
-                .map(|(occur, clause)| (occur, addresses(clause)))
-                .collect(),
-        ),
-        UserInputAst::Boost(inner, boost) => {
-            UserInputAst::Boost(Box::new(addresses(*inner)), boost)
-        }
-        UserInputAst::Leaf(leaf) => {
-            let each = |field: &str| -> Option<UserInputLeaf> {
-                let field = Some(field.to_string());
-                match leaf.as_ref() {
-                    UserInputLeaf::Literal(literal)
-                        if literal.field_name.as_deref() == Some(IP) =>
-                    {
-                        Some(UserInputLeaf::Literal(UserInputLiteral {
-                            field_name: field,
-                            ..literal.clone()
-                        }))
-                    }
-                    UserInputLeaf::Range {
-                        field: Some(name),
-                        lower,
-                        upper,
-                    } if name == IP => Some(UserInputLeaf::Range {
-                        field,
-                        lower: lower.clone(),
-                        upper: upper.clone(),
-                    }),
-                    UserInputLeaf::Set {
-                        field: Some(name),
-                        elements,
-                    } if name == IP => Some(UserInputLeaf::Set {
-                        field,
-                        elements: elements.clone(),
-                    }),
-                    _ => None,
+    map_leaves(ast, &|leaf| {
+        let each = |field: &str| -> Option<UserInputLeaf> {
+            let field = Some(field.to_string());
+            match &leaf {
+                UserInputLeaf::Literal(literal) if literal.field_name.as_deref() == Some(IP) => {
+                    Some(UserInputLeaf::Literal(UserInputLiteral {
+                        field_name: field,
+                        ..literal.clone()
+                    }))
                 }
-            };
-            let expanded: Option<Vec<UserInputLeaf>> =
-                IP_FIELDS.iter().map(|name| each(name)).collect();
-            match expanded {
-                Some(leaves) => UserInputAst::Clause(
-                    leaves
-                        .into_iter()
-                        .map(|leaf| (Some(Occur::Should), UserInputAst::Leaf(Box::new(leaf))))
-                        .collect(),
-                ),
-                None => UserInputAst::Leaf(leaf),
+                UserInputLeaf::Range {
+                    field: Some(name),
+                    lower,
+                    upper,
+                } if name == IP => Some(UserInputLeaf::Range {
+                    field,
+                    lower: lower.clone(),
+                    upper: upper.clone(),
+                }),
+                UserInputLeaf::Set {
+                    field: Some(name),
+                    elements,
+                } if name == IP => Some(UserInputLeaf::Set {
+                    field,
+                    elements: elements.clone(),
+                }),
+                _ => None,
             }
+        };
+        let expanded: Option<Vec<UserInputLeaf>> =
+            IP_FIELDS.iter().map(|name| each(name)).collect();
+        match expanded {
+            Some(leaves) => UserInputAst::Clause(
+                leaves
+                    .into_iter()
+                    .map(|leaf| (Some(Occur::Should), UserInputAst::Leaf(Box::new(leaf))))
+                    .collect(),
+            ),
+            None => UserInputAst::Leaf(Box::new(leaf)),
         }
-    }
+    })
 }
 
 /// Wraps every excluded part of a boolean query in [`Materialized`].

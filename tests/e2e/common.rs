@@ -175,12 +175,21 @@ impl TestStore {
 
 /// The kinds of the problems in a verify report.
 pub fn problem_kinds(report: &serde_json::Value) -> Vec<String> {
-    report["problems"]
+    kinds(&report["problems"])
+}
+
+/// The kinds of the warnings in a verify report.
+pub fn warning_kinds(report: &serde_json::Value) -> Vec<String> {
+    kinds(&report["warnings"])
+}
+
+fn kinds(findings: &serde_json::Value) -> Vec<String> {
+    findings
         .as_array()
-        .map(|problems| {
-            problems
+        .map(|findings| {
+            findings
                 .iter()
-                .map(|problem| problem["kind"].as_str().unwrap_or_default().to_string())
+                .map(|finding| finding["kind"].as_str().unwrap_or_default().to_string())
                 .collect()
         })
         .unwrap_or_default()

@@ -64,13 +64,128 @@ fn keyword() -> TextAnalyzer {
         .build()
 }
 
-/// The analyzers documents are indexed with.
+/// The analyzers documents are indexed with: a block's text fields come
+/// analyzed already ([`TermList`]), the stream is a keyword.
 pub fn index_tokenizers() -> TokenizerManager {
     let manager = TokenizerManager::default();
     manager.register(WORDS, words());
     manager.register(KEYWORD, keyword());
     manager.register(PATH, PathTokenizer::folders());
+    manager.register(TERMS, TermListTokenizer);
     manager
+}
+
+/// The tokenizer of a block's text fields: a list of terms made by
+/// [`TermList`].
+pub const TERMS: &str = "vakt_terms";
+
+/// Separates the terms of a [`TermList`].
+const SEPARATOR: char = '\u{1f}';
+/// Escapes a separator or itself inside a term.
+const ESCAPE: char = '\u{1b}';
+
+/// Terms already analyzed, as one text that [`TermListTokenizer`] splits
+/// back into exactly those terms, whatever characters they hold (tantivy
+/// would otherwise carry each pre-analyzed term through JSON).
+#[derive(Clone, Debug, Default)]
+pub struct TermList {
+    text: String,
+}
+
+impl TermList {
+    pub fn with_capacity(bytes: usize) -> TermList {
+        TermList {
+            text: String::with_capacity(bytes),
+        }
+    }
+
+    /// Adds `term` once more.
+    pub fn push(&mut self, term: &str) {
+        if !self.text.is_empty() {
+            self.text.push(SEPARATOR);
+        }
+        if term.contains([SEPARATOR, ESCAPE]) {
+            for character in term.chars() {
+                if character == SEPARATOR || character == ESCAPE {
+                    self.text.push(ESCAPE);
+                }
+                self.text.push(character);
+            }
+        } else {
+            self.text.push_str(term);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    pub fn into_text(self) -> String {
+        self.text
+    }
+}
+
+/// Splits a [`TermList`]'s text into its terms.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TermListTokenizer;
+
+/// The terms of a [`TermList`], one by one.
+pub struct TermListStream<'a> {
+    rest: std::str::Chars<'a>,
+    done: bool,
+    token: Token,
+}
+
+impl TokenStream for TermListStream<'_> {
+    fn advance(&mut self) -> bool {
+        if self.done {
+            return false;
+        }
+        self.token.text.clear();
+        let mut ended = false;
+        while let Some(character) = self.rest.next() {
+            match character {
+                SEPARATOR => {
+                    ended = true;
+                    break;
+                }
+                ESCAPE => {
+                    if let Some(escaped) = self.rest.next() {
+                        self.token.text.push(escaped);
+                    }
+                }
+                other => self.token.text.push(other),
+            }
+        }
+        if !ended {
+            self.done = true;
+        }
+        self.token.position = self.token.position.wrapping_add(1);
+        true
+    }
+
+    fn token(&self) -> &Token {
+        &self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
+    }
+}
+
+impl Tokenizer for TermListTokenizer {
+    type TokenStream<'a> = TermListStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> TermListStream<'a> {
+        TermListStream {
+            rest: text.chars(),
+            done: text.is_empty(),
+            token: Token {
+                position: usize::MAX,
+                ..Token::default()
+            },
+        }
+    }
 }
 
 /// The analyzers query values are read with: the same, except that a path
@@ -232,6 +347,26 @@ impl Tokenizer for PathTokenizer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_term_list_gives_back_exactly_its_terms() {
+        let terms = ["a", "b c", "x\u{1f}y", "\u{1b}", "", "\u{1b}\u{1f}\u{1f}", "ø"];
+        let mut list = TermList::default();
+        for term in terms {
+            list.push(term);
+        }
+        let text = list.into_text();
+        let mut tokenizer = TermListTokenizer;
+        let mut stream = tokenizer.token_stream(&text);
+        let mut found = Vec::new();
+        while stream.advance() {
+            found.push(stream.token().text.clone());
+        }
+        // An empty term in the middle is an empty token; vakt never adds one.
+        assert_eq!(found, terms);
+        let mut empty = TermListTokenizer;
+        assert!(!empty.token_stream("").advance());
+    }
 
     fn texts(terms: Vec<(usize, String)>) -> Vec<String> {
         terms.into_iter().map(|(_, text)| text).collect()

@@ -2,34 +2,35 @@
 //! verification finds a doctored index (one that hides a record's terms, or
 //! gives it terms it does not have) without trusting anything in it.
 //!
-//! Each posting, the fact "the record (stream, seq) has term `t` in field
-//! `f`" (with its positions in `raw`, where phrases need them), and each
-//! record's time, is hashed with a keyed 128-bit hash (two SipHash keys
+//! Each block (its stream, first seq, record count and time range) and each
+//! posting, the fact "block (stream, first seq) has `n` records with term
+//! `t` in field `f`" (`n` is 1 in `raw`, which does not count), is hashed with a keyed 128-bit hash (two SipHash keys
 //! drawn at random for each verification, [`DigestKey`]); a stream's digest
-//! is the XOR of those hashes and their count. The XOR does not depend on
-//! the order the postings are visited in, so the same digest is computed
-//! from the index ([`index_digests`]: every live document of every segment,
-//! by walking every term's postings) and from the records
-//! ([`PostingsDigest::add_record`]: the terms the analyzers make of them),
-//! in whatever order each comes. A posting occurs once per record, so no
-//! two XORed hashes are equal; and as the key is drawn after the index was
-//! written, whoever doctored it cannot choose changes whose hashes cancel
-//! (a keyed hash is also ten times cheaper than SHA-256 here, which
-//! matters at hundreds of millions of postings).
+//! is the wrapping sum of those hashes and their count. The sum does not
+//! depend on the order the postings are visited in, so the same digest is
+//! computed from the index ([`index_digests`]: every live document of every
+//! segment, by walking every term's postings) and from the records
+//! ([`RecordsDigest`]: the blocks the index says it has, gathered from the
+//! records in whatever order they come). Which records make a block is the
+//! index's to say ([`index_blocks`]); that the blocks hold what their
+//! records give, and that every record is in one, is what is checked. As
+//! the key is drawn after the index was written, whoever doctored it cannot
+//! choose changes whose hashes cancel (a keyed hash is also ten times
+//! cheaper than SHA-256 here, which matters at tens of millions of
+//! postings).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasher, Hasher, RandomState};
 use std::path::Path;
 
-use std::hash::{BuildHasher, Hasher, RandomState};
 use tantivy::postings::Postings;
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocId, DocSet, TERMINATED};
+use tantivy::{DocId, DocSet, SegmentReader, TERMINATED};
 use vakt_schemas::{Record, Stream};
 
-use crate::analysis::{Analyzer, each_term};
-use crate::document::{INDEXED_STREAMS, text_values};
+use crate::document::{Block, BlockBuilder, INDEXED_STREAMS};
 use crate::error::IndexError;
-use crate::fields::{SEQ, TEXT_FIELDS, TIME, analyzer_of};
+use crate::fields::{COUNT, FIRST_SEQ, STREAM, TEXT_FIELDS, TIME_MAX, TIME_MIN, counts_records};
 use crate::search::open_reader;
 
 /// The secret key of one verification's digests, drawn at random.
@@ -47,33 +48,51 @@ impl DigestKey {
     }
 }
 
-/// The digest of the postings of some records, under one [`DigestKey`].
+/// The digest of some blocks and their postings, under one [`DigestKey`].
 #[derive(Clone, Debug)]
 pub struct PostingsDigest {
     key: DigestKey,
-    /// The XOR of the keyed hashes (two 64-bit halves).
-    xor: [u64; 2],
-    /// Postings (and times) hashed.
+    /// The wrapping sum of the keyed hashes (two 64-bit halves).
+    sum: [u64; 2],
+    /// Postings hashed.
     pub postings: u64,
-    /// Records (documents) seen.
+    /// Records the blocks hold.
     pub records: u64,
 }
 
-/// Digests are equal when they hashed the same postings (under one key).
+/// Digests are equal when they hashed the same blocks and postings (under
+/// one key).
 impl PartialEq for PostingsDigest {
     fn eq(&self, other: &PostingsDigest) -> bool {
-        self.xor == other.xor && self.postings == other.postings && self.records == other.records
+        self.sum == other.sum && self.postings == other.postings && self.records == other.records
     }
 }
 
 impl Eq for PostingsDigest {}
+
+/// What is hashed: a block, a posting of a block, or a record no block holds.
+enum Fact<'a> {
+    Block {
+        count: u64,
+        time_min: i64,
+        time_max: i64,
+    },
+    Posting {
+        field: &'a str,
+        term: &'a [u8],
+        records: u32,
+    },
+    Uncovered {
+        seq: u64,
+    },
+}
 
 impl PostingsDigest {
     /// An empty digest under `key`.
     pub fn new(key: &DigestKey) -> PostingsDigest {
         PostingsDigest {
             key: key.clone(),
-            xor: [0; 2],
+            sum: [0; 2],
             postings: 0,
             records: 0,
         }
@@ -82,70 +101,216 @@ impl PostingsDigest {
     /// The digest as hex, for messages (meaningful only beside another
     /// digest of the same verification).
     pub fn hex(&self) -> String {
-        format!("{:016x}{:016x}", self.xor[0], self.xor[1])
+        format!("{:016x}{:016x}", self.sum[0], self.sum[1])
     }
 
-    fn add(&mut self, field: &str, term: &[u8], stream: Stream, seq: u64, positions: &[u32]) {
-        for (half, state) in self.xor.iter_mut().zip(&self.key.halves) {
+    fn add(&mut self, stream: Stream, first_seq: u64, fact: Fact<'_>) {
+        for (half, state) in self.sum.iter_mut().zip(&self.key.halves) {
             let mut hasher = state.build_hasher();
             hasher.write(stream.name().as_bytes());
             hasher.write_u8(0);
-            hasher.write_u64(seq);
-            hasher.write(field.as_bytes());
-            hasher.write_u8(0);
-            hasher.write_u64(term.len() as u64);
-            hasher.write(term);
-            for position in positions {
-                hasher.write_u32(*position);
-            }
-            *half ^= hasher.finish();
-        }
-        self.postings += 1;
-    }
-
-    fn add_time(&mut self, stream: Stream, seq: u64, micros: i64) {
-        self.add(TIME, &micros.to_be_bytes(), stream, seq, &[]);
-    }
-
-    /// Adds what the index holds for `record` when it is intact.
-    pub fn add_record(&mut self, record: &Record) {
-        let stream = record.stream();
-        let seq = record.envelope.seq;
-        // (field, term, position), sorted: a term's positions ascending.
-        let mut postings: Vec<(&'static str, String, u32)> = Vec::with_capacity(32);
-        for (field, value) in text_values(record) {
-            let Some(analyzer) = analyzer_of(field) else {
-                continue;
-            };
-            each_term(analyzer, value, &mut |position, term| {
-                let position = u32::try_from(position).unwrap_or(u32::MAX);
-                postings.push((field, term.to_string(), position));
-            });
-        }
-        postings.sort_unstable();
-        let mut positions = Vec::new();
-        let mut start = 0;
-        while start < postings.len() {
-            let (field, term, _) = &postings[start];
-            let with_positions = analyzer_of(field) == Some(Analyzer::Words);
-            positions.clear();
-            let mut end = start;
-            while end < postings.len() && postings[end].0 == *field && postings[end].1 == *term {
-                if with_positions {
-                    positions.push(postings[end].2);
+            hasher.write_u64(first_seq);
+            match &fact {
+                Fact::Block {
+                    count,
+                    time_min,
+                    time_max,
+                } => {
+                    hasher.write_u8(1);
+                    hasher.write_u64(*count);
+                    hasher.write_i64(*time_min);
+                    hasher.write_i64(*time_max);
                 }
-                end += 1;
+                Fact::Posting {
+                    field,
+                    term,
+                    records,
+                } => {
+                    hasher.write_u8(2);
+                    hasher.write(field.as_bytes());
+                    hasher.write_u8(0);
+                    hasher.write_u64(term.len() as u64);
+                    hasher.write(term);
+                    hasher.write_u32(*records);
+                }
+                Fact::Uncovered { seq } => {
+                    hasher.write_u8(3);
+                    hasher.write_u64(*seq);
+                }
             }
-            self.add(field, term.as_bytes(), stream, seq, &positions);
-            start = end;
+            *half = half.wrapping_add(hasher.finish());
         }
-        self.add_time(stream, seq, record.envelope.time.timestamp_micros());
-        self.records += 1;
+        if matches!(fact, Fact::Posting { .. }) {
+            self.postings += 1;
+        }
+    }
+
+    /// Adds what the index holds for `block` when it is intact.
+    pub fn add_block(&mut self, block: &Block) {
+        self.add(
+            block.stream,
+            block.first_seq,
+            Fact::Block {
+                count: block.count,
+                time_min: block.time_min_micros,
+                time_max: block.time_max_micros,
+            },
+        );
+        self.records += block.count;
+        for ((field, _), terms) in TEXT_FIELDS.iter().zip(&block.terms) {
+            let counted = counts_records(field);
+            for (term, records) in terms {
+                self.add(
+                    block.stream,
+                    block.first_seq,
+                    Fact::Posting {
+                        field,
+                        term: term.as_bytes(),
+                        records: if counted { *records } else { 1 },
+                    },
+                );
+            }
+        }
     }
 }
 
-/// The digest of every live document of the index in `dir`, per stream,
-/// of the records below `bounds[stream]` (streams not listed: none).
+/// The digest the records of one stream give, block by block, for the
+/// blocks the index says it has.
+#[derive(Debug)]
+pub struct RecordsDigest {
+    stream: Stream,
+    digest: PostingsDigest,
+    /// The index's blocks: (first seq, count), ascending.
+    blocks: Vec<(u64, u64)>,
+    /// Blocks with some of their records seen, by place in `blocks`.
+    open: HashMap<usize, BlockBuilder>,
+}
+
+impl RecordsDigest {
+    /// The digest of `stream`'s records under `key`, for `blocks` ((first
+    /// seq, count) of the index's blocks, as [`index_blocks`] gives them).
+    pub fn new(key: &DigestKey, stream: Stream, mut blocks: Vec<(u64, u64)>) -> RecordsDigest {
+        blocks.sort_unstable();
+        RecordsDigest {
+            stream,
+            digest: PostingsDigest::new(key),
+            blocks,
+            open: HashMap::new(),
+        }
+    }
+
+    /// Adds a record (each once, in any order).
+    pub fn add_record(&mut self, record: &Record) {
+        let seq = record.envelope.seq;
+        let place = self.blocks.partition_point(|(first, _)| *first <= seq);
+        let holder = place
+            .checked_sub(1)
+            .filter(|place| seq < self.blocks[*place].0 + self.blocks[*place].1);
+        let Some(place) = holder else {
+            self.digest
+                .add(self.stream, seq, Fact::Uncovered { seq });
+            self.digest.records += 1;
+            return;
+        };
+        let (first_seq, count) = self.blocks[place];
+        let builder = self
+            .open
+            .entry(place)
+            .or_insert_with(|| BlockBuilder::new(self.stream, first_seq));
+        builder.add(record);
+        if builder.records() == count
+            && let Some(builder) = self.open.remove(&place)
+        {
+            self.digest.add_block(&builder.finish(count));
+        }
+    }
+
+    /// The digest. A block whose records did not all come is hashed with
+    /// the records it got, so the digest differs from the index's.
+    pub fn finish(mut self) -> PostingsDigest {
+        let mut open: Vec<(usize, BlockBuilder)> = self.open.drain().collect();
+        open.sort_by_key(|(place, _)| *place);
+        for (_, builder) in open {
+            let seen = builder.records();
+            self.digest.add_block(&builder.finish(seen));
+        }
+        self.digest
+    }
+}
+
+/// The identity of each live document of a segment: (stream, first seq,
+/// count, earliest and latest time), for documents of an indexed stream.
+fn segment_blocks(
+    dir: &Path,
+    segment: &SegmentReader,
+) -> Result<Vec<Option<(Stream, u64, u64, i64, i64)>>, IndexError> {
+    let tantivy = |error: tantivy::TantivyError| IndexError::Tantivy {
+        path: dir.to_path_buf(),
+        detail: error.to_string(),
+    };
+    let fast = segment.fast_fields();
+    let mut identity = vec![None; segment.max_doc() as usize];
+    let Some(streams) = fast.str(STREAM).map_err(tantivy)? else {
+        return Ok(identity);
+    };
+    let first_seqs = fast.u64(FIRST_SEQ).map_err(tantivy)?;
+    let counts = fast.u64(COUNT).map_err(tantivy)?;
+    let time_mins = fast.date(TIME_MIN).map_err(tantivy)?;
+    let time_maxs = fast.date(TIME_MAX).map_err(tantivy)?;
+    let mut names = Vec::with_capacity(streams.num_terms());
+    let mut name = String::new();
+    for ord in 0..streams.num_terms() as u64 {
+        streams
+            .ord_to_str(ord, &mut name)
+            .map_err(IndexError::io(dir))?;
+        names.push(name.parse::<Stream>().ok());
+    }
+    for doc in 0..segment.max_doc() {
+        if segment.alive_bitset().is_some_and(|bits| !bits.is_alive(doc)) {
+            continue;
+        }
+        let stream = streams
+            .ords()
+            .first(doc)
+            .and_then(|ord| names.get(ord as usize).copied().flatten());
+        let (Some(stream), Some(first_seq), Some(count)) =
+            (stream, first_seqs.first(doc), counts.first(doc))
+        else {
+            continue;
+        };
+        if !INDEXED_STREAMS.contains(&stream) {
+            continue;
+        }
+        let time_min = time_mins.first(doc).map_or(i64::MIN, |time| time.into_timestamp_micros());
+        let time_max = time_maxs.first(doc).map_or(i64::MAX, |time| time.into_timestamp_micros());
+        identity[doc as usize] = Some((stream, first_seq, count, time_min, time_max));
+    }
+    Ok(identity)
+}
+
+/// The blocks of the index in `dir` that lie below `bounds[stream]`
+/// (streams not listed: none), per stream: (first seq, count).
+pub fn index_blocks(
+    dir: &Path,
+    bounds: &BTreeMap<Stream, u64>,
+) -> Result<BTreeMap<Stream, Vec<(u64, u64)>>, IndexError> {
+    let (reader, _, _) = open_reader(dir)?;
+    let mut blocks: BTreeMap<Stream, Vec<(u64, u64)>> = BTreeMap::new();
+    for segment in reader.searcher().segment_readers() {
+        for (stream, first_seq, count, _, _) in segment_blocks(dir, segment)?.into_iter().flatten() {
+            if first_seq + count <= bounds.get(&stream).copied().unwrap_or(0) {
+                blocks.entry(stream).or_default().push((first_seq, count));
+            }
+        }
+    }
+    for list in blocks.values_mut() {
+        list.sort_unstable();
+    }
+    Ok(blocks)
+}
+
+/// The digest of every live block of the index in `dir` that lies below
+/// `bounds[stream]` (streams not listed: none), per stream.
 pub fn index_digests(
     dir: &Path,
     bounds: &BTreeMap<Stream, u64>,
@@ -153,98 +318,68 @@ pub fn index_digests(
 ) -> Result<BTreeMap<Stream, PostingsDigest>, IndexError> {
     let (reader, fields, _) = open_reader(dir)?;
     let searcher = reader.searcher();
-    let tantivy_error = |error: tantivy::TantivyError| IndexError::Tantivy {
+    let tantivy = |error: tantivy::TantivyError| IndexError::Tantivy {
         path: dir.to_path_buf(),
         detail: error.to_string(),
     };
-    let io = |error: std::io::Error| IndexError::Io {
-        path: dir.to_path_buf(),
-        source: error,
-    };
-    let mut digests: BTreeMap<Stream, PostingsDigest> = BTreeMap::new();
+    let mut digests: BTreeMap<Stream, PostingsDigest> = INDEXED_STREAMS
+        .iter()
+        .map(|stream| (*stream, PostingsDigest::new(key)))
+        .collect();
     for segment in searcher.segment_readers() {
-        let alive = |doc: DocId| segment.alive_bitset().is_none_or(|bits| bits.is_alive(doc));
-        // Which stream and seq each document is.
-        let mut identity: Vec<Option<(Stream, u64)>> = vec![None; segment.max_doc() as usize];
-        let seqs = segment.fast_fields().u64(SEQ).map_err(tantivy_error)?;
-        let streams = segment
-            .inverted_index(fields.stream)
-            .map_err(tantivy_error)?;
-        let mut terms = streams.terms().stream().map_err(io)?;
-        while terms.advance() {
-            let Some(stream) = std::str::from_utf8(terms.key())
-                .ok()
-                .and_then(|name| name.parse::<Stream>().ok())
-            else {
-                continue;
-            };
-            let mut postings = streams
-                .read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)
-                .map_err(io)?;
-            while postings.doc() != TERMINATED {
-                let doc = postings.doc();
-                let bound = bounds.get(&stream).copied().unwrap_or(0);
-                if let Some(seq) = seqs.first(doc).filter(|seq| *seq < bound) {
-                    identity[doc as usize] = Some((stream, seq));
-                }
-                postings.advance();
+        let mut identity = segment_blocks(dir, segment)?;
+        for found in identity.iter_mut() {
+            let below = found.is_some_and(|(stream, first_seq, count, _, _)| {
+                first_seq + count <= bounds.get(&stream).copied().unwrap_or(0)
+            });
+            if !below {
+                *found = None;
             }
         }
-        let times = segment.fast_fields().date(TIME).map_err(tantivy_error)?;
-        for (doc, found) in identity.iter().enumerate() {
-            let doc = doc as DocId;
-            let Some((stream, seq)) = found else { continue };
-            if !alive(doc) {
-                continue;
-            }
-            let digest = digests
-                .entry(*stream)
-                .or_insert_with(|| PostingsDigest::new(key));
-            digest.records += 1;
-            if let Some(time) = times.first(doc) {
-                digest.add_time(*stream, *seq, time.into_timestamp_micros());
+        for (stream, first_seq, count, time_min, time_max) in identity.iter().flatten() {
+            if let Some(digest) = digests.get_mut(stream) {
+                digest.add(
+                    *stream,
+                    *first_seq,
+                    Fact::Block {
+                        count: *count,
+                        time_min: *time_min,
+                        time_max: *time_max,
+                    },
+                );
+                digest.records += count;
             }
         }
-        for (name, analyzer) in TEXT_FIELDS {
+        for (name, _) in TEXT_FIELDS {
             let field = fields.text(name).ok_or_else(|| IndexError::Incompatible {
                 path: dir.to_path_buf(),
                 detail: format!("no field {name}"),
             })?;
-            let option = if analyzer == Analyzer::Words {
-                IndexRecordOption::WithFreqsAndPositions
-            } else {
-                IndexRecordOption::Basic
-            };
-            let inverted = segment.inverted_index(field).map_err(tantivy_error)?;
-            let mut terms = inverted.terms().stream().map_err(io)?;
-            let mut positions = Vec::new();
+            let inverted = segment.inverted_index(field).map_err(tantivy)?;
+            let mut terms = inverted.terms().stream().map_err(IndexError::io(dir))?;
             while terms.advance() {
                 let mut postings = inverted
-                    .read_postings_from_terminfo(terms.value(), option)
-                    .map_err(io)?;
+                    .read_postings_from_terminfo(terms.value(), IndexRecordOption::WithFreqs)
+                    .map_err(IndexError::io(dir))?;
                 while postings.doc() != TERMINATED {
-                    let doc = postings.doc();
-                    if alive(doc)
-                        && let Some(Some((stream, seq))) = identity.get(doc as usize)
+                    let doc: DocId = postings.doc();
+                    if let Some(Some((stream, first_seq, _, _, _))) = identity.get(doc as usize)
+                        && let Some(digest) = digests.get_mut(stream)
                     {
-                        positions.clear();
-                        if analyzer == Analyzer::Words {
-                            postings.positions(&mut positions);
-                        }
-                        digests
-                            .entry(*stream)
-                            .or_insert_with(|| PostingsDigest::new(key))
-                            .add(name, terms.key(), *stream, *seq, &positions);
+                        digest.add(
+                            *stream,
+                            *first_seq,
+                            Fact::Posting {
+                                field: name,
+                                term: terms.key(),
+                                records: postings.term_freq(),
+                            },
+                        );
                     }
                     postings.advance();
                 }
             }
         }
-    }
-    for stream in INDEXED_STREAMS {
-        digests
-            .entry(stream)
-            .or_insert_with(|| PostingsDigest::new(key));
     }
     Ok(digests)
 }

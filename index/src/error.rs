@@ -87,6 +87,15 @@ impl std::error::Error for QueryError {}
 pub enum SearchError {
     Query(QueryError),
     Index(IndexError),
+    /// The index says at least `claimed` records of the block of `stream`
+    /// from `first_seq` match, and reading them found only `found`: the
+    /// index was changed or built from other records.
+    Doctored {
+        stream: vakt_schemas::Stream,
+        first_seq: u64,
+        claimed: u64,
+        found: u64,
+    },
 }
 
 impl fmt::Display for SearchError {
@@ -94,6 +103,17 @@ impl fmt::Display for SearchError {
         match self {
             SearchError::Query(error) => write!(f, "malformed query: {error}"),
             SearchError::Index(error) => error.fmt(f),
+            SearchError::Doctored {
+                stream,
+                first_seq,
+                claimed,
+                found,
+            } => write!(
+                f,
+                "the full-text index says at least {claimed} {stream} records from {first_seq} \
+                 on match, but only {found} do as read from the store: the index was changed \
+                 or built from other records"
+            ),
         }
     }
 }
@@ -103,6 +123,7 @@ impl std::error::Error for SearchError {
         match self {
             SearchError::Query(error) => Some(error),
             SearchError::Index(error) => Some(error),
+            SearchError::Doctored { .. } => None,
         }
     }
 }

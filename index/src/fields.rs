@@ -1,15 +1,17 @@
-//! The index's schema: one document per record of an indexed stream.
+//! The index's schema: one document per *block*, a run of at most
+//! [`BLOCK_RECORDS`] consecutive records of one stream from one segment of
+//! one UTC day (`document.rs` cuts them).
 //!
 //! | field | kind | holds |
 //! |---|---|---|
-//! | `stream` | keyword, fast | the record's stream |
-//! | `seq` | u64, fast | its sequence number |
-//! | `time` | date (µs), fast | when the event happened |
-//! | `raw` | words, with positions | the original line (the default field) |
+//! | `stream` | keyword, fast | the block's stream |
+//! | `first_seq` | u64, fast | the sequence number of its first record |
+//! | `count` | u64, fast | how many records it holds (seqs `first_seq ..first_seq + count`) |
+//! | `time_min`, `time_max` | date (µs), fast | the earliest and latest event time among them |
+//! | `raw` | words | the original lines (the default field) |
 //! | `user` | keyword | the user |
 //! | `host` | keyword | `server` (sessions), `device` (firewall), `host` (access) |
 //! | `src_ip`, `dst_ip`, `client_ip` | keyword | the addresses of those columns |
-//! | `ip` | (none) | every address of the record: `query.rs` searches `src_ip`, `dst_ip` and `client_ip` |
 //! | `action` | keyword | `action` (sessions, firewall), `operation` (access) |
 //! | `path`, `target` | path | the file (and the target of a rename or copy) |
 //! | `dataset`, `area` | keyword | the dataset and storage area of a file |
@@ -17,27 +19,38 @@
 //! | `src_zone`, `dst_zone` | keyword | the source and destination zones |
 //! | `protocol` | keyword | the protocol (ssh, tcp, udp, ...) |
 //!
-//! Nothing is stored in tantivy's row store: `stream` and `seq` are fast
-//! (columnar) fields, enough to find the record, whose full row is read from
-//! the store's Parquet segments. `seq` and `time` are not in the inverted
-//! index: nearly every value is a term of one document, which made them most
-//! of the term dictionary; range queries on them read the fast fields, and
-//! `query.rs` turns `seq:N` into the range `[N TO N]`.
+//! A term's frequency in a block is the number of its records that have
+//! the term (a record gives each of its terms once), so a block says
+//! exactly how many of its records have a term, but not which, and not
+//! where in a line: there are no positions. `raw` only says which words
+//! some record of the block has ([`counts_records`]). A search takes the blocks
+//! that may hold matches from here and judges the records themselves
+//! (`search.rs`). The query names `seq`, `time` and `ip` have no field:
+//! `seq` and `time` are checked against each block's range, `ip` stands for
+//! `src_ip`, `dst_ip` and `client_ip` (`query.rs`). Nothing is stored in
+//! tantivy's row store.
 
 use tantivy::schema::{
     DateOptions, DateTimePrecision, Field, IndexRecordOption, NumericOptions, Schema,
     TextFieldIndexing, TextOptions,
 };
 
-use crate::analysis::Analyzer;
+use crate::analysis::{Analyzer, KEYWORD, TERMS};
 
 /// Version of this schema and document mapping; an index of another version
 /// is rebuilt.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
+
+/// At most this many records make one document (block).
+pub const BLOCK_RECORDS: usize = 128;
 
 pub const STREAM: &str = "stream";
 pub const SEQ: &str = "seq";
 pub const TIME: &str = "time";
+pub const FIRST_SEQ: &str = "first_seq";
+pub const COUNT: &str = "count";
+pub const TIME_MIN: &str = "time_min";
+pub const TIME_MAX: &str = "time_max";
 pub const RAW: &str = "raw";
 
 /// The name a query may use for every address of a record: no field of
@@ -81,9 +94,10 @@ pub fn analyzer_of(field: &str) -> Option<Analyzer> {
 #[derive(Clone, Debug)]
 pub struct Fields {
     pub stream: Field,
-    pub seq: Field,
-    pub time: Field,
-    pub raw: Field,
+    pub first_seq: Field,
+    pub count: Field,
+    pub time_min: Field,
+    pub time_max: Field,
     schema: Schema,
 }
 
@@ -95,9 +109,10 @@ impl Fields {
         }
         Some(Fields {
             stream: schema.get_field(STREAM).ok()?,
-            seq: schema.get_field(SEQ).ok()?,
-            time: schema.get_field(TIME).ok()?,
-            raw: schema.get_field(RAW).ok()?,
+            first_seq: schema.get_field(FIRST_SEQ).ok()?,
+            count: schema.get_field(COUNT).ok()?,
+            time_min: schema.get_field(TIME_MIN).ok()?,
+            time_max: schema.get_field(TIME_MAX).ok()?,
             schema: schema.clone(),
         })
     }
@@ -112,14 +127,18 @@ impl Fields {
     }
 }
 
-fn text_options(analyzer: Analyzer) -> TextOptions {
-    let record = match analyzer {
-        Analyzer::Words => IndexRecordOption::WithFreqsAndPositions,
-        Analyzer::Keyword | Analyzer::Path => IndexRecordOption::Basic,
-    };
+/// Whether a block counts, for each term of `field`, the records that have
+/// it (every field but `raw`), or only says that some record has it
+/// (`raw`: its words are most of the terms, and counting them would make
+/// indexing several times slower).
+pub fn counts_records(field: &str) -> bool {
+    field != RAW
+}
+
+fn text_options(tokenizer: &str, record: IndexRecordOption) -> TextOptions {
     TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
-            .set_tokenizer(analyzer.tokenizer_name())
+            .set_tokenizer(tokenizer)
             .set_index_option(record)
             .set_fieldnorms(false),
     )
@@ -128,16 +147,28 @@ fn text_options(analyzer: Analyzer) -> TextOptions {
 /// The schema of this version.
 pub fn build_schema() -> Schema {
     let mut builder = Schema::builder();
-    builder.add_text_field(STREAM, text_options(Analyzer::Keyword).set_fast("raw"));
-    builder.add_u64_field(SEQ, NumericOptions::default().set_fast());
-    builder.add_date_field(
-        TIME,
-        DateOptions::default()
-            .set_fast()
-            .set_precision(DateTimePrecision::Microseconds),
+    builder.add_text_field(
+        STREAM,
+        text_options(KEYWORD, IndexRecordOption::Basic).set_fast("raw"),
     );
-    for (name, analyzer) in TEXT_FIELDS {
-        builder.add_text_field(name, text_options(analyzer));
+    builder.add_u64_field(FIRST_SEQ, NumericOptions::default().set_fast());
+    builder.add_u64_field(COUNT, NumericOptions::default().set_fast());
+    for name in [TIME_MIN, TIME_MAX] {
+        builder.add_date_field(
+            name,
+            DateOptions::default()
+                .set_fast()
+                .set_precision(DateTimePrecision::Microseconds),
+        );
+    }
+    // Blocks come analyzed (`document.rs`), each field by its analyzer.
+    for (name, _) in TEXT_FIELDS {
+        let record = if counts_records(name) {
+            IndexRecordOption::WithFreqs
+        } else {
+            IndexRecordOption::Basic
+        };
+        builder.add_text_field(name, text_options(TERMS, record));
     }
     builder.build()
 }

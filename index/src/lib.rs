@@ -1,10 +1,12 @@
 //! The full-text index of a vakt store, and nothing else: which records
 //! match a query. It maps records (`vakt_schemas::Record`) to tantivy
-//! documents, writes them into an index folder (`<store>/index/`), records in
-//! each tantivy commit what the index covers, and answers queries with the
-//! (stream, seq) of the matching records. It never reads or writes the store
-//! itself: `vakt-ingest` feeds it the records of each commit, `vakt-query`
-//! checks its answers against the store's `HEAD` and reads the full rows.
+//! documents, one per block of consecutive records, writes them into an
+//! index folder (`<store>/index/`), records in each tantivy commit what the
+//! index covers, and answers queries: the blocks that may hold matches, and
+//! then, from their records (read by the caller), the matching ones. It
+//! never reads or writes the store itself: `vakt-ingest` feeds it the
+//! records of each commit, `vakt-query` checks its answers against the
+//! store's `HEAD` and reads the rows.
 //!
 //! The index is a derived artifact, never trusted: it may run ahead of the
 //! store after a crash (documents of a commit whose `HEAD` was never
@@ -13,18 +15,21 @@
 //!
 //! - `analysis`: the analyzers (words, keywords, paths) for documents and queries;
 //! - `fields`: the schema;
-//! - `document`: which record fields go into which index fields;
+//! - `document`: which record fields go into which index fields, and the
+//!   blocks of records that make one document each;
+//! - `matcher`: whether a record matches a query, from the record itself;
 //! - `state`: the coverage payload of each commit;
 //! - `digest`: what the index holds and what it should hold, for verification;
 //! - `writer`: adding, committing, truncating, replacing an index;
 //! - `query`: the query language;
-//! - `search`: running a query.
+//! - `search`: running a query: the blocks that may match, then their records.
 
 pub mod analysis;
 pub mod digest;
 pub mod document;
 pub mod error;
 pub mod fields;
+pub mod matcher;
 pub mod query;
 pub mod search;
 pub mod state;
@@ -33,6 +38,7 @@ pub mod writer;
 pub use document::{INDEXED_STREAMS, is_indexed};
 pub use error::{IndexError, QueryError, SearchError};
 pub use query::Request;
-pub use search::{Hit, Hits, IndexSearcher, matching};
+pub use matcher::matching;
+pub use search::{Candidate, Found, Hit, Hits, IndexSearcher};
 pub use state::IndexState;
 pub use writer::IndexWriter;

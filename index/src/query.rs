@@ -19,21 +19,16 @@
 
 use std::ops::Bound;
 
-use tantivy::query::{
-    AllQuery, BitSetDocSet, BooleanQuery, ConstScorer, EnableScoring, Explanation, Query,
-    QueryParser, RangeQuery, Scorer, TermQuery, Weight,
-};
+use chrono::DateTime;
 use tantivy::query_grammar::{
     Delimiter, Occur, UserInputAst, UserInputBound, UserInputLeaf, UserInputLiteral, parse_query,
     parse_query_lenient,
 };
-use tantivy::schema::IndexRecordOption;
-use tantivy::{BitSet, DateTime, DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 use vakt_schemas::Stream;
 
-use crate::analysis::query_tokenizers;
+use crate::analysis::{Analyzer, analyze_query};
 use crate::error::QueryError;
-use crate::fields::{Fields, IP, IP_FIELDS, SEQ, TIME};
+use crate::fields::{IP, IP_FIELDS, SEQ, STREAM, TEXT_FIELDS, TIME};
 
 /// What to search for.
 #[derive(Clone, Debug, Default)]
@@ -48,60 +43,276 @@ pub struct Request {
     pub streams: Vec<Stream>,
     /// At most this many hits, earliest first.
     pub limit: usize,
+    /// Read at most this many records to count the matches beyond the hits
+    /// shown; `None`: [`crate::search::TOTAL_READ_BUDGET`].
+    pub count_budget: Option<u64>,
 }
 
-/// Parses the query text into a tantivy query over `fields`.
-pub fn parse(fields: &Fields, text: &str) -> Result<Box<dyn Query>, QueryError> {
+/// A text field of the index: its place in [`TEXT_FIELDS`], or the
+/// stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldRef {
+    Text(usize),
+    Stream,
+}
+
+/// A query, compiled: what a record must have to match. Both the blocks of
+/// the index and single records are judged by it (`search.rs`,
+/// `matcher.rs`), with the semantics of tantivy's query parser.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    /// Every record.
+    All,
+    /// No record.
+    Nothing,
+    /// The field has this term.
+    Term { field: FieldRef, term: String },
+    /// The terms at these relative positions in `raw`, within `slop`; with
+    /// `prefix`, the last is a prefix.
+    Phrase {
+        field: FieldRef,
+        terms: Vec<(usize, String)>,
+        slop: u32,
+        prefix: bool,
+    },
+    /// The field has a term in this range (byte order).
+    TermRange {
+        field: FieldRef,
+        lower: Bound<String>,
+        upper: Bound<String>,
+    },
+    /// The field has one of these terms.
+    TermSet { field: FieldRef, terms: Vec<String> },
+    /// The field has any term.
+    Exists { field: FieldRef },
+    /// The sequence number is in this range.
+    Seq(Bound<u64>, Bound<u64>),
+    /// The event time (µs since the epoch) is in this range.
+    Time(Bound<i64>, Bound<i64>),
+    /// tantivy's boolean query: every `must` (or, without one, some
+    /// `should`), and no `must_not`.
+    Bool {
+        must: Vec<Expr>,
+        should: Vec<Expr>,
+        must_not: Vec<Expr>,
+    },
+}
+
+/// Parses the query text into an [`Expr`].
+pub fn parse(text: &str) -> Result<Expr, QueryError> {
     if text.trim().is_empty() {
-        return Ok(Box::new(AllQuery));
+        return Ok(Expr::All);
     }
     let ast = parse_query(text).map_err(|_| syntax_error(text))?;
-    let mut parser = QueryParser::new(
-        fields.schema().clone(),
-        vec![fields.raw],
-        query_tokenizers(),
-    );
-    parser.set_conjunction_by_default();
-    let query = parser
-        .build_query_from_user_input_ast(addresses(fast_field_values(literal_regexes(ast))))
-        .map_err(|error| QueryError {
-            message: error.to_string(),
-        })?;
-    Ok(materialize_exclusions(query))
+    let ast = addresses(fast_field_values(literal_regexes(ast)));
+    Ok(compile(ast)?.unwrap_or(Expr::Nothing))
 }
 
-/// The query of a whole request: the text, the time range and the streams.
-pub fn build(fields: &Fields, request: &Request) -> Result<Box<dyn Query>, QueryError> {
-    let mut parts: Vec<Box<dyn Query>> = vec![parse(fields, &request.query)?];
+/// The expression of a whole request: the text, the time range and the
+/// streams.
+pub fn build(request: &Request) -> Result<Expr, QueryError> {
+    let mut must = vec![parse(&request.query)?];
     if request.from_micros.is_some() || request.to_micros.is_some() {
-        let bound = |micros: i64| {
-            Term::from_field_date(fields.time, DateTime::from_timestamp_micros(micros))
-        };
-        let lower = request
-            .from_micros
-            .map_or(Bound::Unbounded, |micros| Bound::Included(bound(micros)));
-        let upper = request
-            .to_micros
-            .map_or(Bound::Unbounded, |micros| Bound::Excluded(bound(micros)));
-        parts.push(Box::new(RangeQuery::new(lower, upper)));
+        must.push(Expr::Time(
+            request.from_micros.map_or(Bound::Unbounded, Bound::Included),
+            request.to_micros.map_or(Bound::Unbounded, Bound::Excluded),
+        ));
     }
     if !request.streams.is_empty() {
-        let streams: Vec<Box<dyn Query>> = request
-            .streams
-            .iter()
-            .map(|stream| -> Box<dyn Query> {
-                Box::new(TermQuery::new(
-                    Term::from_field_text(fields.stream, stream.name()),
-                    IndexRecordOption::Basic,
-                ))
-            })
-            .collect();
-        parts.push(Box::new(BooleanQuery::union(streams)));
+        must.push(Expr::Bool {
+            must: Vec::new(),
+            should: request
+                .streams
+                .iter()
+                .map(|stream| Expr::Term {
+                    field: FieldRef::Stream,
+                    term: stream.name().to_string(),
+                })
+                .collect(),
+            must_not: Vec::new(),
+        });
     }
-    if parts.len() == 1 {
-        return Ok(parts.remove(0));
+    if must.len() == 1 {
+        return Ok(must.remove(0));
     }
-    Ok(Box::new(BooleanQuery::intersection(parts)))
+    Ok(Expr::Bool {
+        must,
+        should: Vec::new(),
+        must_not: Vec::new(),
+    })
+}
+
+fn error(message: String) -> QueryError {
+    QueryError { message }
+}
+
+/// The expression of `ast`, `None` where it asks for nothing (a value with
+/// no terms, a range open at both ends), which the clause around it drops,
+/// as tantivy's parser does.
+fn compile(ast: UserInputAst) -> Result<Option<Expr>, QueryError> {
+    match ast {
+        UserInputAst::Clause(clauses) => {
+            let (mut must, mut should, mut must_not) = (Vec::new(), Vec::new(), Vec::new());
+            for (occur, clause) in clauses {
+                let Some(expr) = compile(clause)? else {
+                    continue;
+                };
+                match occur.unwrap_or(Occur::Must) {
+                    Occur::Must => must.push(expr),
+                    Occur::Should => should.push(expr),
+                    Occur::MustNot => must_not.push(expr),
+                }
+            }
+            if must.is_empty() && should.is_empty() && must_not.is_empty() {
+                return Ok(None);
+            }
+            Ok(Some(Expr::Bool {
+                must,
+                should,
+                must_not,
+            }))
+        }
+        UserInputAst::Boost(inner, _) => compile(*inner),
+        UserInputAst::Leaf(leaf) => compile_leaf(*leaf),
+    }
+}
+
+fn field_ref(name: &str) -> Result<(FieldRef, Analyzer), QueryError> {
+    if name == STREAM {
+        return Ok((FieldRef::Stream, Analyzer::Keyword));
+    }
+    TEXT_FIELDS
+        .iter()
+        .position(|(field, _)| *field == name)
+        .map(|place| (FieldRef::Text(place), TEXT_FIELDS[place].1))
+        .ok_or_else(|| error(format!("Field does not exist: '{name}'")))
+}
+
+/// The one term a range bound or set element is searched as.
+fn one_term(analyzer: Analyzer, value: &str) -> Result<String, QueryError> {
+    let mut terms = analyze_query(analyzer, value);
+    if terms.len() != 1 {
+        return Err(error(format!(
+            "`{value}` is {} terms where one is needed (a range bound or set element)",
+            terms.len()
+        )));
+    }
+    Ok(terms.remove(0).1)
+}
+
+fn compile_leaf(leaf: UserInputLeaf) -> Result<Option<Expr>, QueryError> {
+    match leaf {
+        UserInputLeaf::All => Ok(Some(Expr::All)),
+        UserInputLeaf::Literal(literal) => {
+            let name = literal.field_name.as_deref().unwrap_or(crate::fields::RAW);
+            let (field, analyzer) = field_ref(name)?;
+            let terms = analyze_query(analyzer, &literal.phrase);
+            if terms.len() <= 1 {
+                if literal.prefix {
+                    return Err(error(format!(
+                        "a phrase prefix needs at least two terms: `{}`",
+                        literal.phrase
+                    )));
+                }
+                return Ok(terms
+                    .into_iter()
+                    .next()
+                    .map(|(_, term)| Expr::Term { field, term }));
+            }
+            let first = terms[0].0;
+            Ok(Some(Expr::Phrase {
+                field,
+                terms: terms
+                    .into_iter()
+                    .map(|(position, term)| (position - first, term))
+                    .collect(),
+                slop: literal.slop,
+                prefix: literal.prefix,
+            }))
+        }
+        UserInputLeaf::Range {
+            field: None, ..
+        } => Err(error("a range needs a field: `field:[a TO b]`".into())),
+        UserInputLeaf::Range {
+            field: Some(name),
+            lower,
+            upper,
+        } => {
+            let expr = match name.as_str() {
+                SEQ => Expr::Seq(
+                    bound(&lower, |value| value.parse::<u64>().map_err(|e| e.to_string()))?,
+                    bound(&upper, |value| value.parse::<u64>().map_err(|e| e.to_string()))?,
+                ),
+                TIME => Expr::Time(bound(&lower, parse_time)?, bound(&upper, parse_time)?),
+                _ => {
+                    let (field, analyzer) = field_ref(&name)?;
+                    let term = |value: &str| one_term(analyzer, value).map_err(|e| e.message);
+                    Expr::TermRange {
+                        field,
+                        lower: bound(&lower, term)?,
+                        upper: bound(&upper, term)?,
+                    }
+                }
+            };
+            let open = matches!(
+                &expr,
+                Expr::Seq(Bound::Unbounded, Bound::Unbounded)
+                    | Expr::Time(Bound::Unbounded, Bound::Unbounded)
+                    | Expr::TermRange {
+                        lower: Bound::Unbounded,
+                        upper: Bound::Unbounded,
+                        ..
+                    }
+            );
+            Ok((!open).then_some(expr))
+        }
+        UserInputLeaf::Set { field: None, .. } => {
+            Err(error("a set needs a field: `field: IN [a b]`".into()))
+        }
+        UserInputLeaf::Set {
+            field: Some(name),
+            elements,
+        } => {
+            let (field, analyzer) = field_ref(&name)?;
+            let terms = elements
+                .iter()
+                .map(|value| one_term(analyzer, value))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Some(Expr::TermSet { field, terms }))
+        }
+        UserInputLeaf::Exists { field } => {
+            if field == SEQ || field == TIME {
+                return Ok(Some(Expr::All));
+            }
+            let (field, _) = field_ref(&field)?;
+            Ok(Some(Expr::Exists { field }))
+        }
+        UserInputLeaf::Regex { .. } => Err(error(
+            "regular expressions are not supported; quote the value".into(),
+        )),
+    }
+}
+
+fn bound<T>(
+    bound: &UserInputBound,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<Bound<T>, QueryError> {
+    let value = |text: &str| {
+        parse(text).map_err(|detail| error(format!("`{text}` is not a value here: {detail}")))
+    };
+    Ok(match bound {
+        UserInputBound::Inclusive(text) if text == "*" => Bound::Unbounded,
+        UserInputBound::Exclusive(text) if text == "*" => Bound::Unbounded,
+        UserInputBound::Inclusive(text) => Bound::Included(value(text)?),
+        UserInputBound::Exclusive(text) => Bound::Excluded(value(text)?),
+        UserInputBound::Unbounded => Bound::Unbounded,
+    })
+}
+
+fn parse_time(text: &str) -> Result<i64, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|time| time.timestamp_micros())
+        .map_err(|error| error.to_string())
 }
 
 fn syntax_error(text: &str) -> QueryError {
@@ -252,73 +463,6 @@ fn addresses(ast: UserInputAst) -> UserInputAst {
             None => UserInputAst::Leaf(Box::new(leaf)),
         }
     })
-}
-
-/// Wraps every excluded part of a boolean query in [`Materialized`].
-///
-/// tantivy 0.27 can ask an exclusion for the same document twice through
-/// `seek_danger`, which its phrase scorer does not allow (a debug assertion
-/// fails, e.g. for `a AND NOT "b c"`); a bit set answers any such question.
-fn materialize_exclusions(query: Box<dyn Query>) -> Box<dyn Query> {
-    let Some(boolean) = query.downcast_ref::<BooleanQuery>() else {
-        return query;
-    };
-    let clauses = boolean
-        .clauses()
-        .iter()
-        .map(|(occur, clause)| {
-            let clause = materialize_exclusions(clause.box_clone());
-            let clause: Box<dyn Query> = if *occur == Occur::MustNot {
-                Box::new(Materialized(clause))
-            } else {
-                clause
-            };
-            (*occur, clause)
-        })
-        .collect();
-    Box::new(BooleanQuery::with_minimum_required_clauses(
-        clauses,
-        boolean.get_minimum_number_should_match(),
-    ))
-}
-
-/// A query whose matches in a segment are collected into a bit set first.
-#[derive(Debug)]
-struct Materialized(Box<dyn Query>);
-
-impl Clone for Materialized {
-    fn clone(&self) -> Materialized {
-        Materialized(self.0.box_clone())
-    }
-}
-
-impl Query for Materialized {
-    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        Ok(Box::new(MaterializedWeight(self.0.weight(enable_scoring)?)))
-    }
-
-    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
-        self.0.query_terms(visitor);
-    }
-}
-
-struct MaterializedWeight(Box<dyn Weight>);
-
-impl Weight for MaterializedWeight {
-    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let mut inner = self.0.scorer(reader, boost)?;
-        let mut docs = BitSet::with_max_value(reader.max_doc());
-        let mut doc = inner.doc();
-        while doc != TERMINATED {
-            docs.insert(doc);
-            doc = inner.advance();
-        }
-        Ok(Box::new(ConstScorer::new(BitSetDocSet::from(docs), boost)))
-    }
-
-    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        self.0.explain(reader, doc)
-    }
 }
 
 /// The field names a query may use, for help texts.

@@ -18,7 +18,7 @@ use tantivy::{Index, Term};
 use vakt_schemas::{Record, Stream};
 
 use crate::analysis::index_tokenizers;
-use crate::document::{INDEXED_STREAMS, document, is_indexed};
+use crate::document::{Block, INDEXED_STREAMS, block_ranges, is_indexed};
 use crate::error::IndexError;
 use crate::fields::{Fields, SCHEMA_VERSION, build_schema};
 use crate::state::IndexState;
@@ -228,35 +228,36 @@ impl IndexWriter {
         })
     }
 
-    /// Adds the documents of `records` (all of `stream`, in sequence order)
-    /// that extend what the index covers: records it covers already are
-    /// skipped, and at a gap (a record after one it does not hold) it stops,
-    /// as a record past a gap could not be counted as covered. Returns how
-    /// many were added; they count once [`IndexWriter::commit`] succeeds.
+    /// Adds the blocks of `records` (all of `stream`, in sequence order,
+    /// from one segment or one commit) that extend what the index covers:
+    /// records it covers already are skipped, and at a gap (a record after
+    /// one it does not hold) it stops, as a record past a gap could not be
+    /// counted as covered. Returns how many records were added; they count
+    /// once [`IndexWriter::commit`] succeeds.
     pub fn add(&mut self, stream: Stream, records: &[Record]) -> Result<u64, IndexError> {
         if !is_indexed(stream) {
             return Ok(0);
         }
-        let mut next = self.pending.covered(stream);
-        let mut added = 0;
-        for record in records {
-            let seq = record.envelope.seq;
-            if seq < next {
+        let next = self.pending.covered(stream);
+        let start = records.partition_point(|record| record.envelope.seq < next);
+        let mut end = start;
+        while end < records.len()
+            && records[end].envelope.seq == next + (end - start) as u64
+            && records[end].stream() == stream
+        {
+            end += 1;
+        }
+        let new = &records[start..end];
+        for range in block_ranges(new) {
+            let Some(block) = Block::of(&new[range]) else {
                 continue;
-            }
-            if seq > next || record.stream() != stream {
-                break;
-            }
-            let Some(document) = document(&self.fields, record) else {
-                break;
             };
             self.writer()?
-                .add_document(document)
+                .add_document(block.document(&self.fields))
                 .map_err(IndexError::tantivy(&self.dir))?;
-            next += 1;
-            added += 1;
         }
-        self.pending.covered.insert(stream, next);
+        let added = new.len() as u64;
+        self.pending.covered.insert(stream, next + added);
         Ok(added)
     }
 
@@ -271,9 +272,9 @@ impl IndexWriter {
         true
     }
 
-    /// Deletes the documents of the records `from .. to` of `stream` (a
-    /// pruned segment); they go with the next [`IndexWriter::commit`]. What
-    /// the index covers does not change.
+    /// Deletes the blocks of the records `from .. to` of `stream` (a pruned
+    /// segment, which holds whole blocks); they go with the next
+    /// [`IndexWriter::commit`]. What the index covers does not change.
     pub fn delete_range(&mut self, stream: Stream, from: u64, to: u64) -> Result<(), IndexError> {
         let range: Vec<Box<dyn Query>> = vec![
             Box::new(TermQuery::new(
@@ -281,8 +282,8 @@ impl IndexWriter {
                 IndexRecordOption::Basic,
             )),
             Box::new(RangeQuery::new(
-                Bound::Included(Term::from_field_u64(self.fields.seq, from)),
-                Bound::Excluded(Term::from_field_u64(self.fields.seq, to)),
+                Bound::Included(Term::from_field_u64(self.fields.first_seq, from)),
+                Bound::Excluded(Term::from_field_u64(self.fields.first_seq, to)),
             )),
         ];
         self.writer()?
@@ -320,22 +321,27 @@ impl IndexWriter {
         }
     }
 
-    /// Deletes every document at or past `limits[stream]` (the committed
-    /// tree sizes; a stream not listed counts as empty) and commits, so the
-    /// index covers no record beyond them.
+    /// Deletes every block reaching at or past `limits[stream]` (the
+    /// committed tree sizes; a stream not listed counts as empty) and
+    /// commits, so the index covers no record beyond them. A block that
+    /// straddles the limit (an index never writes one: blocks end with
+    /// commits) goes too, and the index then covers the records before it.
     pub fn truncate(&mut self, txn: u64, limits: &BTreeMap<Stream, u64>) -> Result<(), IndexError> {
         for stream in INDEXED_STREAMS {
-            let keep = self
+            let mut keep = self
                 .pending
                 .covered(stream)
                 .min(limits.get(&stream).copied().unwrap_or(0));
+            if let Some(straddling) = self.block_before(stream, keep)? {
+                keep = straddling;
+            }
             let beyond: Vec<Box<dyn Query>> = vec![
                 Box::new(TermQuery::new(
                     Term::from_field_text(self.fields.stream, stream.name()),
                     IndexRecordOption::Basic,
                 )),
                 Box::new(RangeQuery::new(
-                    Bound::Included(Term::from_field_u64(self.fields.seq, keep)),
+                    Bound::Included(Term::from_field_u64(self.fields.first_seq, keep)),
                     Bound::Unbounded,
                 )),
             ];
@@ -345,6 +351,50 @@ impl IndexWriter {
             self.pending.covered.insert(stream, keep);
         }
         self.commit(txn)
+    }
+
+    /// The first seq of a committed block of `stream` that starts before
+    /// `limit` and reaches past it, if there is one.
+    fn block_before(&self, stream: Stream, limit: u64) -> Result<Option<u64>, IndexError> {
+        let Some(index) = self.writer.as_ref().map(|writer| writer.index().clone()) else {
+            return Ok(None);
+        };
+        let reader = index.reader().map_err(IndexError::tantivy(&self.dir))?;
+        let searcher = reader.searcher();
+        let from = limit.saturating_sub(crate::fields::BLOCK_RECORDS as u64);
+        let mut straddling: Option<u64> = None;
+        for segment in searcher.segment_readers() {
+            let fast = segment.fast_fields();
+            let tantivy = IndexError::tantivy(&self.dir);
+            let first_seqs = fast.u64(crate::fields::FIRST_SEQ).map_err(tantivy)?;
+            let counts = fast
+                .u64(crate::fields::COUNT)
+                .map_err(IndexError::tantivy(&self.dir))?;
+            let streams = fast
+                .str(crate::fields::STREAM)
+                .map_err(IndexError::tantivy(&self.dir))?;
+            let Some(streams) = streams else { continue };
+            let mut name = String::new();
+            for doc in 0..segment.max_doc() {
+                if segment.alive_bitset().is_some_and(|bits| !bits.is_alive(doc)) {
+                    continue;
+                }
+                let (Some(first), Some(count)) = (first_seqs.first(doc), counts.first(doc)) else {
+                    continue;
+                };
+                if first < from || first >= limit || first + count <= limit {
+                    continue;
+                }
+                let Some(ord) = streams.ords().first(doc) else { continue };
+                streams
+                    .ord_to_str(ord, &mut name)
+                    .map_err(IndexError::io(&self.dir))?;
+                if name == stream.name() {
+                    straddling = Some(straddling.map_or(first, |seen| seen.min(first)));
+                }
+            }
+        }
+        Ok(straddling)
     }
 
     /// Waits for background merges of segments and closes the writer.

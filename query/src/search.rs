@@ -1,13 +1,14 @@
 //! Full-text search over a store. The index (`<store>/index/`, see
-//! `vakt-index`) says which records match; the store's committed `HEAD`
-//! says which records exist; the full rows come from the Parquet segments.
+//! `vakt-index`) says which blocks of records may match; the store's
+//! committed `HEAD` says which records exist; the rows come from the
+//! Parquet segments, and each is judged against the query itself.
 //!
 //! The index is never trusted on its own: a search refuses to run when the
 //! index covers less of a stream than `HEAD` commits (it would miss
-//! records), and drops every hit at or past `HEAD`'s tree size of its
-//! stream (a record of a commit that never completed).
+//! records), never reads a record at or past `HEAD`'s tree size of its
+//! stream (a record of a commit that never completed), and shows only
+//! records that match the query as read from the store.
 
-use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
@@ -30,6 +31,10 @@ pub struct SearchRequest {
     pub streams: Vec<Stream>,
     /// At most this many hits, the earliest.
     pub limit: usize,
+    /// Read at most this many records to count matches beyond the hits
+    /// shown (`None`: `vakt_index::search::TOTAL_READ_BUDGET`); past it the
+    /// total is a lower bound.
+    pub count_budget: Option<u64>,
 }
 
 impl Default for SearchRequest {
@@ -40,6 +45,7 @@ impl Default for SearchRequest {
             to: None,
             streams: Vec::new(),
             limit: 100,
+            count_budget: None,
         }
     }
 }
@@ -57,8 +63,11 @@ pub struct SearchHit {
 pub struct SearchResults {
     /// Ordered by time, then stream, then sequence number.
     pub hits: Vec<SearchHit>,
-    /// Every matching committed record (also those past the limit).
+    /// Every matching committed record (also those past the limit) when
+    /// `total_exact`; otherwise at least this many (counting them all
+    /// would read too many records).
     pub total: u64,
+    pub total_exact: bool,
 }
 
 /// A search could not run.
@@ -80,11 +89,9 @@ pub enum SearchError {
     #[error("{0}")]
     Index(IndexError),
     #[error(
-        "the full-text index gave {stream} record {seq} as a hit, but that record does not match \
-         the query: the index was changed or built from other records; nothing is shown, run \
-         `vakt index --rebuild` and `vakt verify`"
+        "{detail}; nothing is shown, run `vakt index --rebuild` and `vakt verify`"
     )]
-    Doctored { stream: Stream, seq: u64 },
+    Doctored { stream: Stream, seq: u64, detail: String },
     #[error("{0}")]
     Read(#[from] ReadError),
 }
@@ -127,14 +134,9 @@ pub fn search(store: &StoreReader, request: &SearchRequest) -> Result<SearchResu
         to_micros: request.to.map(|time| time.timestamp_micros()),
         streams: request.streams.clone(),
         limit: request.limit,
+        count_budget: request.count_budget,
     };
-    let found = index
-        .search(&index_request, &visible)
-        .map_err(|error| match error {
-            vakt_index::SearchError::Query(error) => SearchError::Query(error),
-            vakt_index::SearchError::Index(error) => SearchError::Index(error),
-        })?;
-    // Records pruned after the index was written have no rows to show.
+    // Records pruned after the index was written have no rows to read.
     let pruned: Vec<(Stream, u64, u64)> = store
         .pruned()?
         .values()
@@ -151,44 +153,40 @@ pub fn search(store: &StoreReader, request: &SearchRequest) -> Result<SearchResu
             *pruned_stream == stream && (*from..*to).contains(&seq)
         })
     };
-    let mut found = found;
-    found.hits.retain(|hit| !is_pruned(hit.stream, hit.seq));
-    let mut wanted: BTreeMap<Stream, Vec<u64>> = BTreeMap::new();
-    for hit in &found.hits {
-        wanted.entry(hit.stream).or_default().push(hit.seq);
-    }
-    let mut records: HashMap<(Stream, u64), Record> = HashMap::new();
-    for (stream, seqs) in wanted {
-        for record in store.records_at(stream, &seqs)? {
-            records.insert((stream, record.envelope.seq), record);
+    let mut read = |stream: Stream, seqs: &[u64]| -> Result<Vec<Record>, SearchError> {
+        let present: Vec<u64> = seqs
+            .iter()
+            .copied()
+            .filter(|seq| !is_pruned(stream, *seq))
+            .collect();
+        Ok(store.records_at(stream, &present)?)
+    };
+    let found = index.search(&index_request, &visible, &mut read)?;
+    Ok(SearchResults {
+        hits: found
+            .hits
+            .into_iter()
+            .map(|found| SearchHit {
+                stream: found.hit.stream,
+                seq: found.hit.seq,
+                record: found.record,
+            })
+            .collect(),
+        total: found.total,
+        total_exact: found.total_exact,
+    })
+}
+
+impl From<vakt_index::SearchError> for SearchError {
+    fn from(error: vakt_index::SearchError) -> SearchError {
+        match error {
+            vakt_index::SearchError::Query(error) => SearchError::Query(error),
+            vakt_index::SearchError::Index(error) => SearchError::Index(error),
+            vakt_index::SearchError::Doctored { stream, first_seq, .. } => SearchError::Doctored {
+                stream,
+                seq: first_seq,
+                detail: error.to_string(),
+            },
         }
     }
-    let mut hits = Vec::with_capacity(found.hits.len());
-    for hit in found.hits {
-        let Some(record) = records.remove(&(hit.stream, hit.seq)) else {
-            continue;
-        };
-        hits.push(SearchHit {
-            stream: hit.stream,
-            seq: hit.seq,
-            record,
-        });
-    }
-    // Every hit is judged again from the row it shows (read from a segment
-    // checked against its manifest line), not from the index.
-    let shown: Vec<Record> = hits.iter().map(|hit| hit.record.clone()).collect();
-    let matches = vakt_index::matching(&index_request, &shown).map_err(|error| match error {
-        vakt_index::SearchError::Query(error) => SearchError::Query(error),
-        vakt_index::SearchError::Index(error) => SearchError::Index(error),
-    })?;
-    if let Some(false_hit) = hits.iter().zip(&matches).find(|(_, matched)| !**matched) {
-        return Err(SearchError::Doctored {
-            stream: false_hit.0.stream,
-            seq: false_hit.0.seq,
-        });
-    }
-    Ok(SearchResults {
-        hits,
-        total: found.total,
-    })
 }

@@ -44,8 +44,11 @@ use crate::settings::{GlobalArgs, parse_time};
 /// columns), times in RFC 3339 UTC.
 ///
 /// The index is checked against the store: a search never shows a record
-/// that is not committed, and refuses to run (exit 2, asking for `vakt
-/// index --rebuild`) when the index lacks committed records. Each search is
+/// that is not committed or does not match as read from the store, and
+/// refuses to run (exit 2, asking for `vakt index --rebuild`) when the
+/// index lacks committed records. The count of matching records is exact
+/// unless counting would read more than 65,536 records beyond those shown
+/// (a phrase or a combination of common words); it then says "at least". Each search is
 /// recorded in the audit stream before anything is shown. Exit 0 with or
 /// without hits, 2 for a malformed query or when the search cannot run.
 #[derive(Debug, Args)]
@@ -113,6 +116,7 @@ pub fn run(global: &GlobalArgs, args: SearchArgs) -> anyhow::Result<Outcome> {
         to,
         streams: args.stream.clone(),
         limit: args.limit,
+        count_budget: None,
     };
     let results = search(&store, &request)?;
     crate::usage::record_use(
@@ -178,7 +182,13 @@ where
         )?;
     }
     let shown = results.hits.len() as u64;
-    if results.total == 0 {
+    if !results.total_exact {
+        writeln!(
+            out,
+            "{shown} of at least {} matching records shown (the earliest); --limit shows more",
+            results.total
+        )
+    } else if results.total == 0 {
         writeln!(out, "no matching records")
     } else if shown < results.total {
         writeln!(

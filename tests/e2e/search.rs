@@ -357,9 +357,13 @@ impl<'a> Generator<'a> {
     }
 
     fn request(&mut self, query: &Q) -> SearchRequest {
+        // Few hits and a small count budget: each search reads a few
+        // blocks (a debug build reads slowly), and totals past the budget
+        // are lower bounds, checked as such.
         let mut request = SearchRequest {
             query: query.render(),
-            limit: 1_000_000,
+            limit: self.rng.gen_range(1..300),
+            count_budget: Some(2_000),
             ..SearchRequest::default()
         };
         if self.rng.gen_bool(0.3) || matches!(query, Q::All) {
@@ -410,6 +414,7 @@ fn index_agrees_with_scan(store: &Path, seed: u64, count: usize) {
         rng: StdRng::seed_from_u64(seed),
     };
     let mut nonempty = 0;
+    let mut inexact = 0;
     for _ in 0..count {
         let query = generator.query();
         let request = generator.request(&query);
@@ -439,11 +444,18 @@ fn index_agrees_with_scan(store: &Path, seed: u64, count: usize) {
             .collect();
         let total = expected.len();
         expected.truncate(request.limit);
-        assert_eq!(
-            (results.total as usize, found.len()),
-            (total, expected.len()),
-            "{request:?}"
-        );
+        assert_eq!(found.len(), expected.len(), "{request:?}");
+        if results.total_exact {
+            assert_eq!(results.total as usize, total, "{request:?}");
+        } else {
+            let at_least = results.total as usize;
+            assert!(
+                found.len() <= at_least && at_least <= total,
+                "{request:?}: at least {at_least}, {} shown, {total} in all",
+                found.len()
+            );
+            inexact += 1;
+        }
         assert!(found == expected, "{request:?}: hits differ from the scan");
         for hit in &results.hits {
             assert_eq!(Some(&hit.record), records.get(&(hit.stream, hit.seq)));
@@ -455,6 +467,10 @@ fn index_agrees_with_scan(store: &Path, seed: u64, count: usize) {
     assert!(
         nonempty * 3 > count,
         "only {nonempty} of {count} queries found anything: the generator is off"
+    );
+    assert!(
+        inexact * 2 < count,
+        "{inexact} of {count} totals were lower bounds: too few are checked exactly"
     );
 }
 
@@ -827,7 +843,7 @@ fn an_index_built_from_doctored_records_shows_no_false_hit() {
         stdout(&output)
     );
     assert!(
-        stderr(&output).contains("does not match the query"),
+        stderr(&output).contains("the index was changed"),
         "{}",
         stderr(&output)
     );

@@ -14,7 +14,7 @@ use std::thread::JoinHandle;
 use vakt_index::IndexError;
 
 use vakt_index::INDEXED_STREAMS;
-use vakt_index::digest::{DigestKey, PostingsDigest, index_digests};
+use vakt_index::digest::{DigestKey, PostingsDigest, RecordsDigest, index_blocks, index_digests};
 use vakt_schemas::Stream;
 
 use super::report::Problem;
@@ -34,6 +34,8 @@ pub(super) struct IndexCheck {
     bounds: BTreeMap<Stream, u64>,
     /// Drawn for this verification, after the index was written.
     key: DigestKey,
+    /// The index's blocks, per stream: (first seq, count).
+    blocks: BTreeMap<Stream, Vec<(u64, u64)>>,
     expected: BTreeMap<Stream, PostingsDigest>,
 }
 
@@ -68,6 +70,16 @@ impl IndexCheck {
                 (stream, covered.min(committed))
             })
             .collect::<BTreeMap<Stream, u64>>();
+        let blocks = match index_blocks(&dir, &bounds) {
+            Ok(blocks) => blocks,
+            Err(error) => {
+                warnings.push(index_warning(&format!(
+                    "the full-text index cannot be read ({error}), so it was not checked; \
+                     `vakt index --rebuild` builds it again from the records"
+                )));
+                return None;
+            }
+        };
         let key = DigestKey::random();
         let held = {
             let (dir, bounds, key) = (dir.clone(), bounds.clone(), key.clone());
@@ -78,24 +90,22 @@ impl IndexCheck {
             held,
             bounds,
             key,
+            blocks,
             expected: BTreeMap::new(),
         })
     }
 
     /// Where the verification of `stream`'s records adds what they give,
     /// handed back with [`IndexCheck::put_expected`] when it is done.
-    pub(super) fn take_expected(&mut self, stream: Stream) -> Option<(u64, PostingsDigest)> {
+    pub(super) fn take_expected(&mut self, stream: Stream) -> Option<(u64, RecordsDigest)> {
         let bound = *self.bounds.get(&stream)?;
-        let digest = self
-            .expected
-            .remove(&stream)
-            .unwrap_or_else(|| PostingsDigest::new(&self.key));
-        Some((bound, digest))
+        let blocks = self.blocks.remove(&stream).unwrap_or_default();
+        Some((bound, RecordsDigest::new(&self.key, stream, blocks)))
     }
 
     /// What the verification of `stream`'s records added.
-    pub(super) fn put_expected(&mut self, stream: Stream, digest: PostingsDigest) {
-        self.expected.insert(stream, digest);
+    pub(super) fn put_expected(&mut self, stream: Stream, digest: RecordsDigest) {
+        self.expected.insert(stream, digest.finish());
     }
 
     /// Reads the index's postings and reports each stream whose differ.
@@ -136,8 +146,8 @@ impl IndexCheck {
             }
             let bound = self.bounds.get(&stream).copied().unwrap_or_default();
             let message = format!(
-                "the full-text index does not hold what records 0..{bound} give: {} documents \
-                 with {} postings (digest {}) where the records give {} with {} ({}); it was \
+                "the full-text index does not hold what records 0..{bound} give: blocks of {} \
+                 records with {} postings (digest {}) where the records give {} with {} ({}); it was \
                  changed outside vakt, so searches may miss records or find false ones. \
                  `vakt index --rebuild` builds it again from the records",
                 held.records,

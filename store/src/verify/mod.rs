@@ -22,7 +22,7 @@ use vakt_schemas::keyring::KeyRing;
 use vakt_schemas::merkle::Hash;
 use vakt_schemas::{Stream, layout};
 
-use vakt_index::digest::PostingsDigest;
+use vakt_index::digest::RecordsDigest;
 
 use crate::files::{exposed_paths, parse_signed_head};
 use crate::reader::StoreReader;
@@ -170,7 +170,7 @@ pub fn verify_with(store: &StoreReader, outside: &Outside) -> VerifyReport {
 struct StreamWork {
     stream: Stream,
     external: Vec<Expectation>,
-    index: Option<(u64, PostingsDigest)>,
+    index: Option<(u64, RecordsDigest)>,
     /// Records committed: the biggest streams start first.
     size: u64,
 }
@@ -181,7 +181,7 @@ struct StreamDone {
     report: StreamReport,
     problems: Vec<Problem>,
     warnings: Vec<Problem>,
-    index: Option<(u64, PostingsDigest)>,
+    index: Option<(u64, RecordsDigest)>,
 }
 
 /// Checks every stream, on as many threads as the machine has cores (the

@@ -18,7 +18,7 @@ use vakt_schemas::{Stream, layout};
 use super::report::{Problem, StreamReport};
 use super::{Expectation, expectation};
 use crate::reader::{StoreReader, manifest_lines};
-use vakt_index::digest::PostingsDigest;
+use vakt_index::digest::RecordsDigest;
 
 /// The verification of one stream.
 pub(super) struct StreamCheck<'a> {
@@ -44,7 +44,7 @@ pub(super) struct StreamCheck<'a> {
     /// chain of the key that signed it.
     pub(super) checkpoint_keys: Vec<(u64, usize)>,
     /// What the full-text index should hold of the records below a bound.
-    pub(super) index: Option<(u64, &'a mut PostingsDigest)>,
+    pub(super) index: Option<(u64, &'a mut RecordsDigest)>,
     /// The next commit an interrupted writer decided (its `HEAD.tmp`).
     pub(super) decided: Option<&'a Head>,
 }
@@ -57,7 +57,7 @@ impl<'a> StreamCheck<'a> {
         problems: &'a mut Vec<Problem>,
         warnings: &'a mut Vec<Problem>,
         pruned: &'a BTreeMap<String, PrunedSegment>,
-        index: Option<(u64, &'a mut PostingsDigest)>,
+        index: Option<(u64, &'a mut RecordsDigest)>,
     ) -> Self {
         StreamCheck {
             store,

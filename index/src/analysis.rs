@@ -350,7 +350,15 @@ mod tests {
 
     #[test]
     fn a_term_list_gives_back_exactly_its_terms() {
-        let terms = ["a", "b c", "x\u{1f}y", "\u{1b}", "", "\u{1b}\u{1f}\u{1f}", "ø"];
+        let terms = [
+            "a",
+            "b c",
+            "x\u{1f}y",
+            "\u{1b}",
+            "",
+            "\u{1b}\u{1f}\u{1f}",
+            "ø",
+        ];
         let mut list = TermList::default();
         for term in terms {
             list.push(term);

@@ -207,8 +207,7 @@ impl RecordsDigest {
             .checked_sub(1)
             .filter(|place| seq < self.blocks[*place].0 + self.blocks[*place].1);
         let Some(place) = holder else {
-            self.digest
-                .add(self.stream, seq, Fact::Uncovered { seq });
+            self.digest.add(self.stream, seq, Fact::Uncovered { seq });
             self.digest.records += 1;
             return;
         };
@@ -238,12 +237,16 @@ impl RecordsDigest {
     }
 }
 
-/// The identity of each live document of a segment: (stream, first seq,
-/// count, earliest and latest time), for documents of an indexed stream.
+/// A block as its document's fast fields give it: (stream, first seq,
+/// count, earliest and latest time).
+type BlockIdentity = (Stream, u64, u64, i64, i64);
+
+/// The identity of each live document of a segment, for documents of an
+/// indexed stream.
 fn segment_blocks(
     dir: &Path,
     segment: &SegmentReader,
-) -> Result<Vec<Option<(Stream, u64, u64, i64, i64)>>, IndexError> {
+) -> Result<Vec<Option<BlockIdentity>>, IndexError> {
     let tantivy = |error: tantivy::TantivyError| IndexError::Tantivy {
         path: dir.to_path_buf(),
         detail: error.to_string(),
@@ -266,7 +269,10 @@ fn segment_blocks(
         names.push(name.parse::<Stream>().ok());
     }
     for doc in 0..segment.max_doc() {
-        if segment.alive_bitset().is_some_and(|bits| !bits.is_alive(doc)) {
+        if segment
+            .alive_bitset()
+            .is_some_and(|bits| !bits.is_alive(doc))
+        {
             continue;
         }
         let stream = streams
@@ -281,8 +287,12 @@ fn segment_blocks(
         if !INDEXED_STREAMS.contains(&stream) {
             continue;
         }
-        let time_min = time_mins.first(doc).map_or(i64::MIN, |time| time.into_timestamp_micros());
-        let time_max = time_maxs.first(doc).map_or(i64::MAX, |time| time.into_timestamp_micros());
+        let time_min = time_mins
+            .first(doc)
+            .map_or(i64::MIN, |time| time.into_timestamp_micros());
+        let time_max = time_maxs
+            .first(doc)
+            .map_or(i64::MAX, |time| time.into_timestamp_micros());
         identity[doc as usize] = Some((stream, first_seq, count, time_min, time_max));
     }
     Ok(identity)
@@ -297,7 +307,8 @@ pub fn index_blocks(
     let (reader, _, _) = open_reader(dir)?;
     let mut blocks: BTreeMap<Stream, Vec<(u64, u64)>> = BTreeMap::new();
     for segment in reader.searcher().segment_readers() {
-        for (stream, first_seq, count, _, _) in segment_blocks(dir, segment)?.into_iter().flatten() {
+        for (stream, first_seq, count, _, _) in segment_blocks(dir, segment)?.into_iter().flatten()
+        {
             if first_seq + count <= bounds.get(&stream).copied().unwrap_or(0) {
                 blocks.entry(stream).or_default().push((first_seq, count));
             }

@@ -100,7 +100,8 @@ pub fn block_ranges(records: &[Record]) -> Vec<Range<usize>> {
     for (position, record) in records.iter().enumerate() {
         let full = position - start == BLOCK_RECORDS;
         let new_day = position > start
-            && record.envelope.time.date_naive() != records[position - 1].envelope.time.date_naive();
+            && record.envelope.time.date_naive()
+                != records[position - 1].envelope.time.date_naive();
         if full || new_day {
             ranges.push(start..position);
             start = position;
@@ -163,17 +164,20 @@ impl BlockBuilder {
         self.time_max = self.time_max.max(micros);
         self.records += 1;
         let terms = &mut self.terms;
-        each_record_term(record, &mut |field, _, term| match terms[field].get_mut(term) {
-            Some((count, last)) => {
-                if *last != seq {
-                    *count += 1;
-                    *last = seq;
+        each_record_term(
+            record,
+            &mut |field, _, term| match terms[field].get_mut(term) {
+                Some((count, last)) => {
+                    if *last != seq {
+                        *count += 1;
+                        *last = seq;
+                    }
                 }
-            }
-            None => {
-                terms[field].insert(term.to_string(), (1, seq));
-            }
-        });
+                None => {
+                    terms[field].insert(term.to_string(), (1, seq));
+                }
+            },
+        );
     }
 
     /// The block of the records added, which it claims are the `count`

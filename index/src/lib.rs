@@ -37,8 +37,8 @@ pub mod writer;
 
 pub use document::{INDEXED_STREAMS, is_indexed};
 pub use error::{IndexError, QueryError, SearchError};
-pub use query::Request;
 pub use matcher::matching;
+pub use query::Request;
 pub use search::{Candidate, Found, Hit, Hits, IndexSearcher};
 pub use state::IndexState;
 pub use writer::IndexWriter;

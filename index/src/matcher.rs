@@ -42,7 +42,9 @@ impl RecordTerms {
 
     fn terms(&self, field: FieldRef) -> TermsOf<'_> {
         match field {
-            FieldRef::Text(place) => TermsOf::Text(self.fields.get(place).map_or(&[], Vec::as_slice)),
+            FieldRef::Text(place) => {
+                TermsOf::Text(self.fields.get(place).map_or(&[], Vec::as_slice))
+            }
             FieldRef::Stream => TermsOf::Stream(self.stream.name()),
         }
     }
@@ -69,9 +71,13 @@ impl RecordTerms {
                 field,
                 lower,
                 upper,
-            } => self
-                .terms(*field)
-                .any(|term| within(term, lower.as_ref().map(String::as_str), upper.as_ref().map(String::as_str))),
+            } => self.terms(*field).any(|term| {
+                within(
+                    term,
+                    lower.as_ref().map(String::as_str),
+                    upper.as_ref().map(String::as_str),
+                )
+            }),
             Expr::TermSet { field, terms } => self
                 .terms(*field)
                 .any(|candidate| terms.iter().any(|term| term == candidate)),
@@ -110,7 +116,11 @@ impl<'a> TermsOf<'a> {
 }
 
 /// Whether `value` lies between the bounds.
-pub(crate) fn within<T: PartialOrd + ?Sized>(value: &T, lower: Bound<&T>, upper: Bound<&T>) -> bool {
+pub(crate) fn within<T: PartialOrd + ?Sized>(
+    value: &T,
+    lower: Bound<&T>,
+    upper: Bound<&T>,
+) -> bool {
     let above = match lower {
         Bound::Included(bound) => value >= bound,
         Bound::Excluded(bound) => value > bound,
@@ -128,7 +138,12 @@ pub(crate) fn within<T: PartialOrd + ?Sized>(value: &T, lower: Bound<&T>, upper:
 /// `found`: with `slop` 0 at exactly those offsets, otherwise in order with
 /// at most `slop` extra positions between them; with `prefix`, the last
 /// term may be the beginning of a word.
-fn phrase_matches(found: &[(String, usize)], terms: &[(usize, String)], slop: u32, prefix: bool) -> bool {
+fn phrase_matches(
+    found: &[(String, usize)],
+    terms: &[(usize, String)],
+    slop: u32,
+    prefix: bool,
+) -> bool {
     let Some(((_, first), rest)) = terms.split_first() else {
         return false;
     };
@@ -160,7 +175,9 @@ fn phrase_matches(found: &[(String, usize)], terms: &[(usize, String)], slop: u3
             for (index, (_, term)) in rest.iter().enumerate() {
                 let next = found
                     .iter()
-                    .filter(|(candidate, position)| *position > previous && is(index + 1, term, candidate))
+                    .filter(|(candidate, position)| {
+                        *position > previous && is(index + 1, term, candidate)
+                    })
                     .map(|(_, position)| *position)
                     .min();
                 match next {
@@ -181,7 +198,8 @@ pub fn matching(request: &Request, records: &[Record]) -> Result<Vec<bool>, Sear
     Ok(records
         .iter()
         .map(|record| {
-            let in_streams = request.streams.is_empty() || request.streams.contains(&record.stream());
+            let in_streams =
+                request.streams.is_empty() || request.streams.contains(&record.stream());
             in_streams && RecordTerms::of(record).is_some_and(|terms| terms.matches(&expr))
         })
         .collect())

@@ -114,7 +114,9 @@ pub fn build(request: &Request) -> Result<Expr, QueryError> {
     let mut must = vec![parse(&request.query)?];
     if request.from_micros.is_some() || request.to_micros.is_some() {
         must.push(Expr::Time(
-            request.from_micros.map_or(Bound::Unbounded, Bound::Included),
+            request
+                .from_micros
+                .map_or(Bound::Unbounded, Bound::Included),
             request.to_micros.map_or(Bound::Unbounded, Bound::Excluded),
         ));
     }
@@ -230,9 +232,9 @@ fn compile_leaf(leaf: UserInputLeaf) -> Result<Option<Expr>, QueryError> {
                 prefix: literal.prefix,
             }))
         }
-        UserInputLeaf::Range {
-            field: None, ..
-        } => Err(error("a range needs a field: `field:[a TO b]`".into())),
+        UserInputLeaf::Range { field: None, .. } => {
+            Err(error("a range needs a field: `field:[a TO b]`".into()))
+        }
         UserInputLeaf::Range {
             field: Some(name),
             lower,
@@ -240,8 +242,12 @@ fn compile_leaf(leaf: UserInputLeaf) -> Result<Option<Expr>, QueryError> {
         } => {
             let expr = match name.as_str() {
                 SEQ => Expr::Seq(
-                    bound(&lower, |value| value.parse::<u64>().map_err(|e| e.to_string()))?,
-                    bound(&upper, |value| value.parse::<u64>().map_err(|e| e.to_string()))?,
+                    bound(&lower, |value| {
+                        value.parse::<u64>().map_err(|e| e.to_string())
+                    })?,
+                    bound(&upper, |value| {
+                        value.parse::<u64>().map_err(|e| e.to_string())
+                    })?,
                 ),
                 TIME => Expr::Time(bound(&lower, parse_time)?, bound(&upper, parse_time)?),
                 _ => {

@@ -21,11 +21,11 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
+use tantivy::DocSet;
 use tantivy::columnar::Column;
+use tantivy::postings::Postings as _;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, IndexReader, ReloadPolicy, SegmentReader, TERMINATED, Term};
-use tantivy::postings::Postings as _;
-use tantivy::DocSet;
 use vakt_schemas::{Record, Stream};
 
 use crate::error::{IndexError, QueryError, SearchError};
@@ -40,6 +40,10 @@ use crate::writer::open_index;
 /// A search reads at most this many records of blocks whose count is not
 /// certain beyond those it shows; past that its total is a lower bound.
 pub const TOTAL_READ_BUDGET: u64 = 65_536;
+
+/// How a search reads records: the stream and the sequence numbers wanted
+/// (ascending); it returns those records.
+pub type ReadRecords<'a, E> = dyn FnMut(Stream, &[u64]) -> Result<Vec<Record>, E> + 'a;
 
 /// Blocks read at a time.
 const READ_BATCH: usize = 32;
@@ -163,7 +167,14 @@ impl IndexSearcher {
         let searcher = self.reader.searcher();
         let mut candidates = Vec::new();
         for segment in searcher.segment_readers() {
-            segment_candidates(&self.dir, &self.fields, segment, &expr, visible, &mut candidates)?;
+            segment_candidates(
+                &self.dir,
+                &self.fields,
+                segment,
+                &expr,
+                visible,
+                &mut candidates,
+            )?;
         }
         candidates.sort_by_key(|candidate| {
             (
@@ -182,7 +193,7 @@ impl IndexSearcher {
         &self,
         request: &Request,
         visible: &BTreeMap<Stream, u64>,
-        read: &mut dyn FnMut(Stream, &[u64]) -> Result<Vec<Record>, E>,
+        read: &mut ReadRecords<'_, E>,
     ) -> Result<Hits, E> {
         let expr = build(request).map_err(SearchError::from)?;
         let candidates = self.candidates(request, visible)?;
@@ -276,11 +287,14 @@ impl Collect<'_> {
         &mut self,
         candidates: &[Candidate],
         places: &[usize],
-        read: &mut dyn FnMut(Stream, &[u64]) -> Result<Vec<Record>, E>,
+        read: &mut ReadRecords<'_, E>,
     ) -> Result<(), E> {
         let mut by_stream: BTreeMap<Stream, Vec<usize>> = BTreeMap::new();
         for place in places {
-            by_stream.entry(candidates[*place].stream).or_default().push(*place);
+            by_stream
+                .entry(candidates[*place].stream)
+                .or_default()
+                .push(*place);
         }
         for (stream, mut blocks) in by_stream {
             blocks.sort_by_key(|place| candidates[*place].first_seq);
@@ -459,7 +473,10 @@ impl Prepared {
             let inverted = segment.inverted_index(field).map_err(tantivy)?;
             let mut freqs = HashMap::new();
             let found = inverted
-                .read_postings(&Term::from_field_text(field, term), IndexRecordOption::WithFreqs)
+                .read_postings(
+                    &Term::from_field_text(field, term),
+                    IndexRecordOption::WithFreqs,
+                )
                 .map_err(io)?;
             if let Some(mut postings) = found {
                 while postings.doc() != TERMINATED {
@@ -611,14 +628,20 @@ impl Prepared {
             Prepared::Fixed(true) => Range::exactly(count),
             Prepared::Fixed(false) => Range::exactly(0),
             Prepared::Term(postings) => postings.range(block),
-            Prepared::Stream(name) => {
-                Range::exactly(if block.stream.name() == name { count } else { 0 })
-            }
+            Prepared::Stream(name) => Range::exactly(if block.stream.name() == name {
+                count
+            } else {
+                0
+            }),
             Prepared::Phrase(each) => Range {
                 least: 0,
                 most: each
                     .iter()
-                    .map(|postings| postings.as_ref().map_or(count, |postings| postings.range(block).most))
+                    .map(|postings| {
+                        postings
+                            .as_ref()
+                            .map_or(count, |postings| postings.range(block).most)
+                    })
                     .min()
                     .unwrap_or(0),
             },
@@ -630,12 +653,18 @@ impl Prepared {
                         most: u64::from(sum).min(count),
                     }
                 } else if sum > 0 {
-                    Range { least: 1, most: count }
+                    Range {
+                        least: 1,
+                        most: count,
+                    }
                 } else {
                     Range::exactly(0)
                 }
             }
-            Prepared::Unknown => Range { least: 0, most: count },
+            Prepared::Unknown => Range {
+                least: 0,
+                most: count,
+            },
             Prepared::Seq(lower, upper) => {
                 let inside = (block.first_seq..block.first_seq + count)
                     .filter(|seq| within(seq, lower.as_ref(), upper.as_ref()))
@@ -767,8 +796,12 @@ fn segment_candidates(
             stream,
             first_seq,
             count,
-            time_min: time_mins.first(doc).map_or(i64::MIN, |time| time.into_timestamp_micros()),
-            time_max: time_maxs.first(doc).map_or(i64::MAX, |time| time.into_timestamp_micros()),
+            time_min: time_mins
+                .first(doc)
+                .map_or(i64::MIN, |time| time.into_timestamp_micros()),
+            time_max: time_maxs
+                .first(doc)
+                .map_or(i64::MAX, |time| time.into_timestamp_micros()),
         };
         let range = prepared.range(&block);
         if range.most == 0 {

@@ -376,7 +376,10 @@ impl IndexWriter {
             let Some(streams) = streams else { continue };
             let mut name = String::new();
             for doc in 0..segment.max_doc() {
-                if segment.alive_bitset().is_some_and(|bits| !bits.is_alive(doc)) {
+                if segment
+                    .alive_bitset()
+                    .is_some_and(|bits| !bits.is_alive(doc))
+                {
                     continue;
                 }
                 let (Some(first), Some(count)) = (first_seqs.first(doc), counts.first(doc)) else {
@@ -385,7 +388,9 @@ impl IndexWriter {
                 if first < from || first >= limit || first + count <= limit {
                     continue;
                 }
-                let Some(ord) = streams.ords().first(doc) else { continue };
+                let Some(ord) = streams.ords().first(doc) else {
+                    continue;
+                };
                 streams
                     .ord_to_str(ord, &mut name)
                     .map_err(IndexError::io(&self.dir))?;

@@ -131,7 +131,11 @@ impl Fixture {
         assert_eq!(writer.add(Stream::Firewall, &firewalls).unwrap(), 2);
         writer.commit(1).expect("commit");
         writer.finish().expect("finish");
-        let records = sessions.into_iter().chain(accesses).chain(firewalls).collect();
+        let records = sessions
+            .into_iter()
+            .chain(accesses)
+            .chain(firewalls)
+            .collect();
         Fixture {
             _dir: dir,
             path,
@@ -139,7 +143,11 @@ impl Fixture {
         }
     }
 
-    fn search(&self, request: &Request, visible: &BTreeMap<Stream, u64>) -> Result<Hits, SearchError> {
+    fn search(
+        &self,
+        request: &Request,
+        visible: &BTreeMap<Stream, u64>,
+    ) -> Result<Hits, SearchError> {
         search_in(&self.searcher(), &self.records, request, visible)
     }
 
@@ -333,7 +341,10 @@ fn hits_past_the_visible_sizes_are_never_returned_and_truncation_removes_them() 
         .collect();
     assert_eq!(keys, [(S, 0), (A, 0)]);
     assert_eq!(found.total, 2);
-    assert!(read_past.is_empty(), "read records past HEAD: {read_past:?}");
+    assert!(
+        read_past.is_empty(),
+        "read records past HEAD: {read_past:?}"
+    );
 
     let mut writer = IndexWriter::open(&index.path, STORE).expect("open for writing");
     writer.truncate(1, &visible).expect("truncate");
@@ -447,7 +458,8 @@ fn expected_digests(
     let mut blocks = index_blocks(path, &everything()).unwrap();
     let mut digests = BTreeMap::new();
     for (stream, records) in streams {
-        let mut digest = RecordsDigest::new(key, *stream, blocks.remove(stream).unwrap_or_default());
+        let mut digest =
+            RecordsDigest::new(key, *stream, blocks.remove(stream).unwrap_or_default());
         // In any order.
         for record in records.iter().rev() {
             digest.add_record(record);
@@ -656,7 +668,10 @@ fn searching_blocks_finds_what_judging_every_record_finds() {
     use rand::SeedableRng;
     let streams = random_records(7);
     let (_dir, path) = index_of(&streams);
-    let all: Vec<Record> = streams.iter().flat_map(|(_, records)| records.clone()).collect();
+    let all: Vec<Record> = streams
+        .iter()
+        .flat_map(|(_, records)| records.clone())
+        .collect();
     let searcher = IndexSearcher::open(&path).unwrap();
     let covered = searcher.state().covered.clone();
     assert_eq!(covered[&S], 300);
@@ -675,7 +690,13 @@ fn searching_blocks_finds_what_judging_every_record_finds() {
             .iter()
             .zip(&matches)
             .filter(|(_, matched)| **matched)
-            .map(|(record, _)| (record.envelope.time.timestamp_micros(), record.stream(), record.envelope.seq))
+            .map(|(record, _)| {
+                (
+                    record.envelope.time.timestamp_micros(),
+                    record.stream(),
+                    record.envelope.seq,
+                )
+            })
             .collect();
         expected.sort_unstable();
         let total = expected.len() as u64;
@@ -691,7 +712,10 @@ fn searching_blocks_finds_what_judging_every_record_finds() {
         assert_eq!(found.total, total, "total of {query}");
         nonempty += usize::from(total > 0);
     }
-    assert!(nonempty > 100, "too few queries matched anything: {nonempty}");
+    assert!(
+        nonempty > 100,
+        "too few queries matched anything: {nonempty}"
+    );
 }
 
 /// The judge of single records agrees with tantivy's own query parser and
@@ -703,7 +727,8 @@ fn judging_a_record_agrees_with_tantivy_over_one_document_per_record() {
     use tantivy::collector::DocSetCollector;
     use tantivy::query::QueryParser;
     use tantivy::schema::{
-        IndexRecordOption, NumericOptions, DateOptions, DateTimePrecision, Schema, TextFieldIndexing, TextOptions,
+        DateOptions, DateTimePrecision, IndexRecordOption, NumericOptions, Schema,
+        TextFieldIndexing, TextOptions,
     };
     use tantivy::{DateTime, TantivyDocument};
     use vakt_index::analysis::{Analyzer, index_tokenizers, query_tokenizers};
@@ -711,7 +736,10 @@ fn judging_a_record_agrees_with_tantivy_over_one_document_per_record() {
     use vakt_index::fields::TEXT_FIELDS;
 
     let streams = random_records(3);
-    let all: Vec<Record> = streams.iter().flat_map(|(_, records)| records.clone()).collect();
+    let all: Vec<Record> = streams
+        .iter()
+        .flat_map(|(_, records)| records.clone())
+        .collect();
     let mut builder = Schema::builder();
     let text = |analyzer: Analyzer| {
         let record = if analyzer == Analyzer::Words {
@@ -726,7 +754,8 @@ fn judging_a_record_agrees_with_tantivy_over_one_document_per_record() {
         )
     };
     let stream_field = builder.add_text_field("stream", text(Analyzer::Keyword));
-    let seq_field = builder.add_u64_field("seq", NumericOptions::default().set_fast().set_indexed());
+    let seq_field =
+        builder.add_u64_field("seq", NumericOptions::default().set_fast().set_indexed());
     let time_field = builder.add_date_field(
         "time",
         DateOptions::default()
@@ -751,7 +780,10 @@ fn judging_a_record_agrees_with_tantivy_over_one_document_per_record() {
             DateTime::from_timestamp_micros(record.envelope.time.timestamp_micros()),
         );
         for (name, value) in text_values(record) {
-            let place = TEXT_FIELDS.iter().position(|(field, _)| *field == name).unwrap();
+            let place = TEXT_FIELDS
+                .iter()
+                .position(|(field, _)| *field == name)
+                .unwrap();
             document.add_text(text_fields[place], value);
         }
         writer.add_document(document).unwrap();
@@ -779,7 +811,9 @@ fn judging_a_record_agrees_with_tantivy_over_one_document_per_record() {
         } else {
             quoted
         };
-        let tantivy_query = parser.parse_query(&quoted).unwrap_or_else(|error| panic!("{quoted}: {error}"));
+        let tantivy_query = parser
+            .parse_query(&quoted)
+            .unwrap_or_else(|error| panic!("{quoted}: {error}"));
         let docs = searcher.search(&tantivy_query, &DocSetCollector).unwrap();
         let mut by_tantivy: Vec<(Stream, u64)> = docs
             .into_iter()

@@ -88,10 +88,12 @@ pub enum SearchError {
     },
     #[error("{0}")]
     Index(IndexError),
-    #[error(
-        "{detail}; nothing is shown, run `vakt index --rebuild` and `vakt verify`"
-    )]
-    Doctored { stream: Stream, seq: u64, detail: String },
+    #[error("{detail}; nothing is shown, run `vakt index --rebuild` and `vakt verify`")]
+    Doctored {
+        stream: Stream,
+        seq: u64,
+        detail: String,
+    },
     #[error("{0}")]
     Read(#[from] ReadError),
 }
@@ -182,7 +184,9 @@ impl From<vakt_index::SearchError> for SearchError {
         match error {
             vakt_index::SearchError::Query(error) => SearchError::Query(error),
             vakt_index::SearchError::Index(error) => SearchError::Index(error),
-            vakt_index::SearchError::Doctored { stream, first_seq, .. } => SearchError::Doctored {
+            vakt_index::SearchError::Doctored {
+                stream, first_seq, ..
+            } => SearchError::Doctored {
                 stream,
                 seq: first_seq,
                 detail: error.to_string(),

@@ -56,7 +56,8 @@ use crate::usage::record_use;
 ///
 /// --timings prints to stderr, after the rows, one JSON object of how long
 /// each step took, in milliseconds: open_ms (the store, its manifests and
-/// the SQL session), query_ms (planning and running the query), audit_ms
+/// the SQL session; of which store_ms for the store and session_ms for the
+/// session), query_ms (planning and running the query), audit_ms
 /// (recording the query in the audit stream), print_ms, total_ms.
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
@@ -92,12 +93,16 @@ pub fn run(global: &GlobalArgs, args: SqlArgs) -> anyhow::Result<Outcome> {
     let config = global.load_config()?;
     let time_zone = config.time_zone()?;
     let store_dir = global.store_dir(&config);
+    let step = Instant::now();
     let store = StoreReader::open(&store_dir)?;
+    timings.store_ms = elapsed_ms(step);
     let options = SessionOptions {
         time_zone,
         ..SessionOptions::default()
     };
+    let step = Instant::now();
     let session = SqlSession::open(&store, &options)?;
+    timings.session_ms = elapsed_ms(step);
     timings.open_ms = elapsed_ms(started);
     if let Some(path) = &args.out {
         let rows = session.write_parquet(&args.query, path)?;
@@ -142,6 +147,8 @@ pub fn run(global: &GlobalArgs, args: SqlArgs) -> anyhow::Result<Outcome> {
 #[derive(Debug, Default, serde::Serialize)]
 struct Timings {
     open_ms: f64,
+    store_ms: f64,
+    session_ms: f64,
     query_ms: f64,
     audit_ms: f64,
     print_ms: f64,

@@ -223,10 +223,12 @@ impl StoreReader {
     /// difference instead of giving up.
     pub fn log_text(&self, relative: &str, committed_bytes: u64) -> Result<LogText, ReadError> {
         let path = self.path(relative);
-        let bytes = self.storage.read(relative).map_err(io_error(&path))?;
+        let mut bytes = self.storage.read(relative).map_err(io_error(&path))?;
         let actual_bytes = bytes.len() as u64;
-        let end = bytes.len().min(committed_bytes as usize);
-        let text = String::from_utf8_lossy(&bytes[..end]).into_owned();
+        bytes.truncate(bytes.len().min(committed_bytes as usize));
+        // Valid UTF-8 (always, unless damaged) is taken as it is, uncopied.
+        let text = String::from_utf8(bytes)
+            .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
         Ok(LogText {
             text,
             committed_bytes,
@@ -322,15 +324,17 @@ impl StoreReader {
         {
             return Ok(entries);
         }
-        let entries = self
-            .manifest(stream)?
-            .into_iter()
-            .map(|line| {
-                line.entry.map_err(|detail| ReadError::Damaged {
+        let (length, _) = self.committed_lengths(stream);
+        let text = self.committed_text(&layout::manifest(stream), length)?;
+        let entries = text
+            .lines()
+            .enumerate()
+            .map(|(index, line)| {
+                ManifestEntry::from_line(line).map_err(|error| ReadError::Damaged {
                     path: self.path(&layout::manifest(stream)),
                     detail: format!(
-                        "line {}: {detail} (run `vakt verify` to see what is wrong)",
-                        line.number
+                        "line {}: {error} (run `vakt verify` to see what is wrong)",
+                        index + 1
                     ),
                 })
             })

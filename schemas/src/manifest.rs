@@ -177,7 +177,9 @@ mod tests {
             "1999-12-31T12:34:56.000001Z",
         ];
         for text in samples {
-            let expected = DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc);
+            let expected = DateTime::parse_from_rfc3339(text)
+                .unwrap()
+                .with_timezone(&Utc);
             assert_eq!(fast_time::parse_instant(text), Some(expected), "{text}");
         }
         // Other forms are left to chrono, or refused.
@@ -193,7 +195,10 @@ mod tests {
         // Written by chrono, read back by the fast path.
         let written = DateTime::from_timestamp(1_772_409_600, 123_456_000).unwrap();
         let json = serde_json::to_string(&written).unwrap();
-        assert_eq!(fast_time::parse_instant(json.trim_matches('"')), Some(written));
+        assert_eq!(
+            fast_time::parse_instant(json.trim_matches('"')),
+            Some(written)
+        );
     }
 
     #[test]

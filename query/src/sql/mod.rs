@@ -113,9 +113,20 @@ pub struct QueryResult {
 
 /// A DataFusion session over one store.
 pub struct SqlSession {
-    runtime: Runtime,
+    /// Always there until the session is dropped.
+    runtime: Option<Runtime>,
     context: SessionContext,
     store_url: ObjectStoreUrl,
+}
+
+/// The work of a session is done when it is dropped: its threads are let
+/// go without waiting for them (a command's last milliseconds).
+impl Drop for SqlSession {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 impl std::fmt::Debug for SqlSession {
@@ -179,7 +190,7 @@ impl SqlSession {
         }
         runtime.block_on(views::register(&context, options.time_zone))?;
         Ok(SqlSession {
-            runtime,
+            runtime: Some(runtime),
             context,
             store_url,
         })
@@ -203,8 +214,11 @@ impl SqlSession {
         T: Send + 'static,
         F: Future<Output = Result<T, SqlError>> + Send + 'static,
     {
-        let task = self.runtime.spawn(work(self.context.clone()));
-        match self.runtime.block_on(task) {
+        let Some(runtime) = self.runtime.as_ref() else {
+            return Err(SqlError::Internal("the session's runtime is gone".into()));
+        };
+        let task = runtime.spawn(work(self.context.clone()));
+        match runtime.block_on(task) {
             Ok(result) => result,
             Err(error) => Err(SqlError::Internal(match error.try_into_panic() {
                 Ok(panic) => panic

@@ -12,6 +12,7 @@ use std::fs;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use tantivy::query::{BooleanQuery, Query, RangeQuery, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{Index, Term};
@@ -22,6 +23,9 @@ use crate::document::{Block, INDEXED_STREAMS, block_ranges, is_indexed};
 use crate::error::IndexError;
 use crate::fields::{Fields, SCHEMA_VERSION, build_schema};
 use crate::state::IndexState;
+
+/// Blocks made at a time (in parallel) before they go to tantivy.
+const BLOCKS_AT_A_TIME: usize = 64;
 
 /// Memory the writer may use for documents not yet written to a segment.
 pub const WRITER_HEAP_BYTES: usize = 96 << 20;
@@ -248,13 +252,20 @@ impl IndexWriter {
             end += 1;
         }
         let new = &records[start..end];
-        for range in block_ranges(new) {
-            let Some(block) = Block::of(&new[range]) else {
-                continue;
-            };
-            self.writer()?
-                .add_document(block.document(&self.fields))
-                .map_err(IndexError::tantivy(&self.dir))?;
+        // Blocks are made on all cores, a bounded number at a time.
+        let ranges = block_ranges(new);
+        for chunk in ranges.chunks(BLOCKS_AT_A_TIME) {
+            let documents: Vec<_> = chunk
+                .par_iter()
+                .filter_map(|range| Block::of(&new[range.clone()]))
+                .map(|block| block.document(&self.fields))
+                .collect();
+            let writer = self.writer()?;
+            for document in documents {
+                writer
+                    .add_document(document)
+                    .map_err(IndexError::tantivy(&self.dir))?;
+            }
         }
         let added = new.len() as u64;
         self.pending.covered.insert(stream, next + added);

@@ -25,15 +25,14 @@ use vakt_schemas::manifest::{ManifestEntry, line_hash};
 use vakt_schemas::merkle::{Frontier, Hash};
 use vakt_schemas::nonce::NonceKey;
 use vakt_schemas::prune::PrunedSegment;
-use vakt_schemas::table::SegmentLayout;
-use vakt_schemas::{Envelope, Record, Stream, layout};
+use vakt_schemas::{Record, Stream, layout};
 
 use crate::compaction::CompactedFile;
 use crate::files::{parse_signed_head, sign_head};
 use crate::keys;
+use crate::new_segments::{DaySegment, DaysError, day_segments};
 use crate::nonce_key;
 use crate::recovery::{Recovered, Recovery, last_committed_entry};
-use crate::segment::encode_segment;
 use crate::storage::{HeadVersion, InstallError, LockGuard, Storage};
 use crate::writer::{CommitSummary, PendingRecord, WriteError, io_error};
 
@@ -339,17 +338,17 @@ impl Committer {
             };
             let mut lines = String::new();
             let mut last_hash = stream_head.last_entry_hash.clone();
-            for (day, day_records) in days {
-                let (entry, day_records) = self.write_day(
-                    stream,
-                    day,
-                    txn,
-                    now,
-                    day_records,
-                    &mut frontier,
-                    stream_head.entries,
-                    &last_hash,
-                )?;
+            let segments = day_segments(stream, txn, now, &self.nonce_key, days, &mut frontier)
+                .map_err(|error| match error {
+                    DaysError::Leaf(source) => WriteError::Encode { stream, source },
+                    DaysError::Segment { relative, source } => WriteError::Segment {
+                        path: self.storage.path(&relative),
+                        source,
+                    },
+                })?;
+            for segment in segments {
+                let (entry, day_records) =
+                    self.write_day(now, segment, stream_head.entries, &last_hash, txn)?;
                 stream_records.extend(day_records);
                 last_hash = append_line(&mut lines, &entry);
                 stream_head.entries += 1;
@@ -448,72 +447,42 @@ impl Committer {
         Ok((new_head, summary))
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Writes a day's new segment (never over an existing file: one there
+    /// is an earlier commit's) and returns its manifest line and records.
     fn write_day(
         &self,
-        stream: Stream,
-        day: NaiveDate,
-        txn: u64,
         now: DateTime<Utc>,
-        pending: Vec<PendingRecord>,
-        frontier: &mut Frontier,
+        segment: DaySegment,
         index: u64,
         prev: &str,
+        txn: u64,
     ) -> Result<(ManifestEntry, Vec<Record>), WriteError> {
-        let first_seq = frontier.size();
-        let mut records = Vec::with_capacity(pending.len());
-        for (offset, item) in pending.into_iter().enumerate() {
-            let seq = first_seq + offset as u64;
-            let record = Record {
-                envelope: Envelope {
-                    seq,
-                    time: item.time.trunc_subsecs(6),
-                    ingest_time: now,
-                    source: item.source,
-                    raw: item.raw,
-                    nonce: self.nonce_key.nonce(stream, seq),
-                },
-                event: item.event,
-            };
-            let hash = record
-                .leaf_hash()
-                .map_err(|source| WriteError::Encode { stream, source })?;
-            frontier.push(hash);
-            records.push(record);
-        }
-        let relative = layout::segment(stream, day, txn, first_seq);
-        let path = self.storage.path(&relative);
-        let (bytes, written) = encode_segment(stream, &records, SegmentLayout::DerivedNonce)
-            .map_err(|source| WriteError::Segment {
-                path: path.clone(),
-                source,
-            })?;
-        // Never overwrites: a file already there is an earlier commit's.
+        let path = self.storage.path(&segment.relative);
         self.storage
-            .create(&relative, &bytes)
+            .create(&segment.relative, &segment.bytes)
             .map_err(io_error(&path))?;
-        let times = records.iter().map(|record| record.envelope.time);
+        let times = segment.records.iter().map(|record| record.envelope.time);
         let entry = ManifestEntry {
             index,
             prev: prev.to_string(),
             txn,
-            path: relative,
-            day,
-            first_seq,
-            count: records.len() as u64,
+            path: segment.relative,
+            day: segment.day,
+            first_seq: segment.first_seq,
+            count: segment.records.len() as u64,
             replaces: None,
             min_time: times.clone().min().unwrap_or(now),
             max_time: times.max().unwrap_or(now),
             ingest_time: now,
-            file_sha256: written.sha256,
-            file_size: written.size,
-            tail_offset: Some(written.tail_offset),
-            tail_sha256: Some(written.tail_sha256),
-            tree_size: frontier.size(),
-            root: hex::encode(frontier.root()),
-            frontier: frontier.subtrees().iter().map(hex::encode).collect(),
+            file_sha256: segment.written.sha256,
+            file_size: segment.written.size,
+            tail_offset: Some(segment.written.tail_offset),
+            tail_sha256: Some(segment.written.tail_sha256),
+            tree_size: segment.tree_size,
+            root: segment.root,
+            frontier: segment.frontier,
         };
-        Ok((entry, records))
+        Ok((entry, segment.records))
     }
 }
 

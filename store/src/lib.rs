@@ -37,6 +37,7 @@ pub mod fulltext;
 pub mod init;
 pub mod keys;
 mod leaves;
+mod new_segments;
 pub mod nonce_key;
 pub mod prune;
 pub mod reader;

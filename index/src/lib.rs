@@ -22,9 +22,11 @@
 //! - `digest`: what the index holds and what it should hold, for verification;
 //! - `writer`: adding, committing, truncating, replacing an index;
 //! - `query`: the query language;
-//! - `search`: running a query: the blocks that may match, then their records.
+//! - `candidates`: the blocks that may hold a query's hits, judged from the index alone;
+//! - `search`: running a query: the candidate blocks, then their records.
 
 pub mod analysis;
+pub mod candidates;
 pub mod digest;
 pub mod document;
 pub mod error;

@@ -8,16 +8,14 @@ use std::ops::Bound;
 use std::path::Path;
 
 use tantivy::DocSet;
-use tantivy::columnar::Column;
 use tantivy::postings::Postings as _;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, SegmentReader, TERMINATED, Term};
 use vakt_schemas::Stream;
 
+use crate::blocks::{BlockIdentity, segment_blocks};
 use crate::error::IndexError;
-use crate::fields::{
-    COUNT, FIRST_SEQ, Fields, STREAM, TEXT_FIELDS, TIME_MAX, TIME_MIN, counts_records,
-};
+use crate::fields::{Fields, TEXT_FIELDS, counts_records};
 use crate::matcher::within;
 use crate::query::{Expr, FieldRef};
 
@@ -106,16 +104,6 @@ impl Postings {
             Range::exactly(0)
         }
     }
-}
-
-/// One document's identity, as its fast fields give it.
-struct BlockIdentity {
-    doc: DocId,
-    stream: Stream,
-    first_seq: u64,
-    count: u64,
-    time_min: i64,
-    time_max: i64,
 }
 
 impl Prepared {
@@ -421,61 +409,13 @@ pub(crate) fn segment_candidates(
     visible: &BTreeMap<Stream, u64>,
     found: &mut Vec<Candidate>,
 ) -> Result<(), IndexError> {
-    let tantivy = |error: tantivy::TantivyError| IndexError::Tantivy {
-        path: dir.to_path_buf(),
-        detail: error.to_string(),
-    };
-    let fast = segment.fast_fields();
-    let Some(stream_column) = fast.str(STREAM).map_err(tantivy)? else {
-        return Ok(());
-    };
-    let mut streams = Vec::with_capacity(stream_column.num_terms());
-    let mut name = String::new();
-    for ord in 0..stream_column.num_terms() as u64 {
-        stream_column
-            .ord_to_str(ord, &mut name)
-            .map_err(|error| IndexError::Io {
-                path: dir.to_path_buf(),
-                source: error,
-            })?;
-        streams.push(name.parse::<Stream>().ok());
-    }
-    let (_, stream_ords) = stream_column.into_parts();
-    let first_seqs: Column<u64> = fast.u64(FIRST_SEQ).map_err(tantivy)?;
-    let counts: Column<u64> = fast.u64(COUNT).map_err(tantivy)?;
-    let time_mins = fast.date(TIME_MIN).map_err(tantivy)?;
-    let time_maxs = fast.date(TIME_MAX).map_err(tantivy)?;
     let prepared = Prepared::of(dir, fields, segment, expr)?;
-    let alive = segment.alive_bitset();
-    for doc in 0..segment.max_doc() {
-        if alive.is_some_and(|bits| !bits.is_alive(doc)) {
-            continue;
-        }
-        let Some(stream) = stream_ords
-            .first(doc)
-            .and_then(|ord| streams.get(ord as usize).copied().flatten())
-        else {
-            continue;
-        };
-        let (Some(first_seq), Some(count)) = (first_seqs.first(doc), counts.first(doc)) else {
-            continue;
-        };
+    for block in segment_blocks(dir, segment)? {
+        let (stream, first_seq, count) = (block.stream, block.first_seq, block.count);
         let visible_end = visible.get(&stream).copied().unwrap_or(0);
         if first_seq >= visible_end || count == 0 {
             continue;
         }
-        let block = BlockIdentity {
-            doc,
-            stream,
-            first_seq,
-            count,
-            time_min: time_mins
-                .first(doc)
-                .map_or(i64::MIN, |time| time.into_timestamp_micros()),
-            time_max: time_maxs
-                .first(doc)
-                .map_or(i64::MAX, |time| time.into_timestamp_micros()),
-        };
         let range = prepared.range(&block);
         if range.most == 0 {
             continue;

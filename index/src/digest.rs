@@ -25,12 +25,13 @@ use std::path::Path;
 
 use tantivy::postings::Postings;
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocId, DocSet, SegmentReader, TERMINATED};
+use tantivy::{DocId, DocSet, TERMINATED};
 use vakt_schemas::{Record, Stream};
 
+use crate::blocks::{BlockIdentity, segment_blocks};
 use crate::document::{Block, BlockBuilder, INDEXED_STREAMS};
 use crate::error::IndexError;
-use crate::fields::{COUNT, FIRST_SEQ, STREAM, TEXT_FIELDS, TIME_MAX, TIME_MIN, counts_records};
+use crate::fields::{TEXT_FIELDS, counts_records};
 use crate::search::open_reader;
 
 /// The secret key of one verification's digests, drawn at random.
@@ -237,65 +238,9 @@ impl RecordsDigest {
     }
 }
 
-/// A block as its document's fast fields give it: (stream, first seq,
-/// count, earliest and latest time).
-type BlockIdentity = (Stream, u64, u64, i64, i64);
-
-/// The identity of each live document of a segment, for documents of an
-/// indexed stream.
-fn segment_blocks(
-    dir: &Path,
-    segment: &SegmentReader,
-) -> Result<Vec<Option<BlockIdentity>>, IndexError> {
-    let tantivy = |error: tantivy::TantivyError| IndexError::Tantivy {
-        path: dir.to_path_buf(),
-        detail: error.to_string(),
-    };
-    let fast = segment.fast_fields();
-    let mut identity = vec![None; segment.max_doc() as usize];
-    let Some(streams) = fast.str(STREAM).map_err(tantivy)? else {
-        return Ok(identity);
-    };
-    let first_seqs = fast.u64(FIRST_SEQ).map_err(tantivy)?;
-    let counts = fast.u64(COUNT).map_err(tantivy)?;
-    let time_mins = fast.date(TIME_MIN).map_err(tantivy)?;
-    let time_maxs = fast.date(TIME_MAX).map_err(tantivy)?;
-    let mut names = Vec::with_capacity(streams.num_terms());
-    let mut name = String::new();
-    for ord in 0..streams.num_terms() as u64 {
-        streams
-            .ord_to_str(ord, &mut name)
-            .map_err(IndexError::io(dir))?;
-        names.push(name.parse::<Stream>().ok());
-    }
-    for doc in 0..segment.max_doc() {
-        if segment
-            .alive_bitset()
-            .is_some_and(|bits| !bits.is_alive(doc))
-        {
-            continue;
-        }
-        let stream = streams
-            .ords()
-            .first(doc)
-            .and_then(|ord| names.get(ord as usize).copied().flatten());
-        let (Some(stream), Some(first_seq), Some(count)) =
-            (stream, first_seqs.first(doc), counts.first(doc))
-        else {
-            continue;
-        };
-        if !INDEXED_STREAMS.contains(&stream) {
-            continue;
-        }
-        let time_min = time_mins
-            .first(doc)
-            .map_or(i64::MIN, |time| time.into_timestamp_micros());
-        let time_max = time_maxs
-            .first(doc)
-            .map_or(i64::MAX, |time| time.into_timestamp_micros());
-        identity[doc as usize] = Some((stream, first_seq, count, time_min, time_max));
-    }
-    Ok(identity)
+/// Whether `block` ends below its stream's bound (streams not listed: none).
+fn below(block: &BlockIdentity, bounds: &BTreeMap<Stream, u64>) -> bool {
+    block.first_seq + block.count <= bounds.get(&block.stream).copied().unwrap_or(0)
 }
 
 /// The blocks of the index in `dir` that lie below `bounds[stream]`
@@ -307,10 +252,12 @@ pub fn index_blocks(
     let (reader, _, _) = open_reader(dir)?;
     let mut blocks: BTreeMap<Stream, Vec<(u64, u64)>> = BTreeMap::new();
     for segment in reader.searcher().segment_readers() {
-        for (stream, first_seq, count, _, _) in segment_blocks(dir, segment)?.into_iter().flatten()
-        {
-            if first_seq + count <= bounds.get(&stream).copied().unwrap_or(0) {
-                blocks.entry(stream).or_default().push((first_seq, count));
+        for block in segment_blocks(dir, segment)? {
+            if below(&block, bounds) {
+                blocks
+                    .entry(block.stream)
+                    .or_default()
+                    .push((block.first_seq, block.count));
             }
         }
     }
@@ -338,27 +285,26 @@ pub fn index_digests(
         .map(|stream| (*stream, PostingsDigest::new(key)))
         .collect();
     for segment in searcher.segment_readers() {
-        let mut identity = segment_blocks(dir, segment)?;
-        for found in identity.iter_mut() {
-            let below = found.is_some_and(|(stream, first_seq, count, _, _)| {
-                first_seq + count <= bounds.get(&stream).copied().unwrap_or(0)
-            });
-            if !below {
-                *found = None;
+        // The block of each document, for those below their bound.
+        let mut identity: Vec<Option<BlockIdentity>> = vec![None; segment.max_doc() as usize];
+        for block in segment_blocks(dir, segment)? {
+            if !below(&block, bounds) {
+                continue;
             }
-        }
-        for (stream, first_seq, count, time_min, time_max) in identity.iter().flatten() {
-            if let Some(digest) = digests.get_mut(stream) {
+            if let Some(digest) = digests.get_mut(&block.stream) {
                 digest.add(
-                    *stream,
-                    *first_seq,
+                    block.stream,
+                    block.first_seq,
                     Fact::Block {
-                        count: *count,
-                        time_min: *time_min,
-                        time_max: *time_max,
+                        count: block.count,
+                        time_min: block.time_min,
+                        time_max: block.time_max,
                     },
                 );
-                digest.records += count;
+                digest.records += block.count;
+            }
+            if let Some(slot) = identity.get_mut(block.doc as usize) {
+                *slot = Some(block);
             }
         }
         for (name, _) in TEXT_FIELDS {
@@ -374,12 +320,12 @@ pub fn index_digests(
                     .map_err(IndexError::io(dir))?;
                 while postings.doc() != TERMINATED {
                     let doc: DocId = postings.doc();
-                    if let Some(Some((stream, first_seq, _, _, _))) = identity.get(doc as usize)
-                        && let Some(digest) = digests.get_mut(stream)
+                    if let Some(Some(block)) = identity.get(doc as usize)
+                        && let Some(digest) = digests.get_mut(&block.stream)
                     {
                         digest.add(
-                            *stream,
-                            *first_seq,
+                            block.stream,
+                            block.first_seq,
                             Fact::Posting {
                                 field: name,
                                 term: terms.key(),

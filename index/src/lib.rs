@@ -22,10 +22,12 @@
 //! - `digest`: what the index holds and what it should hold, for verification;
 //! - `writer`: adding, committing, truncating, replacing an index;
 //! - `query`: the query language;
+//! - `blocks`: the blocks of a segment, as their fast fields give them;
 //! - `candidates`: the blocks that may hold a query's hits, judged from the index alone;
 //! - `search`: running a query: the candidate blocks, then their records.
 
 pub mod analysis;
+mod blocks;
 pub mod candidates;
 pub mod digest;
 pub mod document;

@@ -19,6 +19,7 @@ use tantivy::{Index, Term};
 use vakt_schemas::{Record, Stream};
 
 use crate::analysis::index_tokenizers;
+use crate::blocks::segment_blocks;
 use crate::document::{Block, INDEXED_STREAMS, block_ranges, is_indexed};
 use crate::error::IndexError;
 use crate::fields::{Fields, SCHEMA_VERSION, build_schema};
@@ -375,38 +376,11 @@ impl IndexWriter {
         let from = limit.saturating_sub(crate::fields::BLOCK_RECORDS as u64);
         let mut straddling: Option<u64> = None;
         for segment in searcher.segment_readers() {
-            let fast = segment.fast_fields();
-            let tantivy = IndexError::tantivy(&self.dir);
-            let first_seqs = fast.u64(crate::fields::FIRST_SEQ).map_err(tantivy)?;
-            let counts = fast
-                .u64(crate::fields::COUNT)
-                .map_err(IndexError::tantivy(&self.dir))?;
-            let streams = fast
-                .str(crate::fields::STREAM)
-                .map_err(IndexError::tantivy(&self.dir))?;
-            let Some(streams) = streams else { continue };
-            let mut name = String::new();
-            for doc in 0..segment.max_doc() {
-                if segment
-                    .alive_bitset()
-                    .is_some_and(|bits| !bits.is_alive(doc))
-                {
-                    continue;
-                }
-                let (Some(first), Some(count)) = (first_seqs.first(doc), counts.first(doc)) else {
-                    continue;
-                };
-                if first < from || first >= limit || first + count <= limit {
-                    continue;
-                }
-                let Some(ord) = streams.ords().first(doc) else {
-                    continue;
-                };
-                streams
-                    .ord_to_str(ord, &mut name)
-                    .map_err(IndexError::io(&self.dir))?;
-                if name == stream.name() {
-                    straddling = Some(straddling.map_or(first, |seen| seen.min(first)));
+            for block in segment_blocks(&self.dir, segment)? {
+                let reaches_past = block.first_seq < limit && block.first_seq + block.count > limit;
+                if block.stream == stream && block.first_seq >= from && reaches_past {
+                    straddling =
+                        Some(straddling.map_or(block.first_seq, |seen| seen.min(block.first_seq)));
                 }
             }
         }
